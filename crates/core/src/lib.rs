@@ -1,0 +1,28 @@
+//! perflab-core: the shared model every other perflab crate speaks.
+//!
+//! A **workload** ([`Workload`]) is a problem with a deterministic input and a small, comparable
+//! output summary. A **kernel** ([`Kernel`]) is one implementation of it, of a [`VariantKind`]. A
+//! [`Family`] groups a workload's kernels with the naive one first, and the [`Registry`] erases
+//! their types so the harness, the CLI, the benches and the tests can enumerate
+//! `workload × variant` without knowing any kernel's types. Before anything is timed, each
+//! kernel's output is compared with naive's on the same input ([`verify`]): a fast wrong answer
+//! is a failure, never a number.
+//!
+//! This crate has no unsafe code and no I/O beyond reading a user's input file.
+#![forbid(unsafe_code)]
+
+mod input;
+mod kind;
+mod registry;
+mod rng;
+mod size;
+mod verify;
+mod workload;
+
+pub use input::{ByteInput, InputError, InputSource, DEFAULT_SEED};
+pub use kind::{UnknownKind, VariantKind};
+pub use registry::{DynWorkload, Family, PreparedInput, Registry, VariantInfo};
+pub use rng::Rng;
+pub use size::{format_size, parse_size, SizeError, DEFAULT_SIZES};
+pub use verify::{verify, Status, Verdict};
+pub use workload::{Ctx, Kernel, Workload};

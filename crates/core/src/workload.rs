@@ -1,0 +1,97 @@
+//! The two typed traits: a [`Workload`] says what is computed, a [`Kernel`] computes it.
+
+use crate::{InputError, VariantKind};
+use bumpalo::Bump;
+use serde::Serialize;
+use std::fmt::Debug;
+
+/// A problem with a deterministic input and a comparable output summary.
+///
+/// The output is a *summary* (a count, a checksum, a top-k table) rather than the full result so
+/// that comparing variants is cheap and exact (`Eq`), and so that it serialises to the JSON that
+/// `perflab verify` prints and an independent tool can check.
+pub trait Workload: Send + Sync + 'static {
+    /// The name on the command line and in result ids, e.g. `search`.
+    const NAME: &'static str;
+    /// One line saying what the workload computes.
+    const SUMMARY: &'static str;
+    /// The prepared input every variant reads. Built once, outside timing.
+    type Input: Send + Sync + 'static;
+    /// The output summary; variants must agree on it exactly.
+    type Output: Eq + Debug + Serialize + Send + Sync + 'static;
+
+    /// Generates an input of about `size` bytes, fully determined by `(size, seed)`.
+    fn generate(size: usize, seed: u64) -> Self::Input;
+
+    /// Builds an input from a user's file.
+    fn from_file(data: &[u8]) -> Result<Self::Input, InputError>;
+
+    /// Bytes processed per run, for throughput.
+    fn input_bytes(input: &Self::Input) -> usize;
+
+    /// Workload-specific facts about an input worth reporting (a needle, a line count), merged
+    /// into the input's description. Empty by default.
+    fn describe_input(_input: &Self::Input) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::Map::new()
+    }
+}
+
+/// One implementation of workload `W`.
+///
+/// Implementations are small types (often unit structs); a family lists them in a [`crate::Family`].
+/// `run` is called in the harness's timed loop through static dispatch, so it costs no virtual
+/// call per iteration.
+pub trait Kernel<W: Workload>: Send + Sync + 'static {
+    /// The variant's name, unique within the workload, e.g. `naive`, `swar`, `simd-avx2`.
+    fn name(&self) -> &'static str;
+
+    /// The kind of implementation.
+    fn kind(&self) -> VariantKind;
+
+    /// Whether this CPU can run it (runtime feature detection; never compile-time flags).
+    fn supported(&self) -> bool {
+        true
+    }
+
+    /// Computes the output summary. Arena kernels allocate from `ctx.arena()`; the harness resets
+    /// the arena after every call, so nothing allocated there may outlive the call.
+    fn run(&self, input: &W::Input, ctx: &Ctx) -> W::Output;
+}
+
+/// What the harness hands a kernel besides its input.
+///
+/// Today that is the arena; it is a struct so that more can be added without changing every
+/// kernel's signature.
+#[derive(Default)]
+pub struct Ctx {
+    arena: Bump,
+    arena_peak: usize,
+}
+
+impl Ctx {
+    /// A context with an empty arena.
+    pub fn new() -> Self {
+        Ctx::default()
+    }
+
+    /// The arena arena-kind kernels allocate from.
+    pub fn arena(&self) -> &Bump {
+        &self.arena
+    }
+
+    /// Frees everything allocated in the arena (keeping its largest chunk for reuse, as a real
+    /// per-request arena would) and remembers how many bytes it held.
+    pub fn reset_arena(&mut self) {
+        let used = self.arena.allocated_bytes();
+        self.arena_peak = self.arena_peak.max(used);
+        self.arena.reset();
+    }
+
+    /// The most bytes the arena held at any reset since the last [`Ctx::take_arena_peak`]. These
+    /// bytes come from the global allocator in big chunks; reporting them separately shows what
+    /// an arena variant really holds.
+    pub fn take_arena_peak(&mut self) -> usize {
+        let used = self.arena.allocated_bytes();
+        std::mem::take(&mut self.arena_peak).max(used)
+    }
+}
