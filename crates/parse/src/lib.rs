@@ -1,1 +1,13 @@
-//! placeholder
+//! perflab-parse: parsers of binary and line-oriented input, where allocation habits
+//! (per-message `Vec`s, `String` fields, borrowed slices, `SmallVec`, arenas) decide speed.
+//!
+//! Each family lives in its own folder with one variant per file. Bad input is a typed error or a
+//! counted reject, never a panic.
+#![forbid(unsafe_code)]
+
+use perflab_core::Registry;
+
+/// Adds this crate's workload families to the registry.
+pub fn register(registry: &mut Registry) {
+    let _ = registry;
+}

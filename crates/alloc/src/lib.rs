@@ -1,0 +1,1 @@
+//! perflab-alloc: global-allocator selection and allocation counting.
