@@ -67,7 +67,7 @@ impl InputSource {
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// The user's file could not be read.
-    #[error("cannot read input file {}: {source}", path.display())]
+    #[error("cannot read input file {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,

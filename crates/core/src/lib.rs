@@ -19,10 +19,10 @@ mod size;
 mod verify;
 mod workload;
 
-pub use input::{ByteInput, InputError, InputSource, DEFAULT_SEED};
+pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource};
 pub use kind::{UnknownKind, VariantKind};
 pub use registry::{DynWorkload, Family, PreparedInput, Registry, VariantInfo};
 pub use rng::Rng;
-pub use size::{format_size, parse_size, SizeError, DEFAULT_SIZES};
-pub use verify::{verify, Status, Verdict};
+pub use size::{DEFAULT_SIZES, SizeError, format_size, parse_size};
+pub use verify::{Status, Verdict, verify};
 pub use workload::{Ctx, Kernel, Workload};

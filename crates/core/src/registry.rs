@@ -237,7 +237,11 @@ impl Registry {
     /// # Panics
     /// If a workload of the same name is already registered.
     pub fn add<W: Workload>(&mut self, family: Family<W>) -> &mut Self {
-        assert!(self.get(W::NAME).is_none(), "workload `{}` registered twice", W::NAME);
+        assert!(
+            self.get(W::NAME).is_none(),
+            "workload `{}` registered twice",
+            W::NAME
+        );
         self.workloads.push(Arc::new(Erased(Arc::new(family))));
         self
     }

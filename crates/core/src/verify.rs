@@ -5,7 +5,7 @@
 
 use crate::{Ctx, DynWorkload, PreparedInput, VariantKind};
 use serde::Serialize;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// The outcome of checking one variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -60,7 +60,11 @@ pub fn verify(workload: &dyn DynWorkload, input: &dyn PreparedInput) -> Vec<Verd
             }
             match catch_unwind(AssertUnwindSafe(|| input.check(i, &mut ctx))) {
                 Ok((output, matches)) => {
-                    verdict.status = if matches { Status::Ok } else { Status::Mismatch };
+                    verdict.status = if matches {
+                        Status::Ok
+                    } else {
+                        Status::Mismatch
+                    };
                     verdict.output = Some(output);
                     verdict.matches_naive = matches;
                 }
@@ -179,8 +183,12 @@ mod tests {
 
     #[test]
     fn typed_family_reports_first_mismatch() {
-        let fam = Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true))
-            .with(K("off", VariantKind::Optimized, 2, true));
+        let fam = Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true)).with(K(
+            "off",
+            VariantKind::Optimized,
+            2,
+            true,
+        ));
         let (name, got, want) = fam.first_mismatch(&vec![1, 2, 3]).unwrap();
         assert_eq!((name, got, want), ("off", 8, 6));
         assert_eq!(fam.run("naive", &vec![1]), Some(1));

@@ -1,0 +1,41 @@
+//! `perflab list`: what can be measured here, so a user knows before a run what it will cover.
+
+use crate::Outcome;
+use anyhow::Result;
+use serde_json::json;
+
+/// Arguments of `perflab list`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints the catalogue.
+pub fn run(args: Args) -> Result<Outcome> {
+    let registry = perflab_catalog::registry();
+    if args.json {
+        let doc: Vec<_> = registry
+            .workloads()
+            .iter()
+            .map(
+                |w| json!({"workload": w.name(), "summary": w.summary(), "variants": w.variants()}),
+            )
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(Outcome::Success);
+    }
+    for w in registry.workloads() {
+        println!("{} — {}", w.name(), w.summary());
+        for v in w.variants() {
+            let support = if v.supported {
+                ""
+            } else {
+                "  (unsupported on this CPU)"
+            };
+            println!("  {:<18} {:<10}{support}", v.name, v.kind.as_str());
+        }
+    }
+    Ok(Outcome::Success)
+}
