@@ -1,0 +1,161 @@
+//! The environment a measurement was taken in, including the timer's own limits.
+//!
+//! Timer precision and the harness's per-iteration overhead are *measured* here, not assumed,
+//! and recorded in every results file so a reader can judge how small a difference can mean
+//! anything.
+
+use crate::results::Environment;
+use perflab_core::{Ctx, Family, InputError, Kernel, VariantKind, Workload};
+use std::hint::black_box;
+use std::time::Instant;
+
+/// Reads the environment and measures the timer (takes about 50 ms).
+pub fn capture() -> Environment {
+    Environment {
+        cpu_model: cpu_model(),
+        simd_features: simd_features(),
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        os: os(),
+        arch: std::env::consts::ARCH.to_owned(),
+        rustc: option_env!("PERFLAB_RUSTC_VERSION").map(str::to_owned),
+        git_commit: option_env!("PERFLAB_GIT_COMMIT").map(str::to_owned),
+        perflab_version: env!("CARGO_PKG_VERSION").to_owned(),
+        timer_precision_ns: timer_precision_ns(),
+        empty_loop_ns: empty_loop_ns(),
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn os() -> String {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("{} {}", std::env::consts::OS, release.trim())
+        .trim()
+        .to_owned()
+}
+
+/// The SIMD features perflab's kernels dispatch on, as detected at run time.
+pub fn simd_features() -> Vec<String> {
+    #[allow(unused_mut)]
+    let mut found: Vec<&str> = Vec::new();
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        macro_rules! probe {
+            ($($f:tt),*) => {$( if std::arch::is_x86_feature_detected!($f) { found.push($f); } )*};
+        }
+        probe!(
+            "sse2",
+            "ssse3",
+            "sse4.1",
+            "sse4.2",
+            "popcnt",
+            "avx",
+            "avx2",
+            "bmi2",
+            "avx512f",
+            "avx512bw",
+            "avx512vl",
+            "avx512vnni",
+            "avxvnni"
+        );
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            found.push("neon");
+        }
+    }
+    found.into_iter().map(str::to_owned).collect()
+}
+
+/// The median smallest positive step between consecutive `Instant::now()` readings.
+pub fn timer_precision_ns() -> f64 {
+    let mut steps = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let t0 = Instant::now();
+        let mut t1 = Instant::now();
+        while t1 == t0 {
+            t1 = Instant::now();
+        }
+        steps.push((t1 - t0).as_nanos() as f64);
+    }
+    crate::stats::median(&steps).unwrap_or(f64::NAN)
+}
+
+/// A workload that does nothing, measured through the very loop real kernels are timed in.
+struct Empty;
+
+impl Workload for Empty {
+    const NAME: &'static str = "empty";
+    const SUMMARY: &'static str = "does nothing: measures the harness's own per-iteration cost";
+    type Input = ();
+    type Output = ();
+    fn generate(_: usize, _: u64) {}
+    fn from_file(_: &[u8]) -> Result<(), InputError> {
+        Ok(())
+    }
+    fn input_bytes(_: &()) -> usize {
+        0
+    }
+}
+
+struct Nothing;
+
+impl Kernel<Empty> for Nothing {
+    fn name(&self) -> &'static str {
+        "naive"
+    }
+    fn kind(&self) -> VariantKind {
+        VariantKind::Naive
+    }
+    fn run(&self, input: &(), _: &Ctx) {
+        black_box(input);
+    }
+}
+
+/// Nanoseconds per iteration of the timed loop around an empty kernel (median of 21 samples of
+/// 100 000 iterations each).
+pub fn empty_loop_ns() -> f64 {
+    let mut registry = perflab_core::Registry::new();
+    registry.add(Family::<Empty>::new(Nothing));
+    let input = registry.workloads()[0]
+        .prepare(&perflab_core::InputSource::generated(0))
+        .expect("the empty workload accepts any input");
+    let mut ctx = Ctx::new();
+    const ITERS: u64 = 100_000;
+    input.run_iters(0, ITERS, &mut ctx);
+    let samples: Vec<f64> = (0..21)
+        .map(|_| {
+            let t = Instant::now();
+            input.run_iters(0, ITERS, &mut ctx);
+            t.elapsed().as_nanos() as f64 / ITERS as f64
+        })
+        .collect();
+    crate::stats::median(&samples).unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_is_filled() {
+        let env = capture();
+        assert!(env.cores >= 1);
+        assert!(env.timer_precision_ns > 0.0 && env.timer_precision_ns < 10_000.0);
+        assert!(env.empty_loop_ns >= 0.0);
+        assert!(!env.perflab_version.is_empty());
+        #[cfg(target_arch = "x86_64")]
+        assert!(env.simd_features.iter().any(|f| f == "sse2"));
+    }
+}

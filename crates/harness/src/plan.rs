@@ -1,0 +1,260 @@
+//! The matrix: which cells a run measures, grouped for interleaving, filtered and sharded.
+//!
+//! A **group** is the set of cells that are compared with each other — the variants of one
+//! workload at one size under one allocator — and is the unit of interleaved sampling, of
+//! sharding and of process isolation. Groups are listed in a canonical order (allocator, then
+//! workload in registry order, then size), so `--shard I/N` is deterministic.
+
+use perflab_core::{Registry, VariantKind, format_size};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The three allocators, in the order runs measure them.
+pub const ALLOCATORS: [&str; 3] = ["system", "jemalloc", "mimalloc"];
+
+/// How long and how carefully to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// The default: the whole matrix in about two minutes on a 2-core machine.
+    Quick,
+    /// For CI gates: fewer sizes, more samples per cell than quick.
+    Ci,
+    /// Tighter intervals and a larger size.
+    Full,
+}
+
+impl Preset {
+    /// The preset's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Preset::Quick => "quick",
+            Preset::Ci => "ci",
+            Preset::Full => "full",
+        }
+    }
+
+    /// The preset's measurement settings.
+    pub fn settings(self) -> Settings {
+        match self {
+            Preset::Quick => Settings {
+                warmup: Duration::from_millis(20),
+                sample_target: Duration::from_micros(500),
+                min_samples: 7,
+                max_samples: 40,
+                group_budget: Duration::from_millis(900),
+            },
+            Preset::Ci => Settings {
+                warmup: Duration::from_millis(50),
+                sample_target: Duration::from_millis(1),
+                min_samples: 15,
+                max_samples: 100,
+                group_budget: Duration::from_millis(2500),
+            },
+            Preset::Full => Settings {
+                warmup: Duration::from_millis(200),
+                sample_target: Duration::from_millis(5),
+                min_samples: 30,
+                max_samples: 300,
+                group_budget: Duration::from_secs(10),
+            },
+        }
+    }
+
+    /// The sizes measured when none are given.
+    pub fn sizes(self) -> Vec<usize> {
+        match self {
+            Preset::Quick => perflab_core::DEFAULT_SIZES.to_vec(),
+            Preset::Ci => vec![64 << 10, 1 << 20],
+            Preset::Full => {
+                let mut s = perflab_core::DEFAULT_SIZES.to_vec();
+                s.push(64 << 20);
+                s
+            }
+        }
+    }
+}
+
+/// Measurement settings for one group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Warm-up per variant before calibration is trusted.
+    pub warmup: Duration,
+    /// A sample lasts at least this long (many thousand times the timer's precision).
+    pub sample_target: Duration,
+    /// Rounds taken even past the budget.
+    pub min_samples: usize,
+    /// Rounds never exceeded.
+    pub max_samples: usize,
+    /// Time for the sampling rounds of one group, once `min_samples` are taken.
+    pub group_budget: Duration,
+}
+
+/// One group of cells, as handed to a measuring process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// Workload name.
+    pub workload: String,
+    /// Allocator of the measuring process.
+    pub allocator: String,
+    /// Size label: `64KiB`, or `file` for the user's input.
+    pub size: String,
+    /// Generated input size; `None` means the user's input file.
+    pub size_bytes: Option<usize>,
+    /// Variants to measure, naive first.
+    pub variants: Vec<String>,
+}
+
+impl Group {
+    /// The ids of the cells in this group.
+    pub fn cell_ids(&self) -> Vec<String> {
+        self.variants
+            .iter()
+            .map(|v| crate::results::cell_id(&self.workload, v, &self.allocator, &self.size))
+            .collect()
+    }
+}
+
+/// What a user asked to measure.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Workload names (empty: all).
+    pub workloads: Vec<String>,
+    /// Variant names (empty: all). Naive is always measured too: it is every speed-up's baseline.
+    pub variants: Vec<String>,
+    /// Kinds (empty: all).
+    pub kinds: Vec<VariantKind>,
+    /// Allocator names (empty: all three).
+    pub allocators: Vec<String>,
+    /// Generated sizes; ignored when `file_input` is set.
+    pub sizes: Vec<usize>,
+    /// Whether the run uses the user's file instead of generated input.
+    pub file_input: bool,
+    /// `(I, N)`: measure only the groups whose index is `I-1` modulo `N`.
+    pub shard: Option<(usize, usize)>,
+}
+
+/// A selection that names something that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// No such workload.
+    #[error("unknown workload `{0}` (expected one of: {1})")]
+    UnknownWorkload(String, String),
+    /// No workload has a variant of this name.
+    #[error("unknown variant `{0}` (expected one of: {1})")]
+    UnknownVariant(String, String),
+    /// Not one of the three allocators.
+    #[error("unknown allocator `{0}` (expected one of: system, jemalloc, mimalloc)")]
+    UnknownAllocator(String),
+    /// `--shard` out of range.
+    #[error("malformed shard `{0}` (expected I/N with 1 <= I <= N, e.g. 1/4)")]
+    BadShard(String),
+    /// The filters leave nothing.
+    #[error("the filters select no cell to measure")]
+    Empty,
+}
+
+/// Parses `I/N`.
+pub fn parse_shard(text: &str) -> Result<(usize, usize), PlanError> {
+    let bad = || PlanError::BadShard(text.to_owned());
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if i == 0 || n == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// Lists the groups a selection measures, in canonical order, after sharding.
+pub fn plan(registry: &Registry, sel: &Selection) -> Result<Vec<Group>, PlanError> {
+    let names = registry.names().join(", ");
+    for w in &sel.workloads {
+        if registry.get(w).is_none() {
+            return Err(PlanError::UnknownWorkload(w.clone(), names));
+        }
+    }
+    let all_variants: Vec<&'static str> = {
+        let mut v: Vec<_> = registry
+            .workloads()
+            .iter()
+            .flat_map(|w| w.variants().into_iter().map(|v| v.name))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    for v in &sel.variants {
+        if !all_variants.contains(&v.as_str()) {
+            return Err(PlanError::UnknownVariant(
+                v.clone(),
+                all_variants.join(", "),
+            ));
+        }
+    }
+    for a in &sel.allocators {
+        if !ALLOCATORS.contains(&a.as_str()) {
+            return Err(PlanError::UnknownAllocator(a.clone()));
+        }
+    }
+    let allocators: Vec<&str> = if sel.allocators.is_empty() {
+        ALLOCATORS.to_vec()
+    } else {
+        ALLOCATORS
+            .into_iter()
+            .filter(|a| sel.allocators.iter().any(|s| s == a))
+            .collect()
+    };
+    let sizes: Vec<Option<usize>> = if sel.file_input {
+        vec![None]
+    } else {
+        sel.sizes.iter().copied().map(Some).collect()
+    };
+
+    let mut groups = Vec::new();
+    for allocator in &allocators {
+        for w in registry.workloads() {
+            if !sel.workloads.is_empty() && !sel.workloads.iter().any(|n| n == w.name()) {
+                continue;
+            }
+            let chosen: Vec<String> = w
+                .variants()
+                .into_iter()
+                .filter(|v| sel.variants.is_empty() || sel.variants.iter().any(|n| n == v.name))
+                .filter(|v| sel.kinds.is_empty() || sel.kinds.contains(&v.kind))
+                .map(|v| v.name.to_owned())
+                .collect();
+            if chosen.is_empty() {
+                continue;
+            }
+            let naive = w.variants()[0].name.to_owned();
+            let variants: Vec<String> = std::iter::once(naive.clone())
+                .chain(chosen.into_iter().filter(|v| *v != naive))
+                .collect();
+            for size in &sizes {
+                groups.push(Group {
+                    workload: w.name().to_owned(),
+                    allocator: (*allocator).to_owned(),
+                    size: size.map_or_else(|| "file".to_owned(), format_size),
+                    size_bytes: *size,
+                    variants: variants.clone(),
+                });
+            }
+        }
+    }
+    // An empty selection is a usage error; an empty shard (more shards than groups) is not.
+    if groups.is_empty() {
+        return Err(PlanError::Empty);
+    }
+    if let Some((i, n)) = sel.shard {
+        groups = groups
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % n == i - 1)
+            .map(|(_, g)| g)
+            .collect();
+    }
+    Ok(groups)
+}

@@ -1,0 +1,423 @@
+//! The results file: a versioned serde schema, read leniently and written atomically.
+//!
+//! `results.json` is the contract between `perflab run` and everything after it (report,
+//! compare, merge, export, bencher.dev). Unknown fields are ignored on read, so newer writers can
+//! add fields; a different schema *major* version is a clear error. Writes go to a temporary file
+//! that is fsynced and renamed over the old one, so a run killed at any instant (even SIGKILL)
+//! leaves either the previous complete file or the new complete file.
+
+use crate::stats::{Estimate, Outliers};
+use perflab_core::VariantKind;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The schema tag of the files this version writes.
+pub const SCHEMA: &str = "perflab/results/v1";
+const SCHEMA_PREFIX: &str = "perflab/results/v";
+const SCHEMA_MAJOR: u32 = 1;
+
+/// A whole results file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Results {
+    /// Always [`SCHEMA`] when written by this version.
+    pub schema: String,
+    /// Where and with what it was measured.
+    pub environment: Environment,
+    /// How it was measured.
+    pub config: RunConfig,
+    /// One entry per measured cell, in measurement order.
+    pub benchmarks: Vec<Benchmark>,
+}
+
+/// The machine and build that produced a results file. Results from different environments are
+/// not comparable in wall time, so merge refuses to mix them unless forced.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// CPU model name as the OS reports it.
+    pub cpu_model: String,
+    /// SIMD features detected at run time (the ones perflab's kernels dispatch on).
+    pub simd_features: Vec<String>,
+    /// Logical cores available to the process.
+    pub cores: usize,
+    /// Operating system and kernel release.
+    pub os: String,
+    /// CPU architecture.
+    pub arch: String,
+    /// `rustc -V` of the compiler that built perflab.
+    pub rustc: Option<String>,
+    /// The git commit perflab was built from, when known.
+    pub git_commit: Option<String>,
+    /// perflab's version.
+    pub perflab_version: String,
+    /// The smallest step `Instant::now()` was seen to take, in ns (median of many trials).
+    pub timer_precision_ns: f64,
+    /// Time per iteration of the harness's timed loop around an empty kernel, in ns: what every
+    /// measurement includes besides the kernel. Recorded, not subtracted.
+    pub empty_loop_ns: f64,
+}
+
+impl Environment {
+    /// The fields that make two environments' wall times comparable: same CPU, features, cores,
+    /// OS, architecture and compiler. The commit and the timer readings may differ.
+    pub fn comparable_with(&self, other: &Environment) -> bool {
+        self.cpu_model == other.cpu_model
+            && self.simd_features == other.simd_features
+            && self.cores == other.cores
+            && self.os == other.os
+            && self.arch == other.arch
+            && self.rustc == other.rustc
+    }
+}
+
+/// The run's configuration, recorded so a reader knows what the numbers mean.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// quick, ci or full.
+    pub preset: String,
+    /// What was measured: `time` (or `instructions`).
+    pub measure: String,
+    /// Workload filter (empty: all).
+    pub workloads: Vec<String>,
+    /// Variant filter (empty: all).
+    pub variants: Vec<String>,
+    /// Kind filter (empty: all).
+    pub kinds: Vec<String>,
+    /// Allocators measured.
+    pub allocators: Vec<String>,
+    /// Generated sizes in bytes (empty with an input file).
+    pub sizes: Vec<u64>,
+    /// The user's input file, when given.
+    pub input: Option<String>,
+    /// Generator seed.
+    pub seed: u64,
+    /// `I/N` when sharded.
+    pub shard: Option<String>,
+    /// Total time budget, seconds.
+    pub budget_s: Option<f64>,
+    /// Target duration of one sample, ns.
+    pub sample_target_ns: u64,
+    /// Warm-up per cell, ns.
+    pub warmup_ns: u64,
+    /// Samples per cell: at least this many…
+    pub min_samples: usize,
+    /// …and at most this many.
+    pub max_samples: usize,
+}
+
+/// What became of a cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CellStatus {
+    /// Verified and measured.
+    Ok,
+    /// Did not verify (wrong output), panicked, or its process crashed; see `error`.
+    Failed,
+    /// This CPU lacks what the variant needs.
+    Unsupported,
+}
+
+/// One measured cell: `workload/variant/allocator/size`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Benchmark {
+    /// `workload/variant/allocator/size`, e.g. `search/simd-avx2/jemalloc/64KiB`.
+    pub id: String,
+    /// Workload name.
+    pub workload: String,
+    /// Variant name.
+    pub variant: String,
+    /// Variant kind.
+    pub kind: VariantKind,
+    /// Global allocator of the measuring process.
+    pub allocator: String,
+    /// Size label (`64KiB`, or `file` for a user's input).
+    pub size: String,
+    /// Bytes processed per iteration.
+    pub size_bytes: u64,
+    /// Outcome.
+    pub status: CellStatus,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    /// Per-iteration time of each sample, ns, in measurement order (round by round).
+    pub samples_ns: Vec<f64>,
+    /// Iterations timed together in one sample.
+    pub iters_per_sample: u64,
+    /// Median of `samples_ns`.
+    pub median_ns: Option<f64>,
+    /// Median absolute deviation of `samples_ns`.
+    pub mad_ns: Option<f64>,
+    /// Bootstrap 95% confidence interval of the median.
+    pub ci95_ns: Option<[f64; 2]>,
+    /// `size_bytes` per median time.
+    pub throughput_bytes_per_s: Option<f64>,
+    /// Global-allocator allocations per iteration (reallocations not included).
+    pub allocs_per_iter: Option<f64>,
+    /// Global-allocator reallocations per iteration.
+    #[serde(default)]
+    pub reallocs_per_iter: Option<f64>,
+    /// Bytes requested from the global allocator per iteration.
+    pub bytes_allocated_per_iter: Option<f64>,
+    /// Peak live heap bytes above the level before a sample, the largest over all samples.
+    pub peak_bytes: Option<u64>,
+    /// Bytes the arena held at its fullest (arena variants), from the arena's own accounting.
+    #[serde(default)]
+    pub arena_bytes: Option<u64>,
+    /// Instructions per iteration (instruction-count mode only).
+    pub instructions: Option<f64>,
+    /// Speed-up over naive (naive time / this time), paired round by round in one process.
+    #[serde(default)]
+    pub speedup_vs_naive: Option<Estimate>,
+    /// Samples beyond Tukey's fences (reported, not removed).
+    #[serde(default)]
+    pub outliers: Option<Outliers>,
+}
+
+impl Benchmark {
+    /// A cell with no measurement yet: the starting point for every status.
+    pub fn empty(
+        workload: &str,
+        variant: &str,
+        kind: VariantKind,
+        allocator: &str,
+        size: &str,
+        size_bytes: u64,
+    ) -> Self {
+        Benchmark {
+            id: cell_id(workload, variant, allocator, size),
+            workload: workload.to_owned(),
+            variant: variant.to_owned(),
+            kind,
+            allocator: allocator.to_owned(),
+            size: size.to_owned(),
+            size_bytes,
+            status: CellStatus::Failed,
+            error: None,
+            samples_ns: Vec::new(),
+            iters_per_sample: 0,
+            median_ns: None,
+            mad_ns: None,
+            ci95_ns: None,
+            throughput_bytes_per_s: None,
+            allocs_per_iter: None,
+            reallocs_per_iter: None,
+            bytes_allocated_per_iter: None,
+            peak_bytes: None,
+            arena_bytes: None,
+            instructions: None,
+            speedup_vs_naive: None,
+            outliers: None,
+        }
+    }
+}
+
+/// The id of a cell.
+pub fn cell_id(workload: &str, variant: &str, allocator: &str, size: &str) -> String {
+    format!("{workload}/{variant}/{allocator}/{size}")
+}
+
+/// Why a results file could not be read or written. Each names the path.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// Reading failed.
+    #[error("cannot read results file {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a results document.
+    #[error("malformed results file {}: {source}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What serde said, with line and column.
+        source: serde_json::Error,
+    },
+    /// The schema is of another major version or not perflab's.
+    #[error("results file {} has schema `{found}`, this perflab reads `{SCHEMA}`", path.display())]
+    Schema {
+        /// The file.
+        path: PathBuf,
+        /// What it declared.
+        found: String,
+    },
+    /// Writing failed.
+    #[error("cannot write results file {}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Results {
+    /// An empty results document.
+    pub fn new(environment: Environment, config: RunConfig) -> Self {
+        Results {
+            schema: SCHEMA.to_owned(),
+            environment,
+            config,
+            benchmarks: Vec::new(),
+        }
+    }
+
+    /// Reads and checks a results file.
+    pub fn read(path: &Path) -> Result<Self, ResultsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ResultsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses a results document; `path` is only for messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ResultsError> {
+        // Check the schema first, so a file from another major version gets the schema message
+        // rather than whatever field happens to fail.
+        #[derive(Deserialize)]
+        struct Head {
+            schema: Option<String>,
+        }
+        let head: Head = serde_json::from_str(text).map_err(|source| ResultsError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
+        let found = head.schema.unwrap_or_default();
+        let major = found
+            .strip_prefix(SCHEMA_PREFIX)
+            .and_then(|v| v.split('.').next())
+            .and_then(|v| v.parse::<u32>().ok());
+        if major != Some(SCHEMA_MAJOR) {
+            return Err(ResultsError::Schema {
+                path: path.to_owned(),
+                found,
+            });
+        }
+        serde_json::from_str(text).map_err(|source| ResultsError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Writes the file atomically: temporary file in the same directory, fsync, rename, fsync of
+    /// the directory.
+    pub fn write_atomic(&self, path: &Path) -> Result<(), ResultsError> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| ResultsError::Write {
+            path: path.to_owned(),
+            source: std::io::Error::other(e),
+        })?;
+        write_file_atomic(path, &json).map_err(|source| ResultsError::Write {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Inserts a cell, replacing any earlier cell with the same id (a resumed or re-run cell).
+    pub fn upsert(&mut self, bench: Benchmark) {
+        match self.benchmarks.iter_mut().find(|b| b.id == bench.id) {
+            Some(slot) => *slot = bench,
+            None => self.benchmarks.push(bench),
+        }
+    }
+
+    /// The cell with this id.
+    pub fn get(&self, id: &str) -> Option<&Benchmark> {
+        self.benchmarks.iter().find(|b| b.id == id)
+    }
+}
+
+/// Writes `bytes` to `path` so that readers see the old or the new contents, never a mix.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable; not all platforms can open a directory, so best effort.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Results {
+        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let mut b = Benchmark::empty(
+            "search",
+            "naive",
+            VariantKind::Naive,
+            "system",
+            "4KiB",
+            4096,
+        );
+        b.status = CellStatus::Ok;
+        b.samples_ns = vec![1.0, 2.0];
+        r.upsert(b);
+        r
+    }
+
+    #[test]
+    fn round_trips_and_ignores_unknown_fields() {
+        let dir = std::env::temp_dir().join(format!("perflab-results-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("results.json");
+        sample().write_atomic(&path).unwrap();
+        let back = Results::read(&path).unwrap();
+        assert_eq!(back.benchmarks[0].id, "search/naive/system/4KiB");
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        v["future_field"] = 1.into();
+        v["benchmarks"][0]["another"] = "x".into();
+        v["schema"] = "perflab/results/v1.3".into();
+        assert!(Results::parse(&v.to_string(), &path).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn other_major_version_and_garbage_are_clear_errors() {
+        let p = Path::new("x.json");
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v["schema"] = "perflab/results/v2".into();
+        let e = Results::parse(&v.to_string(), p).unwrap_err();
+        assert!(e.to_string().contains("perflab/results/v2"), "{e}");
+        assert!(matches!(
+            Results::parse("", p),
+            Err(ResultsError::Parse { .. })
+        ));
+        assert!(matches!(
+            Results::parse("{\"benchmarks\": 3}", p),
+            Err(ResultsError::Schema { .. })
+        ));
+        let missing = Results::read(Path::new("/no/such/results.json")).unwrap_err();
+        assert!(missing.to_string().contains("/no/such/results.json"));
+    }
+
+    #[test]
+    fn upsert_replaces_by_id() {
+        let mut r = sample();
+        let mut b = r.benchmarks[0].clone();
+        b.samples_ns = vec![9.0];
+        r.upsert(b);
+        assert_eq!(r.benchmarks.len(), 1);
+        assert_eq!(r.benchmarks[0].samples_ns, [9.0]);
+    }
+}
