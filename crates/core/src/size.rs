@@ -34,7 +34,7 @@ pub fn parse_size(text: &str) -> Result<usize, SizeError> {
 /// (`65536` → `64KiB`, `1000` → `1000B`), so names in ids and reports round-trip.
 pub fn format_size(bytes: usize) -> String {
     for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{}{unit}", bytes >> shift);
         }
     }
