@@ -15,4 +15,6 @@ pub mod measure;
 pub mod merge;
 pub mod plan;
 pub mod results;
+pub mod runner;
 pub mod stats;
+pub mod summary;

@@ -103,6 +103,9 @@ pub struct Group {
     pub size_bytes: Option<usize>,
     /// Variants to measure, naive first.
     pub variants: Vec<String>,
+    /// Their kinds, in the same order.
+    #[serde(default)]
+    pub kinds: Vec<VariantKind>,
 }
 
 impl Group {
@@ -219,20 +222,25 @@ pub fn plan(registry: &Registry, sel: &Selection) -> Result<Vec<Group>, PlanErro
             if !sel.workloads.is_empty() && !sel.workloads.iter().any(|n| n == w.name()) {
                 continue;
             }
-            let chosen: Vec<String> = w
-                .variants()
-                .into_iter()
-                .filter(|v| sel.variants.is_empty() || sel.variants.iter().any(|n| n == v.name))
-                .filter(|v| sel.kinds.is_empty() || sel.kinds.contains(&v.kind))
-                .map(|v| v.name.to_owned())
+            let infos = w.variants();
+            let chosen: Vec<_> = infos
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| {
+                    sel.variants.is_empty() || sel.variants.iter().any(|n| n == v.name)
+                })
+                .filter(|(_, v)| sel.kinds.is_empty() || sel.kinds.contains(&v.kind))
+                .map(|(i, _)| i)
                 .collect();
             if chosen.is_empty() {
                 continue;
             }
-            let naive = w.variants()[0].name.to_owned();
-            let variants: Vec<String> = std::iter::once(naive.clone())
-                .chain(chosen.into_iter().filter(|v| *v != naive))
+            // Naive (index 0) always comes along: it is the baseline of every speed-up.
+            let picked: Vec<usize> = std::iter::once(0)
+                .chain(chosen.into_iter().filter(|&i| i != 0))
                 .collect();
+            let variants: Vec<String> = picked.iter().map(|&i| infos[i].name.to_owned()).collect();
+            let kinds: Vec<VariantKind> = picked.iter().map(|&i| infos[i].kind).collect();
             for size in &sizes {
                 groups.push(Group {
                     workload: w.name().to_owned(),
@@ -240,6 +248,7 @@ pub fn plan(registry: &Registry, sel: &Selection) -> Result<Vec<Group>, PlanErro
                     size: size.map_or_else(|| "file".to_owned(), format_size),
                     size_bytes: *size,
                     variants: variants.clone(),
+                    kinds: kinds.clone(),
                 });
             }
         }

@@ -88,6 +88,7 @@ fn every_status_and_a_paired_speedup() {
         variants: ["naive", "slow", "wrong", "panics", "future"]
             .map(String::from)
             .to_vec(),
+        kinds: vec![],
     };
     let cells = measure_group(
         r.get("sum").unwrap().as_ref(),
