@@ -7,7 +7,9 @@
 
 use perflab_core::Registry;
 
+pub mod frames;
+
 /// Adds this crate's workload families to the registry.
 pub fn register(registry: &mut Registry) {
-    let _ = registry;
+    registry.add(frames::family());
 }
