@@ -1,1 +1,72 @@
 //! perflab-alloc: global-allocator selection and allocation counting.
+//!
+//! perflab answers "which implementation is fastest *with my allocator*", so every benchmark runs
+//! under `system`, `jemalloc` (tikv-jemallocator) and `mimalloc`, and reports how much each
+//! variant allocates. This crate provides both halves:
+//!
+//! - **Selection.** [`PerflabAllocator`] forwards to the allocator named by the environment
+//!   variable `PERFLAB_ALLOCATOR` ([`ENV_VAR`]: `system` (default), `jemalloc`, `mimalloc`), read on
+//!   the process's first allocation without allocating (`libc::getenv`), decided once in an atomic
+//!   (racing first allocations wait for one decider) and never changed, so memory is always freed
+//!   by the allocator that made it. An unknown name cannot be reported from inside an allocator, so
+//!   the process runs on `system`, keeps the name in a static buffer, and [`selection`] returns
+//!   [`UnknownAllocator`] (naming the three valid ones) for the binary to print before exiting 2.
+//! - **Counting.** Every allocator is wrapped in [`Counting`]: allocations, deallocations,
+//!   reallocations, bytes allocated, live and peak live bytes, exact across threads. Read them with
+//!   [`snapshot`] before and after a region (`after - before` gives an [`AllocDelta`]), call
+//!   [`reset_peak`] first to get the region's own peak, or let [`measure`] do all three. The exact
+//!   definitions are in [`counting`].
+//! - **Proof.** [`proof`] allocates a probe block and asks jemalloc's statistics, mimalloc's page
+//!   map and glibc's `mallinfo2` which of them made it, so results can carry evidence that the
+//!   labelled allocator really served them.
+//!
+//! ```ignore
+//! #[global_allocator]
+//! static GLOBAL: perflab_alloc::PerflabAllocator = perflab_alloc::PerflabAllocator::new();
+//!
+//! fn main() {
+//!     let allocator = match perflab_alloc::selection() {
+//!         Ok(a) => a,
+//!         Err(e) => { eprintln!("perflab: {e}"); std::process::exit(2) }
+//!     };
+//!     let (_out, d) = perflab_alloc::measure(|| vec![0u64; 100]);
+//!     assert_eq!((d.allocations, d.bytes_allocated), (1, 800));
+//!     eprintln!("{allocator}: {}", perflab_alloc::proof());
+//! }
+//! ```
+//!
+//! # Why an environment variable, not one binary per allocator
+//!
+//! Rust fixes the global allocator at link time, so the alternatives were three builds of
+//! `perflab` (a cargo feature or a binary target per allocator) or one build that chooses at
+//! start-up. One build wins: the harness re-runs *its own executable* once per allocator and merges
+//! the results, so the three runs are guaranteed to measure the same compiled kernels (three
+//! fat-LTO builds could inline differently and blur an allocator comparison with a codegen one),
+//! users build once instead of three times, and `cargo bench` targets, tests and profilers use the
+//! same switch. The price is a dispatch on every call: one load of an atomic that never changes
+//! after start-up plus a predictable branch, included in the figures below. An environment variable
+//! (rather than a command-line flag) is the one input readable before `main`, without allocating,
+//! and it is inherited by the child processes the harness spawns.
+//!
+//! # Cost of counting
+//!
+//! One 64-byte `alloc` + `dealloc` pair through the global allocator, single thread, median of
+//! 15 batches of 1 M pairs (`cargo run --release -p perflab-alloc --example cost`), on a shared
+//! 2-core AMD EPYC VM:
+//!
+//! COST_TABLE
+//!
+//! # Platforms
+//!
+//! Written for Linux (glibc); builds elsewhere, where the system proof falls back to "neither
+//! jemalloc nor mimalloc claims the block".
+
+pub mod counting;
+mod global;
+pub mod proof;
+mod select;
+
+pub use counting::{AllocDelta, AllocStats, Counting, delta};
+pub use global::{PerflabAllocator, Selected, measure, reset_peak, set_counting, snapshot};
+pub use proof::{Proof, proof};
+pub use select::{Allocator, BAD_NAME_CAPACITY, ENV_VAR, UnknownAllocator, selected, selection};
