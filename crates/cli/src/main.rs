@@ -20,6 +20,15 @@ enum Command {
     List(cmd::list::Args),
     /// Check every variant's output against naive's on the same input.
     Verify(cmd::verify::Args),
+    /// Verify and measure the matrix (workload × variant × allocator × size).
+    Run(cmd::run::Args),
+    /// Join results files (e.g. the shards of a sharded run) into one.
+    Merge(cmd::merge::Args),
+    /// Convert results for other tools (Bencher Metric Format for bencher.dev).
+    Export(cmd::export::Args),
+    /// The measuring child of `run` (internal).
+    #[command(name = "__measure", hide = true)]
+    Measure,
 }
 
 /// What a command concluded, beyond "it ran".
@@ -30,7 +39,43 @@ pub enum Outcome {
     CheckFailed,
 }
 
+/// Every allocation of this process goes through the allocator chosen by `PERFLAB_ALLOCATOR`
+/// (system, jemalloc or mimalloc), counted; see perflab-alloc for why one binary serves all three.
+#[global_allocator]
+static GLOBAL: perflab_alloc::PerflabAllocator = perflab_alloc::PerflabAllocator::new();
+
+/// The harness's view of perflab-alloc's counters.
+struct Probe;
+
+impl perflab_harness::measure::AllocProbe for Probe {
+    fn snapshot(&self) -> perflab_harness::measure::AllocCounts {
+        let s = perflab_alloc::snapshot();
+        perflab_harness::measure::AllocCounts {
+            allocs: s.allocations,
+            deallocs: s.deallocations,
+            reallocs: s.reallocations,
+            bytes_allocated: s.bytes_allocated,
+            live_bytes: s.live_bytes,
+            peak_live_bytes: s.peak_live_bytes,
+        }
+    }
+
+    fn reset_peak(&self) {
+        perflab_alloc::reset_peak();
+    }
+}
+
+/// The allocation counters of this process's global allocator, for the harness.
+pub fn alloc_probe() -> Option<&'static dyn perflab_harness::measure::AllocProbe> {
+    Some(&Probe)
+}
+
 fn main() -> ExitCode {
+    // The allocator was chosen on the first allocation; a name it did not know is reported now.
+    if let Err(e) = perflab_alloc::selection() {
+        eprintln!("perflab: error: {e}");
+        return ExitCode::from(2);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {
@@ -55,6 +100,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::List(args) => cmd::list::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Run(args) => cmd::run::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
+        Command::Export(args) => cmd::export::run(args),
+        Command::Measure => cmd::child::run(),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

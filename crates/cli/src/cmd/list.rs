@@ -26,6 +26,20 @@ pub fn run(args: Args) -> Result<Outcome> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(Outcome::Success);
     }
+    let proof = perflab_alloc::proof();
+    println!(
+        "allocator: {} ({}; choose with PERFLAB_ALLOCATOR=system|jemalloc|mimalloc)",
+        perflab_alloc::selected().name(),
+        if proof.confirmed() {
+            "confirmed by the allocator itself"
+        } else {
+            "NOT confirmed"
+        }
+    );
+    println!(
+        "SIMD features: {}\n",
+        perflab_harness::env::simd_features().join(" ")
+    );
     for w in registry.workloads() {
         println!("{} — {}", w.name(), w.summary());
         for v in w.variants() {

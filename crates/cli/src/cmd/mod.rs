@@ -1,6 +1,10 @@
 //! One module per subcommand, plus the argument helpers they share.
 
+pub mod child;
+pub mod export;
 pub mod list;
+pub mod merge;
+pub mod run;
 pub mod verify;
 
 use anyhow::{Result, bail};

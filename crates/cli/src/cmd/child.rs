@@ -1,0 +1,23 @@
+//! The hidden `__measure` mode: the measuring child that `perflab run` starts once per allocator.
+//!
+//! It reads a request (JSON) on stdin and writes one JSON event per line on stdout. Its global
+//! allocator was chosen from `PERFLAB_ALLOCATOR` before `main` ran.
+
+use crate::Outcome;
+use anyhow::{Context, Result};
+use perflab_harness::runner::{ChildRequest, serve_child};
+use std::io::Read;
+
+/// Serves one request.
+pub fn run() -> Result<Outcome> {
+    let mut body = String::new();
+    std::io::stdin()
+        .read_to_string(&mut body)
+        .context("cannot read the measurement request on stdin")?;
+    let req: ChildRequest = serde_json::from_str(&body).context("malformed measurement request")?;
+    let registry = perflab_catalog::registry();
+    let mut out = std::io::stdout().lock();
+    serve_child(&registry, &req, crate::alloc_probe(), &mut out)
+        .context("cannot report measurements")?;
+    Ok(Outcome::Success)
+}

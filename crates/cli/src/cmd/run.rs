@@ -1,0 +1,326 @@
+//! `perflab run`: verify and measure the matrix, saving results as they come.
+//!
+//! The parent plans the groups, starts one measuring child per allocator (this same binary in
+//! its hidden `__measure` mode) and saves `results.json` after every group. `--resume DIR`
+//! measures only the cells missing from `DIR/results.json`.
+
+use crate::Outcome;
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use perflab_core::VariantKind;
+use perflab_harness::plan::{self, Group, Preset, Selection};
+use perflab_harness::results::{Benchmark, CellStatus, Results, RunConfig};
+use perflab_harness::runner::{ChildCommand, Progress, Runner};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Arguments of `perflab run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only these workloads (repeatable).
+    #[arg(long = "workload", short = 'w', value_name = "W")]
+    workloads: Vec<String>,
+    /// Only these variants (repeatable); naive is always measured as the baseline.
+    #[arg(long = "variant", value_name = "V")]
+    variants: Vec<String>,
+    /// Only these kinds (repeatable): naive, optimized, simd, arena, reference.
+    #[arg(long = "kind", value_name = "K")]
+    kinds: Vec<VariantKind>,
+    /// Only these allocators (repeatable): system, jemalloc, mimalloc.
+    #[arg(long = "allocator", value_name = "A")]
+    allocators: Vec<String>,
+    /// Generated input sizes (repeatable), e.g. 64KiB. Default: the preset's sizes.
+    #[arg(long = "size", value_name = "S", value_parser = super::parse_size_arg)]
+    sizes: Vec<usize>,
+    /// Measure on this file instead of generated input.
+    #[arg(long, value_name = "FILE", conflicts_with = "sizes")]
+    input: Option<PathBuf>,
+    /// quick (default: the whole matrix in about two minutes), ci, or full.
+    #[arg(long, value_enum, default_value = "quick")]
+    preset: PresetArg,
+    /// Time budget for the whole run, seconds; each group gets an equal share.
+    #[arg(long, value_name = "SECS")]
+    budget: Option<f64>,
+    /// What to measure: wall time.
+    #[arg(long, value_enum, default_value = "time")]
+    measure: MeasureArg,
+    /// Measure only shard I of N (deterministic), e.g. 1/4; join shards with `perflab merge`.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard_arg)]
+    shard: Option<(usize, usize)>,
+    /// Output directory.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "reports/latest",
+        conflicts_with = "resume"
+    )]
+    out: PathBuf,
+    /// Continue an interrupted run in DIR: measure only the cells missing from DIR/results.json.
+    #[arg(long, value_name = "DIR")]
+    resume: Option<PathBuf>,
+    /// Seed of the generated inputs.
+    #[arg(long, default_value_t = perflab_core::DEFAULT_SEED)]
+    seed: u64,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PresetArg {
+    Quick,
+    Ci,
+    Full,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MeasureArg {
+    Time,
+    Instructions,
+}
+
+fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
+    plan::parse_shard(text).map_err(|e| e.to_string())
+}
+
+/// Runs the matrix.
+pub fn run(args: Args) -> Result<Outcome> {
+    if args.measure == MeasureArg::Instructions {
+        bail!("--measure instructions is not available in this build yet; use --measure time");
+    }
+    let preset = match args.preset {
+        PresetArg::Quick => Preset::Quick,
+        PresetArg::Ci => Preset::Ci,
+        PresetArg::Full => Preset::Full,
+    };
+    if let Some(path) = &args.input {
+        // Fail before any child starts: an unreadable input is a usage error.
+        perflab_core::InputSource::from_file(path)?;
+    }
+    let registry = perflab_catalog::registry();
+    let sizes = if args.sizes.is_empty() {
+        preset.sizes()
+    } else {
+        args.sizes.clone()
+    };
+    let selection = Selection {
+        workloads: args.workloads.clone(),
+        variants: args.variants.clone(),
+        kinds: args.kinds.clone(),
+        allocators: args.allocators.clone(),
+        sizes: sizes.clone(),
+        file_input: args.input.is_some(),
+        shard: args.shard,
+    };
+    let mut groups = plan::plan(&registry, &selection)?;
+
+    let mut settings = preset.settings();
+    if let Some(budget) = args.budget {
+        if !(budget.is_finite() && budget > 0.0) {
+            bail!("malformed --budget `{budget}` (expected a positive number of seconds)");
+        }
+        let share = Duration::from_secs_f64(budget / groups.len().max(1) as f64);
+        // Verification, warm-up and calibration also take time: give sampling two thirds.
+        settings.group_budget = settings.group_budget.min(share.mul_f64(2.0 / 3.0));
+        settings.warmup = settings.warmup.min(share / 6);
+    }
+
+    let out_dir = args.resume.clone().unwrap_or_else(|| args.out.clone());
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create output directory {}", out_dir.display()))?;
+    let results_path = out_dir.join("results.json");
+
+    let config = RunConfig {
+        preset: preset.as_str().to_owned(),
+        measure: "time".to_owned(),
+        workloads: args.workloads.clone(),
+        variants: args.variants.clone(),
+        kinds: args.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
+        allocators: {
+            let mut a: Vec<String> = groups.iter().map(|g| g.allocator.clone()).collect();
+            a.dedup();
+            a
+        },
+        sizes: if args.input.is_some() {
+            vec![]
+        } else {
+            sizes.iter().map(|&s| s as u64).collect()
+        },
+        input: args.input.as_ref().map(|p| p.display().to_string()),
+        seed: args.seed,
+        shard: args.shard.map(|(i, n)| format!("{i}/{n}")),
+        budget_s: args.budget,
+        sample_target_ns: settings.sample_target.as_nanos() as u64,
+        warmup_ns: settings.warmup.as_nanos() as u64,
+        min_samples: settings.min_samples,
+        max_samples: settings.max_samples,
+    };
+    let mut results = match &args.resume {
+        Some(_) => {
+            let old = Results::read(&results_path)?;
+            // Keep every cell already there; measure only groups with missing cells, and of
+            // those only the missing variants.
+            groups = groups
+                .into_iter()
+                .filter_map(|mut g| {
+                    let keep: Vec<usize> = g
+                        .cell_ids()
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, id)| old.get(id).is_none())
+                        .map(|(i, _)| i)
+                        .collect();
+                    if keep.is_empty() {
+                        return None;
+                    }
+                    g.variants = keep.iter().map(|&i| g.variants[i].clone()).collect();
+                    g.kinds = keep
+                        .iter()
+                        .filter_map(|&i| g.kinds.get(i).copied())
+                        .collect();
+                    Some(g)
+                })
+                .collect();
+            old
+        }
+        None => Results::new(perflab_harness::env::capture(), config),
+    };
+
+    let cells: usize = groups.iter().map(|g| g.variants.len()).sum();
+    eprintln!(
+        "perflab: measuring {cells} cells in {} groups ({} preset) → {}",
+        groups.len(),
+        preset.as_str(),
+        results_path.display()
+    );
+    let runner = Runner {
+        child: ChildCommand {
+            exe: std::env::current_exe().context("cannot find the perflab executable")?,
+            args: vec!["__measure".into()],
+        },
+        settings,
+        seed: args.seed,
+        input: args.input.clone(),
+        out: results_path.clone(),
+    };
+    let started = Instant::now();
+    let mut progress = Reporter::new(groups.len());
+    runner.run(&groups, &mut results, &mut progress)?;
+    progress.finish();
+
+    print_summary(&results);
+    let failed = results
+        .benchmarks
+        .iter()
+        .filter(|b| b.status == CellStatus::Failed)
+        .count();
+    eprintln!(
+        "perflab: {} cells in {:.0?} ({failed} failed) → {}",
+        results.benchmarks.len(),
+        started.elapsed(),
+        results_path.display()
+    );
+    Ok(Outcome::Success)
+}
+
+/// A progress bar on a terminal; one quiet line per group otherwise (CI logs).
+struct Reporter {
+    bar: Option<ProgressBar>,
+    total: usize,
+    done: usize,
+    group_start: Instant,
+}
+
+impl Reporter {
+    fn new(total: usize) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(total as u64);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} groups, {elapsed} elapsed, ~{eta} left  {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b
+        });
+        Reporter {
+            bar,
+            total,
+            done: 0,
+            group_start: Instant::now(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Reporter {
+    fn group_started(&mut self, g: &Group) {
+        self.group_start = Instant::now();
+        if let Some(b) = &self.bar {
+            b.set_message(format!("{} {} {}", g.workload, g.size, g.allocator));
+        }
+    }
+
+    fn group_finished(&mut self, g: &Group, cells: &[Benchmark]) {
+        self.done += 1;
+        let failed = cells
+            .iter()
+            .filter(|c| c.status == CellStatus::Failed)
+            .count();
+        match &self.bar {
+            Some(b) => {
+                b.inc(1);
+                for c in cells.iter().filter(|c| c.status == CellStatus::Failed) {
+                    b.println(format!(
+                        "failed: {}: {}",
+                        c.id,
+                        c.error.as_deref().unwrap_or("")
+                    ));
+                }
+            }
+            None => eprintln!(
+                "[{}/{}] {} {} {}: {} cells in {:.1?}{}",
+                self.done,
+                self.total,
+                g.workload,
+                g.size,
+                g.allocator,
+                cells.len(),
+                self.group_start.elapsed(),
+                if failed > 0 {
+                    format!(", {failed} failed")
+                } else {
+                    String::new()
+                }
+            ),
+        }
+    }
+
+    fn warn(&mut self, message: &str) {
+        match &self.bar {
+            Some(b) => b.println(format!("warning: {message}")),
+            None => eprintln!("warning: {message}"),
+        }
+    }
+}
+
+/// Per workload and allocator: the variant with the best geometric-mean speed-up over naive.
+fn print_summary(results: &Results) {
+    let winners = perflab_harness::summary::winners(results);
+    if winners.is_empty() {
+        return;
+    }
+    println!(
+        "{:<10} {:<9} {:<18} {:>9}  sizes",
+        "workload", "allocator", "fastest", "vs naive"
+    );
+    for w in winners {
+        println!(
+            "{:<10} {:<9} {:<18} {:>8.2}×  {}",
+            w.workload, w.allocator, w.variant, w.speedup, w.sizes
+        );
+    }
+}
