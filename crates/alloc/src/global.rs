@@ -79,9 +79,10 @@ static GLOBAL: Counting<Selected> = Counting::new(Selected);
 
 /// The global allocator for perflab binaries: the selected allocator, counted.
 ///
-/// ```ignore
+/// ```no_run
 /// #[global_allocator]
 /// static GLOBAL: perflab_alloc::PerflabAllocator = perflab_alloc::PerflabAllocator::new();
+/// # fn main() {}
 /// ```
 ///
 /// All values share one set of process-wide counters, read with [`snapshot`].

@@ -20,7 +20,7 @@
 //!   map and glibc's `mallinfo2` which of them made it, so results can carry evidence that the
 //!   labelled allocator really served them.
 //!
-//! ```ignore
+//! ```
 //! #[global_allocator]
 //! static GLOBAL: perflab_alloc::PerflabAllocator = perflab_alloc::PerflabAllocator::new();
 //!
@@ -30,8 +30,10 @@
 //!         Err(e) => { eprintln!("perflab: {e}"); std::process::exit(2) }
 //!     };
 //!     let (_out, d) = perflab_alloc::measure(|| vec![0u64; 100]);
-//!     assert_eq!((d.allocations, d.bytes_allocated), (1, 800));
-//!     eprintln!("{allocator}: {}", perflab_alloc::proof());
+//!     assert_eq!((d.allocations, d.bytes_allocated, d.peak_growth_bytes), (1, 800, 800));
+//!     let proof = perflab_alloc::proof();
+//!     assert!(proof.confirmed(), "{proof}");
+//!     eprintln!("{allocator}: {proof}");
 //! }
 //! ```
 //!
