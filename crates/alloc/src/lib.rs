@@ -11,12 +11,14 @@
 //!   by the allocator that made it. An unknown name cannot be reported from inside an allocator, so
 //!   the process runs on `system`, keeps the name in a static buffer, and [`selection`] returns
 //!   [`UnknownAllocator`] (naming the three valid ones) for the binary to print before exiting 2.
+//!   [`PerflabAllocator::fixed`] pins one allocator at compile time instead (a `cargo bench`
+//!   target per allocator), with the same counters and proof.
 //! - **Counting.** Every allocator is wrapped in [`Counting`]: allocations, deallocations,
 //!   reallocations, bytes allocated, live and peak live bytes, exact across threads. Read them with
 //!   [`snapshot`] before and after a region (`after - before` gives an [`AllocDelta`]), call
 //!   [`reset_peak`] first to get the region's own peak, or let [`measure`] do all three. The exact
 //!   definitions are in [`counting`].
-//! - **Proof.** [`proof`] allocates a probe block and asks jemalloc's statistics, mimalloc's page
+//! - **Proof.** [`proof()`] allocates a probe block and asks jemalloc's statistics, mimalloc's page
 //!   map and glibc's `mallinfo2` which of them made it, so results can carry evidence that the
 //!   labelled allocator really served them.
 //!

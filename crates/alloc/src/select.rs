@@ -252,11 +252,19 @@ pub(crate) fn current() -> Allocator {
     DECISION.current(read_env)
 }
 
+/// Decides on `allocator` regardless of the environment, unless already decided.
+#[inline]
+pub(crate) fn settle(allocator: Allocator) {
+    DECISION.current(|| Some(allocator.name().as_bytes()));
+}
+
 /// The allocator actually in effect: the selected one, or system after an unknown name.
 ///
-/// Decides the selection if nothing has been allocated yet (harmless: the allocator would make
-/// the same decision on its first call).
+/// If nothing has been allocated yet, lets the global allocator decide first (see
+/// [`selection`]); if that is not a [`PerflabAllocator`](crate::PerflabAllocator), decides from
+/// the environment, which is what a later `PerflabAllocator` would do too.
 pub fn selected() -> Allocator {
+    let_global_allocator_decide();
     current()
 }
 
@@ -265,7 +273,24 @@ pub fn selected() -> Allocator {
 /// An unknown name cannot be reported from inside the allocator (printing allocates), so the
 /// process runs on `system` and the binary calls this at startup to print the error and exit 2.
 pub fn selection() -> Result<Allocator, UnknownAllocator> {
+    let_global_allocator_decide();
     DECISION.selection(read_env)
+}
+
+/// If nothing has been allocated yet, allocates (and frees) one small block through the global
+/// allocator, so that a [`PerflabAllocator::fixed`](crate::PerflabAllocator::fixed) global makes
+/// its own decision instead of a query deciding from the environment. Counted like any block.
+fn let_global_allocator_decide() {
+    if DECISION.state.load(Ordering::Acquire) == UNDECIDED {
+        let layout = std::alloc::Layout::new::<u64>();
+        // SAFETY: the layout has a non-zero size; the block is freed at once with that layout.
+        unsafe {
+            let ptr = std::alloc::alloc(layout);
+            if !ptr.is_null() {
+                std::alloc::dealloc(ptr, layout);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
