@@ -56,18 +56,18 @@
 //!
 //! ns per 64-byte `alloc` + `dealloc` pair, "median (minimum)" of thread CPU time over 41
 //! interleaved batches of 250 000 pairs (`cargo run --release -p perflab-alloc --example cost`),
-//! one run on a shared 2-core AMD EPYC VM (load average ~13 from other builds at the time, hence
+//! one run on a shared 2-core AMD EPYC VM (load average ~11 from other builds at the time, hence
 //! CPU time rather than wall time). *raw*: the allocator called directly; *dispatch*: [`Selected`]
 //! (env selection, no counting); *off* / *on*: through [`PerflabAllocator`] with
 //! [`set_counting`] off / on; *2 thr*: two threads at once, per thread.
 //!
 //! | allocator | raw | dispatch | counting off | counting on | 2 thr off | 2 thr on |
 //! |---|---|---|---|---|---|---|
-//! | system | 16.5 (9.9) | 18.4 (11.3) | 20.9 (11.9) | 23.0 (12.9) | 19.4 (11.8) | 22.8 (13.5) |
-//! | jemalloc | 5.8 (4.4) | 8.5 (5.9) | 7.7 (5.9) | 13.9 (12.9) | 9.1 (6.1) | 14.5 (13.2) |
-//! | mimalloc | 6.0 (4.6) | 6.6 (5.4) | 7.9 (6.6) | 13.6 (12.6) | 9.1 (7.3) | 14.5 (12.7) |
+//! | system | 15.8 (10.0) | 17.8 (11.2) | 15.9 (11.7) | 22.2 (13.1) | 19.2 (11.9) | 19.5 (13.4) |
+//! | jemalloc | 5.2 (4.4) | 6.3 (5.6) | 6.8 (5.9) | 13.8 (13.1) | 7.7 (6.1) | 13.9 (13.2) |
+//! | mimalloc | 7.8 (5.3) | 9.6 (6.0) | 8.9 (7.2) | 14.8 (12.7) | 11.2 (7.3) | 15.3 (12.8) |
 //!
-//! Reading it: the selection costs about 1–2 ns per pair; counting about 6 ns more (five
+//! Reading it: the selection costs about 1–2 ns per pair; counting about 6–7 ns more (five
 //! uncontended atomic read-modify-writes: three per allocation, two per deallocation). That is
 //! noise for a kernel that allocates per kilobyte of input, but it roughly doubles the cost of
 //! jemalloc's and mimalloc's small-object fast path, so a benchmark dominated by tiny
