@@ -79,21 +79,55 @@ static GLOBAL: Counting<Selected> = Counting::new(Selected);
 
 /// The global allocator for perflab binaries: the selected allocator, counted.
 ///
-/// ```ignore
+/// ```no_run
 /// #[global_allocator]
 /// static GLOBAL: perflab_alloc::PerflabAllocator = perflab_alloc::PerflabAllocator::new();
+/// # fn main() {}
 /// ```
 ///
 /// All values share one set of process-wide counters, read with [`snapshot`].
+///
+/// [`PerflabAllocator::fixed`] instead pins one allocator at compile time, for build targets
+/// that are one allocator by construction (a `cargo bench` target per allocator), while keeping
+/// the counters, [`selection`](crate::selection) and [`proof`](crate::proof()) working.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PerflabAllocator {
-    _private: (),
+    /// `None`: chosen by `PERFLAB_ALLOCATOR`; `Some(a)`: always `a`, the variable ignored.
+    fixed: Option<Allocator>,
 }
 
 impl PerflabAllocator {
-    /// The allocator value for the `#[global_allocator]` static.
+    /// The allocator value for the `#[global_allocator]` static: chosen by `PERFLAB_ALLOCATOR`.
     pub const fn new() -> Self {
-        PerflabAllocator { _private: () }
+        PerflabAllocator { fixed: None }
+    }
+
+    /// An allocator value that always uses `allocator`, ignoring `PERFLAB_ALLOCATOR`.
+    ///
+    /// ```
+    /// use perflab_alloc::{Allocator, PerflabAllocator};
+    /// #[global_allocator]
+    /// static GLOBAL: PerflabAllocator = PerflabAllocator::fixed(Allocator::Mimalloc);
+    ///
+    /// fn main() {
+    ///     // Right, even as the first thing in `main`, before anything else may have allocated.
+    ///     assert_eq!(perflab_alloc::selection(), Ok(Allocator::Mimalloc));
+    /// }
+    /// ```
+    pub const fn fixed(allocator: Allocator) -> Self {
+        PerflabAllocator {
+            fixed: Some(allocator),
+        }
+    }
+
+    /// For a fixed allocator, makes it the process's decision before the first allocation
+    /// (after that, one load of the decided state). Deallocation and reallocation need not
+    /// call this: they only ever follow an allocation.
+    #[inline]
+    fn settle(&self) {
+        if let Some(allocator) = self.fixed {
+            select::settle(allocator);
+        }
     }
 }
 
@@ -102,12 +136,14 @@ impl PerflabAllocator {
 unsafe impl GlobalAlloc for PerflabAllocator {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        self.settle();
         // SAFETY: forwarded unchanged.
         unsafe { GLOBAL.alloc(layout) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        self.settle();
         // SAFETY: forwarded unchanged.
         unsafe { GLOBAL.alloc_zeroed(layout) }
     }

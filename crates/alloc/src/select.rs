@@ -113,92 +113,158 @@ impl UnknownAllocator {
 /// How many bytes of an unknown `PERFLAB_ALLOCATOR` value are kept for the error message.
 pub const BAD_NAME_CAPACITY: usize = 64;
 
-// States of `STATE`: not yet decided, being decided by one thread, or one of the allocators.
+// States of `Decision::state`: not yet decided, being decided by one thread, or an allocator.
 const UNDECIDED: u8 = 0;
 const DECIDING: u8 = 1;
 const SYSTEM: u8 = 2;
 const JEMALLOC: u8 = 3;
 const MIMALLOC: u8 = 4;
 
-/// The decision. Written once (UNDECIDED -> DECIDING -> allocator), read on every allocation.
-static STATE: AtomicU8 = AtomicU8::new(UNDECIDED);
-/// Bytes of an unknown name; atomics so that no reader can ever race with the one writer.
-static BAD_NAME: [AtomicU8; BAD_NAME_CAPACITY] = [const { AtomicU8::new(0) }; BAD_NAME_CAPACITY];
-/// Full length of an unknown name (0: the name was valid, empty or unset).
-static BAD_LEN: AtomicUsize = AtomicUsize::new(0);
-
-/// The allocator in effect, deciding it if this is the first call. Never allocates.
-#[inline]
-pub(crate) fn current() -> Allocator {
-    match STATE.load(Ordering::Acquire) {
-        SYSTEM => Allocator::System,
-        JEMALLOC => Allocator::Jemalloc,
-        MIMALLOC => Allocator::Mimalloc,
-        _ => decide(),
-    }
+/// A once-only choice of allocator, plus the unknown name that led to `system`, if any.
+///
+/// One `static` instance serves the process; tests make private ones to race threads on.
+struct Decision {
+    /// Written once (UNDECIDED -> DECIDING -> allocator), read on every allocation.
+    state: AtomicU8,
+    /// Bytes of an unknown name; atomics so that no reader can ever race with the one writer.
+    bad_name: [AtomicU8; BAD_NAME_CAPACITY],
+    /// Full length of an unknown name (0: the name was valid, empty or unset).
+    bad_len: AtomicUsize,
 }
 
-/// The slow path of [`current`]: one thread reads the environment, any racing thread waits.
-#[cold]
-#[inline(never)]
-fn decide() -> Allocator {
-    let mut spins = 0u32;
-    loop {
-        match STATE.compare_exchange(UNDECIDED, DECIDING, Ordering::Acquire, Ordering::Acquire) {
-            Ok(_) => {
-                let chosen = read_env();
-                // Release: the bad name written by `read_env` is visible to whoever sees the result.
-                STATE.store(chosen.code(), Ordering::Release);
-                return chosen;
-            }
-            // Another thread is reading the environment: a few microseconds at most. Wait
-            // without allocating (`yield_now` is a bare `sched_yield`) in case it was preempted.
-            Err(DECIDING) => {
-                spins += 1;
-                if spins < 64 {
-                    std::hint::spin_loop();
-                } else {
-                    std::thread::yield_now();
-                }
-            }
-            Err(SYSTEM) => return Allocator::System,
-            Err(JEMALLOC) => return Allocator::Jemalloc,
-            Err(MIMALLOC) => return Allocator::Mimalloc,
-            // No other value is ever stored; treat one as "still deciding".
-            Err(_) => std::hint::spin_loop(),
+/// The process's decision.
+static DECISION: Decision = Decision::new();
+
+impl Decision {
+    const fn new() -> Self {
+        Decision {
+            state: AtomicU8::new(UNDECIDED),
+            bad_name: [const { AtomicU8::new(0) }; BAD_NAME_CAPACITY],
+            bad_len: AtomicUsize::new(0),
         }
     }
+
+    /// The allocator chosen, deciding with `read` (the raw value, `None` if unset) if this is the
+    /// first call. `read` runs at most once per `Decision`, however many threads race here.
+    #[inline]
+    fn current<'a>(&self, read: impl FnOnce() -> Option<&'a [u8]>) -> Allocator {
+        match self.state.load(Ordering::Acquire) {
+            SYSTEM => Allocator::System,
+            JEMALLOC => Allocator::Jemalloc,
+            MIMALLOC => Allocator::Mimalloc,
+            _ => self.decide(read),
+        }
+    }
+
+    /// The slow path of `current`: one thread decides, any racing thread waits for its result.
+    #[cold]
+    #[inline(never)]
+    fn decide<'a>(&self, read: impl FnOnce() -> Option<&'a [u8]>) -> Allocator {
+        let mut spins = 0u32;
+        loop {
+            match self.state.compare_exchange(
+                UNDECIDED,
+                DECIDING,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    let chosen = self.choose(read());
+                    // Release: the bad name written by `choose` is visible to whoever sees this.
+                    self.state.store(chosen.code(), Ordering::Release);
+                    return chosen;
+                }
+                // Another thread is reading the environment: microseconds at most. Wait without
+                // allocating (`yield_now` is a bare `sched_yield`) in case it was preempted.
+                Err(DECIDING) => {
+                    spins += 1;
+                    if spins < 64 {
+                        std::hint::spin_loop();
+                    } else {
+                        std::thread::yield_now();
+                    }
+                }
+                Err(SYSTEM) => return Allocator::System,
+                Err(JEMALLOC) => return Allocator::Jemalloc,
+                Err(MIMALLOC) => return Allocator::Mimalloc,
+                // No other value is ever stored; treat one as "still deciding".
+                Err(_) => std::hint::spin_loop(),
+            }
+        }
+    }
+
+    /// Maps the raw value to an allocator without allocating; unknown means system, recorded.
+    fn choose(&self, raw: Option<&[u8]>) -> Allocator {
+        let bytes = match raw {
+            None | Some([]) => return Allocator::System,
+            Some(bytes) => bytes,
+        };
+        Allocator::from_bytes(bytes).unwrap_or_else(|| {
+            for (slot, &b) in self.bad_name.iter().zip(bytes) {
+                slot.store(b, Ordering::Relaxed);
+            }
+            self.bad_len.store(bytes.len(), Ordering::Relaxed);
+            Allocator::System
+        })
+    }
+
+    /// The decided allocator, or the recorded unknown name.
+    fn selection<'a>(
+        &self,
+        read: impl FnOnce() -> Option<&'a [u8]>,
+    ) -> Result<Allocator, UnknownAllocator> {
+        let chosen = self.current(read);
+        // The Acquire load of `state` in `current` made the deciding thread's writes visible.
+        let len = self.bad_len.load(Ordering::Relaxed);
+        if len == 0 {
+            return Ok(chosen);
+        }
+        let kept = len.min(BAD_NAME_CAPACITY);
+        let bytes: Vec<u8> = self.bad_name[..kept]
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .collect();
+        Err(UnknownAllocator {
+            name: String::from_utf8_lossy(&bytes).into_owned(),
+            truncated: len > BAD_NAME_CAPACITY,
+        })
+    }
 }
 
-/// Reads `PERFLAB_ALLOCATOR` without allocating; an unknown name is recorded and means system.
-fn read_env() -> Allocator {
+/// Reads `PERFLAB_ALLOCATOR` without allocating.
+fn read_env() -> Option<&'static [u8]> {
     // SAFETY: `ENV_VAR_C` is a valid NUL-terminated C string. `getenv` does not allocate. It is
     // only unsound if another thread modifies the environment concurrently; Rust code can only do
     // that through the `unsafe` `std::env::set_var`, whose callers must already exclude this.
     let value = unsafe { libc::getenv(ENV_VAR_C.as_ptr()) };
     if value.is_null() {
-        return Allocator::System;
+        return None;
     }
     // SAFETY: a non-null `getenv` result points to a NUL-terminated string that stays valid until
-    // the environment is modified, which (see above) does not happen while we read it here.
-    let bytes = unsafe { CStr::from_ptr(value) }.to_bytes();
-    if bytes.is_empty() {
-        return Allocator::System;
-    }
-    Allocator::from_bytes(bytes).unwrap_or_else(|| {
-        for (slot, &b) in BAD_NAME.iter().zip(bytes) {
-            slot.store(b, Ordering::Relaxed);
-        }
-        BAD_LEN.store(bytes.len(), Ordering::Relaxed);
-        Allocator::System
-    })
+    // the environment is modified; the decision reads it once, immediately, and keeps no borrow
+    // beyond copying an unknown name into its own buffer.
+    Some(unsafe { CStr::from_ptr(value) }.to_bytes())
+}
+
+/// The allocator in effect, deciding it if this is the first call. Never allocates.
+#[inline]
+pub(crate) fn current() -> Allocator {
+    DECISION.current(read_env)
+}
+
+/// Decides on `allocator` regardless of the environment, unless already decided.
+#[inline]
+pub(crate) fn settle(allocator: Allocator) {
+    DECISION.current(|| Some(allocator.name().as_bytes()));
 }
 
 /// The allocator actually in effect: the selected one, or system after an unknown name.
 ///
-/// Decides the selection if nothing has been allocated yet (harmless: the allocator would make
-/// the same decision on its first call).
+/// If nothing has been allocated yet, lets the global allocator decide first (see
+/// [`selection`]); if that is not a [`PerflabAllocator`](crate::PerflabAllocator), decides from
+/// the environment, which is what a later `PerflabAllocator` would do too.
 pub fn selected() -> Allocator {
+    let_global_allocator_decide();
     current()
 }
 
@@ -207,21 +273,24 @@ pub fn selected() -> Allocator {
 /// An unknown name cannot be reported from inside the allocator (printing allocates), so the
 /// process runs on `system` and the binary calls this at startup to print the error and exit 2.
 pub fn selection() -> Result<Allocator, UnknownAllocator> {
-    let chosen = current();
-    // Acquire on `STATE` inside `current` made the deciding thread's writes visible.
-    let len = BAD_LEN.load(Ordering::Relaxed);
-    if len == 0 {
-        return Ok(chosen);
+    let_global_allocator_decide();
+    DECISION.selection(read_env)
+}
+
+/// If nothing has been allocated yet, allocates (and frees) one small block through the global
+/// allocator, so that a [`PerflabAllocator::fixed`](crate::PerflabAllocator::fixed) global makes
+/// its own decision instead of a query deciding from the environment. Counted like any block.
+fn let_global_allocator_decide() {
+    if DECISION.state.load(Ordering::Acquire) == UNDECIDED {
+        let layout = std::alloc::Layout::new::<u64>();
+        // SAFETY: the layout has a non-zero size; the block is freed at once with that layout.
+        unsafe {
+            let ptr = std::alloc::alloc(layout);
+            if !ptr.is_null() {
+                std::alloc::dealloc(ptr, layout);
+            }
+        }
     }
-    let kept = len.min(BAD_NAME_CAPACITY);
-    let bytes: Vec<u8> = BAD_NAME[..kept]
-        .iter()
-        .map(|b| b.load(Ordering::Relaxed))
-        .collect();
-    Err(UnknownAllocator {
-        name: String::from_utf8_lossy(&bytes).into_owned(),
-        truncated: len > BAD_NAME_CAPACITY,
-    })
 }
 
 #[cfg(test)]
@@ -248,6 +317,51 @@ mod tests {
         }
         assert!(msg.contains("tcmalloc"));
         assert!("".parse::<Allocator>().is_err());
+    }
+
+    /// Many threads race on the first call: one reads the value, all agree on its result.
+    #[test]
+    fn racing_first_calls_decide_once() {
+        use std::sync::Barrier;
+        use std::sync::atomic::AtomicU32;
+        for (raw, want, bad) in [
+            (&b"jemalloc"[..], Allocator::Jemalloc, None),
+            (&b"nope"[..], Allocator::System, Some("nope")),
+        ] {
+            let decision = Decision::new();
+            let reads = AtomicU32::new(0);
+            let gate = Barrier::new(8);
+            std::thread::scope(|s| {
+                for _ in 0..8 {
+                    s.spawn(|| {
+                        gate.wait();
+                        let got = decision.current(|| {
+                            reads.fetch_add(1, Ordering::Relaxed);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            Some(raw)
+                        });
+                        assert_eq!(got, want);
+                    });
+                }
+            });
+            assert_eq!(reads.load(Ordering::Relaxed), 1);
+            let sel = decision.selection(|| unreachable!("already decided"));
+            assert_eq!(sel.as_ref().err().map(UnknownAllocator::name), bad);
+        }
+    }
+
+    #[test]
+    fn unset_and_empty_mean_system() {
+        assert_eq!(Decision::new().selection(|| None), Ok(Allocator::System));
+        assert_eq!(
+            Decision::new().selection(|| Some(&b""[..])),
+            Ok(Allocator::System)
+        );
+        let long = Decision::new()
+            .selection(|| Some(&[b'y'; 100][..]))
+            .unwrap_err();
+        assert!(long.truncated());
+        assert_eq!(long.name().len(), BAD_NAME_CAPACITY);
     }
 
     #[test]
