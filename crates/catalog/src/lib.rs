@@ -8,11 +8,16 @@
 
 use perflab_core::Registry;
 
+#[cfg(feature = "selftest")]
+pub mod selftest;
+
 /// Every workload family perflab ships, in the order reports list them.
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     perflab_bytes::register(&mut registry);
     perflab_parse::register(&mut registry);
     perflab_text::register(&mut registry);
+    #[cfg(feature = "selftest")]
+    registry.add(selftest::family());
     registry
 }

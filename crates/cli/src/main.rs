@@ -63,6 +63,10 @@ impl perflab_harness::measure::AllocProbe for Probe {
     fn reset_peak(&self) {
         perflab_alloc::reset_peak();
     }
+
+    fn set_counting(&self, on: bool) -> bool {
+        perflab_alloc::set_counting(on)
+    }
 }
 
 /// The allocation counters of this process's global allocator, for the harness.

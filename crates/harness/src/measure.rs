@@ -38,6 +38,9 @@ pub trait AllocProbe {
     fn snapshot(&self) -> AllocCounts;
     /// Makes the peak equal to the current live bytes, so a region's own peak can be read.
     fn reset_peak(&self);
+    /// Turns counting on or off; returns the previous setting. Timed samples run with counting
+    /// off (it costs a few ns per allocation), and allocations are counted in a separate pass.
+    fn set_counting(&self, on: bool) -> bool;
 }
 
 /// Per-cell accumulation while sampling.
@@ -55,12 +58,17 @@ struct Live {
 
 /// Measures `group` of `workload` on `source`. Returns one cell per variant of the group, in the
 /// group's order. Never panics because a kernel did.
+///
+/// `on_check` is called with each variant's name just before it first runs (verification), and
+/// with `None` once verification is over: a process that dies in between can then tell which
+/// variant killed it.
 pub fn measure_group(
     workload: &dyn DynWorkload,
     group: &Group,
     source: &InputSource,
     settings: &Settings,
     probe: Option<&dyn AllocProbe>,
+    on_check: &mut dyn FnMut(Option<&str>),
 ) -> Vec<Benchmark> {
     let infos = workload.variants();
     let mut cells: Vec<Benchmark> = group
@@ -94,6 +102,7 @@ pub fn measure_group(
     };
     let bytes = input.bytes();
     let mut ctx = Ctx::new();
+    on_check(Some(infos[0].name));
     let naive_output = catch_unwind(AssertUnwindSafe(|| input.check(0, &mut Ctx::new())))
         .map(|(out, _)| out)
         .map_err(|p| panic_text(p.as_ref()));
@@ -116,6 +125,7 @@ pub fn measure_group(
             cell.error = Some(format!("naive panicked, so nothing can be verified: {msg}"));
             continue;
         }
+        on_check(Some(infos[index].name));
         match catch_unwind(AssertUnwindSafe(|| input.check(index, &mut ctx))) {
             Ok((_, true)) => live.push(Live {
                 slot,
@@ -143,6 +153,8 @@ pub fn measure_group(
         }
     }
 
+    on_check(None);
+
     // Warm-up and calibration: double the iteration count until a batch lasts the warm-up time;
     // the last batch's rate sets how many iterations make one sample.
     live.retain_mut(
@@ -159,7 +171,8 @@ pub fn measure_group(
         },
     );
 
-    // Interleaved rounds.
+    // Interleaved rounds, with allocation counting off so its cost is not in the times.
+    let counting_was = probe.map(|p| p.set_counting(false));
     let start = Instant::now();
     let mut round = 0usize;
     while !live.is_empty() && round < settings.max_samples {
@@ -171,7 +184,7 @@ pub fn measure_group(
         for k in 0..n {
             let pos = (k + round) % n;
             let l = &mut live[pos];
-            match take_sample(input.as_ref(), l, &mut ctx, probe) {
+            match take_sample(input.as_ref(), l, &mut ctx) {
                 Ok(()) => {}
                 Err(msg) => {
                     ctx = Ctx::new();
@@ -185,6 +198,24 @@ pub fn measure_group(
             live.remove(pos);
         }
         round += 1;
+    }
+
+    if let Some(p) = probe {
+        p.set_counting(true);
+        // Counting pass: the same loop, untimed, with counting on. Allocation counts of
+        // deterministic code do not need many iterations; the arena is warm by now.
+        live.retain_mut(
+            |l| match count_allocations(input.as_ref(), l, &mut ctx, p) {
+                Ok(()) => true,
+                Err(msg) => {
+                    ctx = Ctx::new();
+                    cells[l.slot].error =
+                        Some(format!("panicked while counting allocations: {msg}"));
+                    false
+                }
+            },
+        );
+        p.set_counting(counting_was.unwrap_or(true));
     }
 
     // Each cell's arena high-water mark is only known per group; report it on the arena cells.
@@ -233,32 +264,38 @@ fn warm_up(
     }
 }
 
-fn take_sample(
-    input: &dyn PreparedInput,
-    l: &mut Live,
-    ctx: &mut Ctx,
-    probe: Option<&dyn AllocProbe>,
-) -> Result<(), String> {
-    let before = probe.map(|p| {
-        p.reset_peak();
-        p.snapshot()
-    });
+fn take_sample(input: &dyn PreparedInput, l: &mut Live, ctx: &mut Ctx) -> Result<(), String> {
     let iters = l.iters;
     let t = Instant::now();
     let r = catch_unwind(AssertUnwindSafe(|| {
         input.run_iters(black_box(l.index), iters, ctx)
     }));
     let dt: Duration = t.elapsed();
-    let after = probe.map(|p| p.snapshot());
     r.map_err(|p| panic_text(p.as_ref()))?;
     l.samples.push(dt.as_nanos() as f64 / iters as f64);
-    l.total_iters += iters;
-    if let (Some(b), Some(a)) = (before, after) {
-        l.allocs += a.allocs.saturating_sub(b.allocs);
-        l.reallocs += a.reallocs.saturating_sub(b.reallocs);
-        l.bytes += a.bytes_allocated.saturating_sub(b.bytes_allocated);
-        l.peak = l.peak.max(a.peak_live_bytes.saturating_sub(b.live_bytes));
-    }
+    Ok(())
+}
+
+/// Iterations of the counting pass: enough to average out one-off growth, few enough to be cheap.
+const COUNT_ITERS: u64 = 16;
+
+fn count_allocations(
+    input: &dyn PreparedInput,
+    l: &mut Live,
+    ctx: &mut Ctx,
+    probe: &dyn AllocProbe,
+) -> Result<(), String> {
+    let iters = l.iters.clamp(1, COUNT_ITERS);
+    probe.reset_peak();
+    let b = probe.snapshot();
+    let r = catch_unwind(AssertUnwindSafe(|| input.run_iters(l.index, iters, ctx)));
+    let a = probe.snapshot();
+    r.map_err(|p| panic_text(p.as_ref()))?;
+    l.total_iters = iters;
+    l.allocs = a.allocs.saturating_sub(b.allocs);
+    l.reallocs = a.reallocs.saturating_sub(b.reallocs);
+    l.bytes = a.bytes_allocated.saturating_sub(b.bytes_allocated);
+    l.peak = a.peak_live_bytes.saturating_sub(b.live_bytes);
     Ok(())
 }
 
@@ -269,6 +306,7 @@ fn finish(cell: &mut Benchmark, l: &Live, bytes: u64, naive: Option<&[f64]>, cou
     cell.status = CellStatus::Ok;
     cell.error = None;
     cell.iters_per_sample = l.iters;
+    // Counts come from the counting pass (`total_iters` iterations), not from the timed samples.
     cell.median_ns = stats::median(&l.samples);
     cell.mad_ns = stats::mad(&l.samples);
     cell.ci95_ns = stats::bootstrap_median_ci(&l.samples, stats::BOOTSTRAP_RESAMPLES, 0.05, seed);

@@ -45,6 +45,12 @@ pub enum Event {
         /// Index into the request's groups.
         group: usize,
     },
+    /// Variant `variant` is about to run for the first time (verification); `None`: verification
+    /// is over and timing begins.
+    Check {
+        /// The variant's name.
+        variant: Option<String>,
+    },
     /// A finished cell.
     Cell {
         /// The cell.
@@ -82,13 +88,32 @@ pub fn serve_child(
                 ));
             }
         };
+        let mut io_error = None;
+        let mut on_check = |variant: Option<&str>| {
+            let event = Event::Check {
+                variant: variant.map(str::to_owned),
+            };
+            if let Err(e) = emit(out, &event) {
+                io_error.get_or_insert(e);
+            }
+        };
         let cells = match registry.get(&group.workload) {
-            Some(w) => measure_group(w.as_ref(), group, &source, &req.settings, probe),
+            Some(w) => measure_group(
+                w.as_ref(),
+                group,
+                &source,
+                &req.settings,
+                probe,
+                &mut on_check,
+            ),
             None => failed_cells(
                 group,
                 &format!("no workload `{}` in this binary", group.workload),
             ),
         };
+        if let Some(e) = io_error {
+            return Err(e);
+        }
         for benchmark in cells {
             emit(
                 out,
@@ -232,31 +257,68 @@ fn run_parent(
             for _ in 0..finished.done {
                 pending.pop_front();
             }
-            if let Some(reason) = finished.crashed
-                && let Some(g) = pending.pop_front()
-            {
-                let msg = format!("the measuring process ({allocator}) crashed: {reason}");
-                progress.warn(&format!("{}/{}/{}: {msg}", g.workload, g.size, allocator));
-                let cells = failed_cells(&g, &msg);
-                for c in &cells {
-                    if results
-                        .get(&c.id)
-                        .is_none_or(|old| old.status != CellStatus::Ok)
-                    {
-                        results.upsert(c.clone());
+            let Some(reason) = finished.crashed else {
+                continue;
+            };
+            let msg = format!("the measuring process ({allocator}) crashed: {reason}");
+            let naive = pending.front().and_then(|g| g.variants.first().cloned());
+            match (finished.culprit, pending.front_mut()) {
+                // The child died in a variant's first run: that variant fails alone, and the
+                // group is measured again without it (unless it was naive, the baseline).
+                (Some(culprit), Some(g)) if Some(&culprit) != naive.as_ref() => {
+                    let pos = g.variants.iter().position(|v| *v == culprit);
+                    let mut alone = g.clone();
+                    if let Some(pos) = pos {
+                        g.variants.remove(pos);
+                        if pos < g.kinds.len() {
+                            g.kinds.remove(pos);
+                        }
+                        alone.variants = vec![culprit.clone()];
+                        alone.kinds = alone.kinds.get(pos).copied().into_iter().collect();
+                    }
+                    let msg = format!("{msg} (while running `{culprit}` for the first time)");
+                    record_failed(results, out, progress, &alone, &msg)?;
+                }
+                _ => {
+                    if let Some(g) = pending.pop_front() {
+                        record_failed(results, out, progress, &g, &msg)?;
+                        progress.group_finished(&g, &[]);
                     }
                 }
-                results.write_atomic(out)?;
-                progress.group_finished(&g, &cells);
             }
         }
     }
     Ok(())
 }
 
+/// Saves `group`'s cells as failed with `msg` (keeping any that an earlier run measured).
+fn record_failed(
+    results: &mut Results,
+    out: &Path,
+    progress: &mut dyn Progress,
+    group: &Group,
+    msg: &str,
+) -> Result<(), RunError> {
+    progress.warn(&format!(
+        "{}/{}/{}: {msg}",
+        group.workload, group.size, group.allocator
+    ));
+    for c in failed_cells(group, msg) {
+        if results
+            .get(&c.id)
+            .is_none_or(|old| old.status != CellStatus::Ok)
+        {
+            results.upsert(c);
+        }
+    }
+    Ok(results.write_atomic(out)?)
+}
+
 struct ChildOutcome {
     done: usize,
     crashed: Option<String>,
+    /// The variant that was running its first (verification) run when the child died.
+    culprit: Option<String>,
 }
 
 fn run_child(
@@ -304,13 +366,16 @@ fn run_child(
     }
 
     let mut done = 0;
+    let mut culprit: Option<String> = None;
     let mut current: Vec<Benchmark> = Vec::new();
     if let Some(stdout) = proc.stdout.take() {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             match serde_json::from_str::<Event>(&line) {
+                Ok(Event::Check { variant }) => culprit = variant,
                 Ok(Event::Start { group }) => {
                     current.clear();
+                    culprit = None;
                     if let Some(g) = req.groups.get(group) {
                         progress.group_started(g);
                     }
@@ -349,5 +414,9 @@ fn run_child(
             format!("{status}; stderr: {}", last.join(" | "))
         }
     });
-    Ok(ChildOutcome { done, crashed })
+    Ok(ChildOutcome {
+        done,
+        crashed,
+        culprit,
+    })
 }

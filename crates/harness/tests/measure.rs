@@ -96,6 +96,7 @@ fn every_status_and_a_paired_speedup() {
         &InputSource::generated(16 << 10),
         &settings(),
         None,
+        &mut |_| {},
     );
     let st: Vec<_> = cells
         .iter()

@@ -1,0 +1,81 @@
+//! A workload with deliberately broken variants, for perflab's own tests (feature `selftest`).
+//!
+//! It proves the harness's promises: a variant that panics becomes a failed cell and the others
+//! are still measured; a process that aborts costs only its group; a wrong answer is never timed;
+//! a slowed copy of naive is detected by comparisons.
+
+use perflab_core::{Ctx, Family, InputError, Kernel, Rng, VariantKind, Workload};
+use std::hint::black_box;
+
+/// Sums bytes.
+pub struct Selftest;
+
+impl Workload for Selftest {
+    const NAME: &'static str = "selftest";
+    const SUMMARY: &'static str = "sum of bytes, with deliberately broken variants (tests only)";
+    type Input = Vec<u8>;
+    type Output = u64;
+
+    fn generate(size: usize, seed: u64) -> Vec<u8> {
+        let mut v = vec![0; size];
+        Rng::new(seed).fill_bytes(&mut v);
+        v
+    }
+
+    fn from_file(data: &[u8]) -> Result<Vec<u8>, InputError> {
+        Ok(data.to_vec())
+    }
+
+    fn input_bytes(input: &Vec<u8>) -> usize {
+        input.len()
+    }
+}
+
+fn sum(v: &[u8]) -> u64 {
+    v.iter().map(|&b| u64::from(b)).sum()
+}
+
+/// The broken behaviours.
+#[derive(Clone, Copy)]
+enum Mode {
+    Correct,
+    Slowed,
+    Panics,
+    Aborts,
+    Wrong,
+}
+
+struct K(&'static str, VariantKind, Mode);
+
+impl Kernel<Selftest> for K {
+    fn name(&self) -> &'static str {
+        self.0
+    }
+
+    fn kind(&self) -> VariantKind {
+        self.1
+    }
+
+    fn run(&self, input: &Vec<u8>, _: &Ctx) -> u64 {
+        match self.2 {
+            Mode::Correct => sum(input),
+            // Extra work: a second pass whose result is observed, so it cannot be optimised away.
+            Mode::Slowed => {
+                black_box(sum(black_box(input)));
+                sum(input)
+            }
+            Mode::Panics => panic!("selftest: this variant always panics"),
+            Mode::Aborts => std::process::abort(),
+            Mode::Wrong => sum(input) ^ 1,
+        }
+    }
+}
+
+/// The selftest family.
+pub fn family() -> Family<Selftest> {
+    Family::new(K("naive", VariantKind::Naive, Mode::Correct))
+        .with(K("slowed", VariantKind::Optimized, Mode::Slowed))
+        .with(K("panics", VariantKind::Optimized, Mode::Panics))
+        .with(K("wrong", VariantKind::Optimized, Mode::Wrong))
+        .with(K("aborts", VariantKind::Simd, Mode::Aborts))
+}
