@@ -7,6 +7,9 @@
 use perflab_core::{Ctx, Family, InputError, Kernel, Rng, VariantKind, Workload};
 use std::hint::black_box;
 
+/// Set this environment variable to make the `aborts` variant abort the process.
+pub const ABORT_ENV: &str = "PERFLAB_SELFTEST_ABORT";
+
 /// Sums bytes.
 pub struct Selftest;
 
@@ -65,7 +68,9 @@ impl Kernel<Selftest> for K {
                 sum(input)
             }
             Mode::Panics => panic!("selftest: this variant always panics"),
-            Mode::Aborts => std::process::abort(),
+            // Aborts only when asked, so that in-process commands like `verify` survive it.
+            Mode::Aborts if std::env::var_os(ABORT_ENV).is_some() => std::process::abort(),
+            Mode::Aborts => sum(input),
             Mode::Wrong => sum(input) ^ 1,
         }
     }

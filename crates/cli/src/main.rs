@@ -80,6 +80,8 @@ fn main() -> ExitCode {
         eprintln!("perflab: error: {e}");
         return ExitCode::from(2);
     }
+    // Kernels' panics are caught and reported as failed cells; one line each on stderr is enough.
+    std::panic::set_hook(Box::new(|info| eprintln!("perflab: panic: {info}")));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {

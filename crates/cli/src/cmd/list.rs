@@ -16,13 +16,19 @@ pub struct Args {
 pub fn run(args: Args) -> Result<Outcome> {
     let registry = perflab_catalog::registry();
     if args.json {
-        let doc: Vec<_> = registry
+        let workloads: Vec<_> = registry
             .workloads()
             .iter()
             .map(
                 |w| json!({"workload": w.name(), "summary": w.summary(), "variants": w.variants()}),
             )
             .collect();
+        let doc = json!({
+            "allocator": perflab_alloc::selected().name(),
+            "allocator_proof": perflab_alloc::proof(),
+            "simd_features": perflab_harness::env::simd_features(),
+            "workloads": workloads,
+        });
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(Outcome::Success);
     }

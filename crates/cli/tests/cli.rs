@@ -1,0 +1,476 @@
+//! The command line as a user meets it: outputs, exit codes, and runs that are interrupted,
+//! crash, are sharded or resumed. Uses the test-only `selftest` workload for broken variants.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn perflab() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_perflab"));
+    c.env_remove("PERFLAB_ALLOCATOR");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    perflab().args(args).output().expect("perflab starts")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("perflab-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Exit code 2 and exactly one line naming `needle`.
+fn assert_usage_error(args: &[&str], needle: &str) {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {err}"
+    );
+    assert!(
+        err.contains(needle),
+        "{args:?}: {err:?} does not name {needle:?}"
+    );
+}
+
+fn results(dir: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn list_json_shows_every_kind_and_the_allocator() {
+    let o = run(&["list", "--json"]);
+    assert!(o.status.success());
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["allocator"], "system");
+    assert_eq!(doc["allocator_proof"]["owner"], "system");
+    let mut kinds: Vec<String> = doc["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["workload"] != "selftest")
+        .flat_map(|w| w["variants"].as_array().unwrap().clone())
+        .map(|v| v["kind"].as_str().unwrap().to_owned())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    for k in ["naive", "optimized", "simd", "arena", "reference"] {
+        assert!(kinds.iter().any(|x| x == k), "no {k} variant: {kinds:?}");
+    }
+    let o = perflab()
+        .args(["list", "--json"])
+        .env("PERFLAB_ALLOCATOR", "jemalloc")
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["allocator_proof"]["owner"], "jemalloc");
+}
+
+#[test]
+fn bad_usage_is_one_line_and_exit_2() {
+    assert_usage_error(&["verify", "--workload", "nope"], "unknown workload `nope`");
+    assert_usage_error(&["verify", "--input", "/no/such/file"], "/no/such/file");
+    assert_usage_error(&["verify", "--size", "12XB"], "12XB");
+    assert_usage_error(&["run", "--workload", "nope"], "unknown workload `nope`");
+    assert_usage_error(&["run", "--variant", "nope"], "unknown variant `nope`");
+    assert_usage_error(
+        &["run", "--allocator", "tcmalloc"],
+        "system, jemalloc, mimalloc",
+    );
+    assert_usage_error(&["run", "--input", "/no/such/file"], "/no/such/file");
+    assert_usage_error(&["run", "--size", "1.5MiB"], "1.5MiB");
+    assert_usage_error(&["run", "--shard", "3/2"], "3/2");
+    assert_usage_error(
+        &[
+            "run",
+            "-w",
+            "search",
+            "--size",
+            "4KiB",
+            "--out",
+            "/proc/perflab",
+        ],
+        "/proc/perflab",
+    );
+    assert_usage_error(
+        &["merge", "/no/such.json", "-o", "/tmp/x.json"],
+        "/no/such.json",
+    );
+    assert_usage_error(&["export", "/no/such.json"], "/no/such.json");
+    let o = perflab()
+        .arg("list")
+        .env("PERFLAB_ALLOCATOR", "tcmalloc")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("system, jemalloc, mimalloc"));
+    let dir = tmp("garbage");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{not json").unwrap();
+    assert_usage_error(&["export", bad.to_str().unwrap()], "bad.json");
+}
+
+#[test]
+fn verify_on_a_file_agrees_with_independent_counts() {
+    let dir = tmp("verify");
+    let file = dir.join("input.txt");
+    let text = b"one\ntwo words\n\nthree, Three THREE\nno newline at end";
+    std::fs::write(&file, text).unwrap();
+    let o = run(&[
+        "verify",
+        "--input",
+        file.to_str().unwrap(),
+        "--json",
+        "-w",
+        "search",
+        "-w",
+        "checksum",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let by = |w: &str| {
+        doc.as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["workload"] == w)
+            .cloned()
+    };
+    if let Some(search) = by("search") {
+        let newlines = text.iter().filter(|&&b| b == b'\n').count();
+        for v in search["variants"].as_array().unwrap() {
+            if v["status"] == "ok" {
+                assert_eq!(v["output"]["count"], newlines as u64, "{v}");
+                assert_eq!(v["output"]["first"], 3);
+                assert_eq!(v["matches_naive"], true);
+            }
+        }
+    }
+    if let Some(checksum) = by("checksum") {
+        // RFC 1950, written out here independently of the crate.
+        let (mut a, mut b) = (1u32, 0u32);
+        for &x in text {
+            a = (a + u32::from(x)) % 65521;
+            b = (b + a) % 65521;
+        }
+        for v in checksum["variants"].as_array().unwrap() {
+            if v["status"] == "ok" {
+                assert_eq!(v["output"]["adler32"], (b << 16) | a, "{v}");
+            }
+        }
+    }
+}
+
+#[test]
+fn verify_exits_1_on_a_mismatch() {
+    let o = run(&["verify", "-w", "selftest", "--size", "1KiB", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let status = |name: &str| {
+        doc[0]["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["variant"] == name)
+            .map(|v| v["status"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(status("naive").as_deref(), Some("ok"));
+    assert_eq!(status("wrong").as_deref(), Some("mismatch"));
+    assert_eq!(status("panics").as_deref(), Some("failed"));
+}
+
+const REQUIRED: [&str; 22] = [
+    "id",
+    "workload",
+    "variant",
+    "kind",
+    "allocator",
+    "size_bytes",
+    "status",
+    "error",
+    "samples_ns",
+    "iters_per_sample",
+    "median_ns",
+    "mad_ns",
+    "ci95_ns",
+    "throughput_bytes_per_s",
+    "allocs_per_iter",
+    "bytes_allocated_per_iter",
+    "peak_bytes",
+    "instructions",
+    "speedup_vs_naive",
+    "outliers",
+    "size",
+    "arena_bytes",
+];
+
+#[test]
+fn run_end_to_end_under_every_allocator() {
+    let dir = tmp("e2e");
+    let o = run(&[
+        "run",
+        "-w",
+        "search",
+        "--size",
+        "4KiB",
+        "--budget",
+        "3",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = results(&dir);
+    assert_eq!(r["schema"], "perflab/results/v1");
+    for f in [
+        "cpu_model",
+        "simd_features",
+        "cores",
+        "os",
+        "rustc",
+        "perflab_version",
+        "timer_precision_ns",
+        "empty_loop_ns",
+    ] {
+        assert!(r["environment"].get(f).is_some(), "environment lacks {f}");
+    }
+    assert!(r["environment"]["timer_precision_ns"].as_f64().unwrap() > 0.0);
+    let cells = r["benchmarks"].as_array().unwrap();
+    for alloc in ["system", "jemalloc", "mimalloc"] {
+        let mine: Vec<&Value> = cells.iter().filter(|b| b["allocator"] == alloc).collect();
+        assert!(mine.len() >= 3, "{alloc}: {} cells", mine.len());
+        for b in mine {
+            for f in REQUIRED {
+                assert!(b.get(f).is_some(), "{} lacks {f}", b["id"]);
+            }
+            assert_eq!(
+                b["id"],
+                format!("search/{}/{alloc}/4KiB", b["variant"].as_str().unwrap())
+            );
+            match b["status"].as_str().unwrap() {
+                "ok" => {
+                    assert!(b["median_ns"].as_f64().unwrap() > 0.0);
+                    assert!(!b["samples_ns"].as_array().unwrap().is_empty());
+                    assert_eq!(
+                        b["allocs_per_iter"], 0.0,
+                        "search allocates nothing: {}",
+                        b["id"]
+                    );
+                    assert!(b["ci95_ns"][0].as_f64() <= b["median_ns"].as_f64());
+                }
+                "unsupported" => assert!(b["variant"].as_str().unwrap().starts_with("simd")),
+                s => panic!("{}: {s} {}", b["id"], b["error"]),
+            }
+        }
+    }
+    let bmf = run(&[
+        "export",
+        dir.join("results.json").to_str().unwrap(),
+        "--format",
+        "bmf",
+    ]);
+    let bmf: Value = serde_json::from_slice(&bmf.stdout).unwrap();
+    assert!(
+        bmf["search/naive/mimalloc/4KiB"]["latency"]["value"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}
+
+#[test]
+fn panics_wrong_answers_and_crashes_become_failed_cells() {
+    let dir = tmp("broken");
+    let o = perflab()
+        .env("PERFLAB_SELFTEST_ABORT", "1")
+        .args([
+            "run",
+            "-w",
+            "selftest",
+            "--size",
+            "4KiB",
+            "--allocator",
+            "system",
+            "--allocator",
+            "mimalloc",
+            "--budget",
+            "2",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = results(&dir);
+    for alloc in ["system", "mimalloc"] {
+        let cell = |v: &str| {
+            r["benchmarks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["id"] == format!("selftest/{v}/{alloc}/4KiB"))
+                .unwrap_or_else(|| panic!("no cell for {v} under {alloc}"))
+                .clone()
+        };
+        assert_eq!(cell("naive")["status"], "ok");
+        assert_eq!(cell("slowed")["status"], "ok");
+        assert_eq!(cell("panics")["status"], "failed");
+        assert!(
+            cell("panics")["error"]
+                .as_str()
+                .unwrap()
+                .contains("always panics")
+        );
+        assert_eq!(cell("wrong")["status"], "failed");
+        assert!(
+            cell("wrong")["error"]
+                .as_str()
+                .unwrap()
+                .contains("differs from naive")
+        );
+        assert_eq!(cell("aborts")["status"], "failed");
+        assert!(
+            cell("aborts")["error"]
+                .as_str()
+                .unwrap()
+                .contains("crashed"),
+            "{}",
+            cell("aborts")["error"]
+        );
+        assert_eq!(cell("aborts")["kind"], "simd");
+    }
+}
+
+#[test]
+fn shards_merge_into_the_whole_and_resume_fills_gaps() {
+    let base = tmp("shards");
+    let common = [
+        "run", "-w", "search", "-w", "selftest", "--kind", "naive", "--size", "1KiB", "--size",
+        "2KiB", "--budget", "2",
+    ];
+    let ids = |dir: &Path| {
+        let mut v: Vec<String> = results(dir)["benchmarks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["id"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let mut dirs = Vec::new();
+    for shard in ["1/2", "2/2", ""] {
+        let dir = base.join(if shard.is_empty() {
+            "all".to_owned()
+        } else {
+            shard.replace('/', "of")
+        });
+        let mut args: Vec<&str> = common.to_vec();
+        let d = dir.to_str().unwrap().to_owned();
+        if !shard.is_empty() {
+            args.extend(["--shard", shard]);
+        }
+        args.extend(["--out", &d]);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        dirs.push(dir);
+    }
+    let merged = base.join("merged.json");
+    let o = run(&[
+        "merge",
+        dirs[0].join("results.json").to_str().unwrap(),
+        dirs[1].join("results.json").to_str().unwrap(),
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = base.join("m");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::rename(&merged, m.join("results.json")).unwrap();
+    assert_eq!(ids(&m), ids(&dirs[2]));
+    assert_eq!(ids(&dirs[2]).len(), 2 * 2 * 3);
+
+    // Resume: drop two cells from the whole run; --resume measures just those.
+    let path = dirs[2].join("results.json");
+    let mut doc = results(&dirs[2]);
+    let cells = doc["benchmarks"].as_array_mut().unwrap();
+    let dropped: Vec<String> = cells
+        .drain(..2)
+        .map(|b| b["id"].as_str().unwrap().to_owned())
+        .collect();
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let mut args: Vec<&str> = common.to_vec();
+    let d = dirs[2].to_str().unwrap().to_owned();
+    args.extend(["--resume", &d]);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("measuring 2 cells"), "{}", stderr(&o));
+    let after = ids(&dirs[2]);
+    assert_eq!(after.len(), 12);
+    for id in dropped {
+        assert!(after.contains(&id));
+    }
+}
+
+/// Starts a long run, waits until it has saved at least one group, sends `signal`, and checks the
+/// file it leaves.
+fn interrupted(signal: &str) {
+    let dir = tmp(&format!("signal-{signal}"));
+    let mut child = perflab()
+        .args([
+            "run", "-w", "search", "-w", "selftest", "--kind", "naive", "--size", "1KiB", "--size",
+            "8KiB", "--size", "64KiB", "--budget", "60",
+        ])
+        .args(["--out", dir.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let n = std::fs::read(dir.join("results.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .map_or(0, |v| v["benchmarks"].as_array().map_or(0, Vec::len));
+        if n > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no cell saved within a minute");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be interrupted"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _ = child.wait();
+    let r = results(&dir);
+    let cells = r["benchmarks"].as_array().unwrap();
+    assert!(!cells.is_empty());
+    assert!(cells.len() < 18, "the run finished before the signal");
+    for b in cells {
+        assert!(["ok", "failed", "unsupported"].contains(&b["status"].as_str().unwrap()));
+    }
+}
+
+#[test]
+fn sigint_keeps_finished_cells() {
+    interrupted("-INT");
+}
+
+#[test]
+fn sigkill_keeps_finished_cells() {
+    interrupted("-KILL");
+}
