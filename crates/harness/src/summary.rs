@@ -63,12 +63,111 @@ pub fn winners(results: &Results) -> Vec<Winner> {
         .collect()
 }
 
+/// One allocating variant's time under each allocator, relative to `system`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AllocatorRow {
+    /// Workload.
+    pub workload: String,
+    /// Variant.
+    pub variant: String,
+    /// Size label.
+    pub size: String,
+    /// Allocations per iteration (under `system`).
+    pub allocs_per_iter: f64,
+    /// `(allocator, median time / system's median time)`, system included (1.0).
+    pub ratios: Vec<(String, f64)>,
+}
+
+/// For every variant that allocates, at the largest size measured: each allocator's median time
+/// relative to `system`'s. Allocators run in separate processes, so these ratios are not paired;
+/// METHODOLOGY.md says how far to trust them.
+pub fn allocator_ratios(results: &Results) -> Vec<AllocatorRow> {
+    let ok = |b: &&crate::results::Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some();
+    let mut rows = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for base in results
+        .benchmarks
+        .iter()
+        .filter(ok)
+        .filter(|b| b.allocator == "system")
+    {
+        let largest = results
+            .benchmarks
+            .iter()
+            .filter(ok)
+            .filter(|b| {
+                b.workload == base.workload && b.variant == base.variant && b.allocator == "system"
+            })
+            .map(|b| b.size_bytes)
+            .max();
+        if Some(base.size_bytes) != largest
+            || base.allocs_per_iter.unwrap_or(0.0) <= 0.0
+            || !seen.insert((base.workload.clone(), base.variant.clone()))
+        {
+            continue;
+        }
+        let sys = base.median_ns.unwrap_or(f64::NAN);
+        let ratios = results
+            .benchmarks
+            .iter()
+            .filter(ok)
+            .filter(|b| {
+                b.workload == base.workload && b.variant == base.variant && b.size == base.size
+            })
+            .map(|b| (b.allocator.clone(), b.median_ns.unwrap_or(f64::NAN) / sys))
+            .collect();
+        rows.push(AllocatorRow {
+            workload: base.workload.clone(),
+            variant: base.variant.clone(),
+            size: base.size.clone(),
+            allocs_per_iter: base.allocs_per_iter.unwrap_or(0.0),
+            ratios,
+        });
+    }
+    rows
+}
+
 fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len().max(1) as f64
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn allocator_ratios_are_relative_to_system_at_the_largest_size() {
+        let mut r = Results::new(Environment::default(), RunConfig::default());
+        for (alloc, size, t, allocs) in [
+            ("system", 1, 50.0, 3.0),
+            ("system", 2, 100.0, 3.0),
+            ("jemalloc", 2, 80.0, 3.0),
+            ("mimalloc", 2, 90.0, 3.0),
+        ] {
+            let mut b = Benchmark::empty(
+                "w",
+                "naive",
+                VariantKind::Naive,
+                alloc,
+                &size.to_string(),
+                size,
+            );
+            b.status = CellStatus::Ok;
+            b.median_ns = Some(t);
+            b.allocs_per_iter = Some(allocs);
+            r.upsert(b);
+        }
+        let rows = allocator_ratios(&r);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].size, "2");
+        assert_eq!(
+            rows[0].ratios,
+            [
+                ("system".into(), 1.0),
+                ("jemalloc".into(), 0.8),
+                ("mimalloc".into(), 0.9)
+            ]
+        );
+    }
+
     use super::*;
     use crate::results::{Benchmark, Environment, RunConfig};
     use crate::stats::Estimate;
@@ -91,6 +190,7 @@ mod tests {
             }
         }
         let w = winners(&r);
+        assert!(allocator_ratios(&r).is_empty(), "nothing allocates");
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].variant, "steady");
         assert!((w[0].speedup - 4.0).abs() < 1e-9);

@@ -307,7 +307,8 @@ impl Progress for Reporter {
     }
 }
 
-/// Per workload and allocator: the variant with the best geometric-mean speed-up over naive.
+/// Per workload and allocator: the variant with the best geometric-mean speed-up over naive;
+/// then, for the variants that allocate, each allocator's time relative to system.
 fn print_summary(results: &Results) {
     let winners = perflab_harness::summary::winners(results);
     if winners.is_empty() {
@@ -322,5 +323,28 @@ fn print_summary(results: &Results) {
             "{:<10} {:<9} {:<18} {:>8.2}×  {}",
             w.workload, w.allocator, w.variant, w.speedup, w.sizes
         );
+    }
+    let rows = perflab_harness::summary::allocator_ratios(results);
+    if rows.iter().any(|r| r.ratios.len() > 1) {
+        println!("\ntime relative to system, for variants that allocate (largest size):");
+        println!(
+            "{:<10} {:<12} {:>7} {:>11}  ratios",
+            "workload", "variant", "size", "allocs/iter"
+        );
+        for r in rows {
+            let ratios: Vec<String> = r
+                .ratios
+                .iter()
+                .map(|(a, x)| format!("{a} {x:.2}"))
+                .collect();
+            println!(
+                "{:<10} {:<12} {:>7} {:>11.1}  {}",
+                r.workload,
+                r.variant,
+                r.size,
+                r.allocs_per_iter,
+                ratios.join("  ")
+            );
+        }
     }
 }
