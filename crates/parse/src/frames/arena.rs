@@ -55,3 +55,18 @@ impl Kernel<Frames> for Arena {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frames::generate;
+
+    #[test]
+    fn payloads_live_in_the_arena() {
+        let input = FramesInput::from(&generate(100_000, 5)[..]);
+        let ctx = Ctx::new();
+        let out = Arena.run(&input, &ctx);
+        assert_eq!(out.error, None);
+        assert!(ctx.arena().allocated_bytes() as u64 >= out.payload_bytes);
+    }
+}

@@ -69,3 +69,36 @@ fn take_message(buf: &mut Bytes) -> Result<Bytes, FrameErrorKind> {
     buf.advance(HEADER_LEN);
     Ok(buf.split_to(length as usize))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frames::push_message;
+
+    #[test]
+    fn payloads_point_into_the_input() {
+        let mut s = Vec::new();
+        push_message(&mut s, 0, &[1, 2, 3]);
+        push_message(&mut s, 0, &[4; 40]);
+        let input = FramesInput::from(&s[..]);
+        let mut buf = input.bytes().clone();
+        let first = take_message(&mut buf).unwrap();
+        let second = take_message(&mut buf).unwrap();
+        assert_eq!(first.as_ptr(), input.as_slice()[8..].as_ptr());
+        assert_eq!(second.as_ptr(), input.as_slice()[19..].as_ptr());
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn errors_leave_the_buffer_alone() {
+        let mut s = Vec::new();
+        super::super::push_header(&mut s, 1, 0, 5);
+        s.push(0);
+        let mut buf = Bytes::from(s.clone());
+        assert_eq!(
+            take_message(&mut buf),
+            Err(FrameErrorKind::TruncatedPayload)
+        );
+        assert_eq!(&buf[..], &s[..]);
+    }
+}

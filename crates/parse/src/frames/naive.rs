@@ -70,3 +70,25 @@ fn read_message(reader: &mut impl Read) -> Result<Vec<u8>, FrameErrorKind> {
         .map_err(|_| FrameErrorKind::TruncatedPayload)?;
     Ok(payload)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frames::push_message;
+
+    #[test]
+    fn counts_and_stops() {
+        let mut s = Vec::new();
+        push_message(&mut s, 9, &[200, 100]);
+        s.extend_from_slice(&[1, 0, 0]);
+        let out = Naive.run(&FramesInput::from(&s[..]), &Ctx::new());
+        let error = Some(FrameError {
+            offset: 10,
+            kind: FrameErrorKind::TruncatedHeader,
+        });
+        assert_eq!(
+            (out.messages, out.payload_checksum, out.error),
+            (1, 300, error)
+        );
+    }
+}
