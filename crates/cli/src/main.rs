@@ -22,6 +22,8 @@ enum Command {
     Verify(cmd::verify::Args),
     /// Verify and measure the matrix (workload × variant × allocator × size).
     Run(cmd::run::Args),
+    /// Compare two results files: what got slower or faster (exit 1 on a regression).
+    Compare(cmd::compare::Args),
     /// Join results files (e.g. the shards of a sharded run) into one.
     Merge(cmd::merge::Args),
     /// Convert results for other tools (Bencher Metric Format for bencher.dev).
@@ -108,6 +110,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Merge(args) => cmd::merge::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Measure => cmd::child::run(),
     };

@@ -9,6 +9,7 @@
 //! - [`merge`] and [`export`]: joining shard files; Bencher Metric Format.
 #![forbid(unsafe_code)]
 
+pub mod compare;
 pub mod env;
 pub mod export;
 pub mod measure;

@@ -1,6 +1,7 @@
 //! One module per subcommand, plus the argument helpers they share.
 
 pub mod child;
+pub mod compare;
 pub mod export;
 pub mod list;
 pub mod merge;

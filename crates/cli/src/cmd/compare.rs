@@ -1,0 +1,177 @@
+//! `perflab compare BASE HEAD`: the CI regression gate. Exit 0 when nothing regressed, 1 when
+//! something did (or a cell failed in head), 2 on bad input.
+
+use crate::Outcome;
+use anyhow::{Result, bail};
+use perflab_harness::compare::{CellChange, Comparison, Thresholds, Verdict, compare};
+use perflab_harness::results::Results;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Arguments of `perflab compare`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The base results file (e.g. main).
+    #[arg(value_name = "BASE")]
+    base: PathBuf,
+    /// The head results file (e.g. the pull request).
+    #[arg(value_name = "HEAD")]
+    head: PathBuf,
+    /// Wall-time threshold in percent: a regression's whole 95% interval must lie beyond it.
+    #[arg(long, value_name = "PCT", default_value_t = 5.0)]
+    threshold: f64,
+    /// Instruction-count threshold in percent (counts are exact).
+    #[arg(long, value_name = "PCT", default_value_t = 0.5)]
+    instructions_threshold: f64,
+    /// text (terminal), markdown (pull-request comments, $GITHUB_STEP_SUMMARY) or json.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// List every cell, not only the changed ones.
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// Compares and prints.
+pub fn run(args: Args) -> Result<Outcome> {
+    for t in [args.threshold, args.instructions_threshold] {
+        if !(t.is_finite() && t >= 0.0) {
+            bail!("malformed threshold `{t}` (expected a non-negative percentage)");
+        }
+    }
+    let base = Results::read(&args.base)?;
+    let head = Results::read(&args.head)?;
+    let thresholds = Thresholds {
+        time: args.threshold / 100.0,
+        instructions: args.instructions_threshold / 100.0,
+    };
+    let cmp = compare(&base, &head, thresholds);
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&cmp)?,
+        Format::Text => render(&cmp, args.all, false),
+        Format::Markdown => render(&cmp, args.all, true),
+    };
+    println!("{out}");
+    Ok(if cmp.failed() {
+        Outcome::CheckFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+fn label(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Regression => "REGRESSION",
+        Verdict::Improvement => "improvement",
+        Verdict::Unchanged => "unchanged",
+        Verdict::MissingInHead => "missing in head",
+        Verdict::New => "new",
+        Verdict::FailedInHead => "FAILED in head",
+        Verdict::NotComparable => "not comparable",
+    }
+}
+
+fn fmt_ns(ns: Option<f64>) -> String {
+    match ns {
+        None => "—".to_owned(),
+        Some(n) if n >= 1e6 => format!("{:.2} ms", n / 1e6),
+        Some(n) if n >= 1e3 => format!("{:.2} µs", n / 1e3),
+        Some(n) => format!("{n:.1} ns"),
+    }
+}
+
+fn fmt_change(c: &CellChange) -> String {
+    let time = c.time_ratio.map(|e| {
+        format!(
+            "{:+.1}% [{:+.1}%, {:+.1}%]",
+            (e.median - 1.0) * 100.0,
+            (e.ci95[0] - 1.0) * 100.0,
+            (e.ci95[1] - 1.0) * 100.0
+        )
+    });
+    let instr = c
+        .instructions_ratio
+        .map(|r| format!("instr {:+.2}%", (r - 1.0) * 100.0));
+    let allocs = c
+        .allocs
+        .filter(|(b, h)| b != h)
+        .map(|(b, h)| format!("allocs {b:.1} → {h:.1}"));
+    let parts: Vec<String> = [time, instr, allocs, c.note.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    parts.join("; ")
+}
+
+fn render(cmp: &Comparison, all: bool, markdown: bool) -> String {
+    let mut s = String::new();
+    let summary = format!(
+        "{} regressions, {} improvements, {} unchanged, {} failed in head, {} missing in head, {} new (threshold {:.1}% time, {:.2}% instructions)",
+        cmp.count(Verdict::Regression),
+        cmp.count(Verdict::Improvement),
+        cmp.count(Verdict::Unchanged),
+        cmp.count(Verdict::FailedInHead),
+        cmp.count(Verdict::MissingInHead),
+        cmp.count(Verdict::New),
+        cmp.thresholds.time * 100.0,
+        cmp.thresholds.instructions * 100.0,
+    );
+    let shown: Vec<&CellChange> = cmp
+        .cells
+        .iter()
+        .filter(|c| all || !matches!(c.verdict, Verdict::Unchanged))
+        .collect();
+    if markdown {
+        let icon = if cmp.failed() { "❌" } else { "✅" };
+        let _ = writeln!(s, "### {icon} perflab compare\n\n{summary}\n");
+        if let Some(env) = &cmp.environment_changed {
+            let _ = writeln!(
+                s,
+                "> ⚠️ The environments differ, so wall times may not be comparable: {env}\n"
+            );
+        }
+        if !shown.is_empty() {
+            let _ = writeln!(
+                s,
+                "| cell | verdict | base | head | change (95% CI) |\n|---|---|---|---|---|"
+            );
+            for c in shown {
+                let _ = writeln!(
+                    s,
+                    "| `{}` | {} | {} | {} | {} |",
+                    c.id,
+                    label(c.verdict),
+                    fmt_ns(c.base_ns),
+                    fmt_ns(c.head_ns),
+                    fmt_change(c).replace('|', "\\|")
+                );
+            }
+        }
+    } else {
+        if let Some(env) = &cmp.environment_changed {
+            let _ = writeln!(
+                s,
+                "warning: the environments differ, so wall times may not be comparable: {env}"
+            );
+        }
+        for c in shown {
+            let _ = writeln!(
+                s,
+                "{:<16} {:<44} {:>11} → {:<11} {}",
+                label(c.verdict),
+                c.id,
+                fmt_ns(c.base_ns),
+                fmt_ns(c.head_ns),
+                fmt_change(c)
+            );
+        }
+        let _ = write!(s, "{summary}");
+    }
+    s
+}

@@ -1,0 +1,302 @@
+//! Head against base: what got slower or faster, and is it more than noise?
+//!
+//! Cells are matched by id. For wall time, the change is the ratio of medians `head / base`
+//! with a bootstrap 95% confidence interval (each side resampled independently). A cell is a
+//! **regression** only when the whole interval lies above `1 + threshold`, an **improvement**
+//! only when it lies below `1 / (1 + threshold)`; anything else is within noise. Instruction
+//! counts (deterministic under callgrind) are compared exactly against their own threshold.
+//! Cells present on one side only, failed cells and a changed environment are reported, never
+//! dropped. This is the rule the HTML report marks changes with, too.
+
+use crate::results::{Benchmark, CellStatus, Results};
+use crate::stats;
+use perflab_core::Rng;
+use serde::Serialize;
+
+/// Thresholds of the two gates, as fractions (0.05 = 5%).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// Wall-time threshold.
+    pub time: f64,
+    /// Instruction-count threshold.
+    pub instructions: f64,
+}
+
+impl Default for Thresholds {
+    /// 5% for time (see METHODOLOGY.md for how it was chosen), 0.5% for instructions.
+    fn default() -> Self {
+        Thresholds {
+            time: 0.05,
+            instructions: 0.005,
+        }
+    }
+}
+
+/// What happened to one cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Slower beyond the threshold with 95% confidence (or more instructions beyond theirs).
+    Regression,
+    /// Faster beyond the threshold with 95% confidence.
+    Improvement,
+    /// The change is within the threshold or the noise.
+    Unchanged,
+    /// Only in the base file.
+    MissingInHead,
+    /// Only in the head file.
+    New,
+    /// Failed in head (whatever it was in base): the gate fails.
+    FailedInHead,
+    /// Failed in base only, or unsupported on either side: nothing to compare.
+    NotComparable,
+}
+
+impl Verdict {
+    /// Whether this verdict fails a CI gate.
+    pub fn fails_gate(self) -> bool {
+        matches!(self, Verdict::Regression | Verdict::FailedInHead)
+    }
+}
+
+/// One cell's comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct CellChange {
+    /// The cell id.
+    pub id: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Base median time, ns.
+    pub base_ns: Option<f64>,
+    /// Head median time, ns.
+    pub head_ns: Option<f64>,
+    /// `head / base` of the medians with its 95% CI.
+    pub time_ratio: Option<stats::Estimate>,
+    /// `head / base` of instructions per iteration, when both were measured.
+    pub instructions_ratio: Option<f64>,
+    /// Allocations per iteration, base and head, when both were counted.
+    pub allocs: Option<(f64, f64)>,
+    /// Why a cell could not be compared, or its error.
+    pub note: Option<String>,
+}
+
+/// The whole comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    /// Thresholds used.
+    pub thresholds: Thresholds,
+    /// Set when the two files come from environments whose wall times are not comparable.
+    pub environment_changed: Option<String>,
+    /// Every cell in either file, base order first.
+    pub cells: Vec<CellChange>,
+}
+
+impl Comparison {
+    /// Whether any cell fails the gate.
+    pub fn failed(&self) -> bool {
+        self.cells.iter().any(|c| c.verdict.fails_gate())
+    }
+
+    /// How many cells got each verdict.
+    pub fn count(&self, v: Verdict) -> usize {
+        self.cells.iter().filter(|c| c.verdict == v).count()
+    }
+}
+
+/// Bootstrap 95% CI of `median(head) / median(base)`, resampling each side independently.
+pub fn ratio_of_medians(base: &[f64], head: &[f64], seed: u64) -> Option<stats::Estimate> {
+    let (mb, mh) = (stats::median(base)?, stats::median(head)?);
+    if mb <= 0.0 {
+        return None;
+    }
+    let mut rng = Rng::new(seed);
+    let mut draw = |xs: &[f64], buf: &mut Vec<f64>| {
+        buf.clear();
+        buf.extend((0..xs.len()).map(|_| xs[rng.below(xs.len() as u64) as usize]));
+        stats::median(buf)
+    };
+    let (mut bb, mut hb) = (Vec::new(), Vec::new());
+    let mut ratios: Vec<f64> = (0..stats::BOOTSTRAP_RESAMPLES)
+        .filter_map(|_| {
+            let b = draw(base, &mut bb)?;
+            let h = draw(head, &mut hb)?;
+            (b > 0.0).then(|| h / b)
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    Some(stats::Estimate {
+        median: mh / mb,
+        ci95: [
+            stats::quantile(&ratios, 0.025)?,
+            stats::quantile(&ratios, 0.975)?,
+        ],
+    })
+}
+
+/// Classifies a head cell against its base cell.
+pub fn classify(base: &Benchmark, head: &Benchmark, t: Thresholds) -> CellChange {
+    let mut c = CellChange {
+        id: head.id.clone(),
+        verdict: Verdict::NotComparable,
+        base_ns: base.median_ns,
+        head_ns: head.median_ns,
+        time_ratio: None,
+        instructions_ratio: None,
+        allocs: base.allocs_per_iter.zip(head.allocs_per_iter),
+        note: None,
+    };
+    if head.status == CellStatus::Failed {
+        c.verdict = Verdict::FailedInHead;
+        c.note = head.error.clone();
+        return c;
+    }
+    if base.status != CellStatus::Ok || head.status != CellStatus::Ok {
+        c.note = Some(format!("base {:?}, head {:?}", base.status, head.status).to_lowercase());
+        return c;
+    }
+    let seed = head
+        .id
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    c.time_ratio = ratio_of_medians(&base.samples_ns, &head.samples_ns, seed);
+    c.instructions_ratio = match (base.instructions, head.instructions) {
+        (Some(b), Some(h)) if b > 0.0 => Some(h / b),
+        _ => None,
+    };
+    c.verdict = match (c.instructions_ratio, c.time_ratio) {
+        // Instruction counts are exact: no interval needed.
+        (Some(r), _) if r > 1.0 + t.instructions => Verdict::Regression,
+        (Some(r), _) if r < 1.0 / (1.0 + t.instructions) => Verdict::Improvement,
+        (Some(_), _) => Verdict::Unchanged,
+        (None, Some(e)) if e.ci95[0] > 1.0 + t.time => Verdict::Regression,
+        (None, Some(e)) if e.ci95[1] < 1.0 / (1.0 + t.time) => Verdict::Improvement,
+        (None, Some(_)) => Verdict::Unchanged,
+        (None, None) => {
+            c.note = Some("no samples to compare".to_owned());
+            Verdict::NotComparable
+        }
+    };
+    c
+}
+
+/// Compares every cell of `head` with `base`.
+pub fn compare(base: &Results, head: &Results, t: Thresholds) -> Comparison {
+    let mut cells = Vec::new();
+    for b in &base.benchmarks {
+        cells.push(match head.get(&b.id) {
+            Some(h) => classify(b, h, t),
+            None => CellChange {
+                id: b.id.clone(),
+                verdict: Verdict::MissingInHead,
+                base_ns: b.median_ns,
+                head_ns: None,
+                time_ratio: None,
+                instructions_ratio: None,
+                allocs: None,
+                note: None,
+            },
+        });
+    }
+    for h in head.benchmarks.iter().filter(|h| base.get(&h.id).is_none()) {
+        cells.push(CellChange {
+            id: h.id.clone(),
+            verdict: if h.status == CellStatus::Failed {
+                Verdict::FailedInHead
+            } else {
+                Verdict::New
+            },
+            base_ns: None,
+            head_ns: h.median_ns,
+            time_ratio: None,
+            instructions_ratio: None,
+            allocs: None,
+            note: h.error.clone(),
+        });
+    }
+    let environment_changed = (!base.environment.comparable_with(&head.environment)).then(|| {
+        format!(
+            "base: {} / {} / {}; head: {} / {} / {}",
+            base.environment.cpu_model,
+            base.environment.os,
+            base.environment.rustc.as_deref().unwrap_or("?"),
+            head.environment.cpu_model,
+            head.environment.os,
+            head.environment.rustc.as_deref().unwrap_or("?"),
+        )
+    });
+    Comparison {
+        thresholds: t,
+        environment_changed,
+        cells,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perflab_core::VariantKind;
+
+    fn cell(samples: Vec<f64>) -> Benchmark {
+        let mut b = Benchmark::empty("w", "v", VariantKind::Naive, "system", "4KiB", 1);
+        b.status = CellStatus::Ok;
+        b.median_ns = stats::median(&samples);
+        b.samples_ns = samples;
+        b
+    }
+
+    fn noisy(center: f64, n: usize, seed: u64) -> Vec<f64> {
+        let mut r = Rng::new(seed);
+        (0..n)
+            .map(|_| center * (1.0 + 0.02 * (r.next_f64() - 0.5)))
+            .collect()
+    }
+
+    #[test]
+    fn regression_improvement_and_noise() {
+        let t = Thresholds::default();
+        let base = cell(noisy(100.0, 40, 1));
+        assert_eq!(
+            classify(&base, &cell(noisy(120.0, 40, 2)), t).verdict,
+            Verdict::Regression
+        );
+        assert_eq!(
+            classify(&base, &cell(noisy(80.0, 40, 3)), t).verdict,
+            Verdict::Improvement
+        );
+        assert_eq!(
+            classify(&base, &cell(noisy(102.0, 40, 4)), t).verdict,
+            Verdict::Unchanged
+        );
+        // 7% slower but with huge noise: the interval straddles the threshold.
+        let wild: Vec<f64> = noisy(107.0, 8, 5)
+            .iter()
+            .enumerate()
+            .map(|(i, x)| if i % 2 == 0 { x * 0.7 } else { x * 1.3 })
+            .collect();
+        assert_eq!(classify(&base, &cell(wild), t).verdict, Verdict::Unchanged);
+    }
+
+    #[test]
+    fn instruction_counts_are_exact() {
+        let t = Thresholds::default();
+        let mut base = cell(noisy(100.0, 10, 1));
+        let mut head = cell(noisy(100.0, 10, 2));
+        base.instructions = Some(1_000_000.0);
+        head.instructions = Some(1_010_000.0);
+        assert_eq!(classify(&base, &head, t).verdict, Verdict::Regression);
+        head.instructions = Some(1_000_000.0);
+        assert_eq!(classify(&base, &head, t).verdict, Verdict::Unchanged);
+    }
+
+    #[test]
+    fn failed_cells_fail_the_gate() {
+        let base = cell(noisy(100.0, 10, 1));
+        let mut head = cell(vec![]);
+        head.status = CellStatus::Failed;
+        head.error = Some("boom".into());
+        let c = classify(&base, &head, Thresholds::default());
+        assert_eq!(c.verdict, Verdict::FailedInHead);
+        assert!(c.verdict.fails_gate());
+        assert_eq!(c.note.as_deref(), Some("boom"));
+    }
+}
