@@ -52,18 +52,18 @@ impl Level {
 
     /// Whether this CPU can run the level (runtime detection).
     pub fn is_supported(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
         match self {
             Level::Swar => true,
-            #[cfg(target_arch = "x86_64")]
             Level::Sse2 => is_x86_feature_detected!("sse2"),
-            #[cfg(target_arch = "x86_64")]
             Level::Avx2 => is_x86_feature_detected!("avx2"),
-            #[cfg(target_arch = "x86_64")]
             Level::Avx512 => {
                 is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw")
             }
-            #[cfg(not(target_arch = "x86_64"))]
-            _ => false,
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == Level::Swar
         }
     }
 
@@ -105,18 +105,17 @@ impl Level {
     /// [`Level::is_supported`] must be true for `self`.
     #[inline]
     unsafe fn count_unchecked(self, haystack: &[u8], needle: u8) -> usize {
+        #[cfg(target_arch = "x86_64")]
         match self {
-            #[cfg(target_arch = "x86_64")]
             // SAFETY: our caller guarantees `is_supported()`: the CPU has SSE2.
-            Level::Sse2 => unsafe { sse2::count(haystack, needle) },
-            #[cfg(target_arch = "x86_64")]
+            Level::Sse2 => return unsafe { sse2::count(haystack, needle) },
             // SAFETY: our caller guarantees `is_supported()`: the CPU has AVX2.
-            Level::Avx2 => unsafe { avx2::count(haystack, needle) },
-            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 => return unsafe { avx2::count(haystack, needle) },
             // SAFETY: our caller guarantees `is_supported()`: AVX-512F and AVX-512BW.
-            Level::Avx512 => unsafe { avx512::count(haystack, needle) },
-            _ => swar::count(haystack, needle),
+            Level::Avx512 => return unsafe { avx512::count(haystack, needle) },
+            Level::Swar => {}
         }
+        swar::count(haystack, needle)
     }
 
     /// Finds at this level without checking the CPU.
@@ -126,18 +125,17 @@ impl Level {
     /// [`Level::is_supported`] must be true for `self`.
     #[inline]
     unsafe fn find_unchecked(self, haystack: &[u8], needle: u8) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
         match self {
-            #[cfg(target_arch = "x86_64")]
             // SAFETY: our caller guarantees `is_supported()`: the CPU has SSE2.
-            Level::Sse2 => unsafe { sse2::find(haystack, needle) },
-            #[cfg(target_arch = "x86_64")]
+            Level::Sse2 => return unsafe { sse2::find(haystack, needle) },
             // SAFETY: our caller guarantees `is_supported()`: the CPU has AVX2.
-            Level::Avx2 => unsafe { avx2::find(haystack, needle) },
-            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 => return unsafe { avx2::find(haystack, needle) },
             // SAFETY: our caller guarantees `is_supported()`: AVX-512F and AVX-512BW.
-            Level::Avx512 => unsafe { avx512::find(haystack, needle) },
-            _ => swar::find(haystack, needle),
+            Level::Avx512 => return unsafe { avx512::find(haystack, needle) },
+            Level::Swar => {}
         }
+        swar::find(haystack, needle)
     }
 }
 
