@@ -1,4 +1,4 @@
-//! SIMD search: one algorithm for count and one for find, written once over a small [`Vector`]
+//! SIMD search: one algorithm for count and one for find, written once over a small `Vector`
 //! trait, instantiated for SSE2 (`__m128i`), AVX2 (`__m256i`) and AVX-512BW (`__m512i`).
 //!
 //! The per-ISA files (`sse2.rs`, `avx2.rs`, `avx512.rs`) only implement the trait and provide
