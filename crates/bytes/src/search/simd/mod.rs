@@ -1,4 +1,4 @@
-//! SIMD search: one algorithm for count and one for find, written once over a small [`Vector`]
+//! SIMD search: one algorithm for count and one for find, written once over a small `Vector`
 //! trait, instantiated for SSE2 (`__m128i`), AVX2 (`__m256i`) and AVX-512BW (`__m512i`).
 //!
 //! The per-ISA files (`sse2.rs`, `avx2.rs`, `avx512.rs`) only implement the trait and provide
@@ -52,18 +52,18 @@ impl Level {
 
     /// Whether this CPU can run the level (runtime detection).
     pub fn is_supported(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
         match self {
             Level::Swar => true,
-            #[cfg(target_arch = "x86_64")]
             Level::Sse2 => is_x86_feature_detected!("sse2"),
-            #[cfg(target_arch = "x86_64")]
             Level::Avx2 => is_x86_feature_detected!("avx2"),
-            #[cfg(target_arch = "x86_64")]
             Level::Avx512 => {
                 is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw")
             }
-            #[cfg(not(target_arch = "x86_64"))]
-            _ => false,
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == Level::Swar
         }
     }
 
@@ -105,18 +105,17 @@ impl Level {
     /// [`Level::is_supported`] must be true for `self`.
     #[inline]
     unsafe fn count_unchecked(self, haystack: &[u8], needle: u8) -> usize {
+        #[cfg(target_arch = "x86_64")]
         match self {
-            #[cfg(target_arch = "x86_64")]
             // SAFETY: our caller guarantees `is_supported()`: the CPU has SSE2.
-            Level::Sse2 => unsafe { sse2::count(haystack, needle) },
-            #[cfg(target_arch = "x86_64")]
+            Level::Sse2 => return unsafe { sse2::count(haystack, needle) },
             // SAFETY: our caller guarantees `is_supported()`: the CPU has AVX2.
-            Level::Avx2 => unsafe { avx2::count(haystack, needle) },
-            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 => return unsafe { avx2::count(haystack, needle) },
             // SAFETY: our caller guarantees `is_supported()`: AVX-512F and AVX-512BW.
-            Level::Avx512 => unsafe { avx512::count(haystack, needle) },
-            _ => swar::count(haystack, needle),
+            Level::Avx512 => return unsafe { avx512::count(haystack, needle) },
+            Level::Swar => {}
         }
+        swar::count(haystack, needle)
     }
 
     /// Finds at this level without checking the CPU.
@@ -126,18 +125,17 @@ impl Level {
     /// [`Level::is_supported`] must be true for `self`.
     #[inline]
     unsafe fn find_unchecked(self, haystack: &[u8], needle: u8) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
         match self {
-            #[cfg(target_arch = "x86_64")]
             // SAFETY: our caller guarantees `is_supported()`: the CPU has SSE2.
-            Level::Sse2 => unsafe { sse2::find(haystack, needle) },
-            #[cfg(target_arch = "x86_64")]
+            Level::Sse2 => return unsafe { sse2::find(haystack, needle) },
             // SAFETY: our caller guarantees `is_supported()`: the CPU has AVX2.
-            Level::Avx2 => unsafe { avx2::find(haystack, needle) },
-            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 => return unsafe { avx2::find(haystack, needle) },
             // SAFETY: our caller guarantees `is_supported()`: AVX-512F and AVX-512BW.
-            Level::Avx512 => unsafe { avx512::find(haystack, needle) },
-            _ => swar::find(haystack, needle),
+            Level::Avx512 => return unsafe { avx512::find(haystack, needle) },
+            Level::Swar => {}
         }
+        swar::find(haystack, needle)
     }
 }
 
@@ -202,11 +200,15 @@ impl Kernel<Search> for SimdKernel {
 
 /// The operations the two algorithms need from a vector of bytes.
 ///
+/// Besides the three x86-64 types, the tests implement it for a plain byte array of 16, 32 and
+/// 64 bytes, so the algorithms' loop bounds, flushes and tails are checked at every width on any
+/// machine, including the 64-byte width of AVX-512 where this CPU cannot run AVX-512 itself.
+///
 /// # Safety
 ///
 /// Every method may use instructions of the implementing ISA: callers must only call them when
 /// the CPU supports it (in practice: from inside that ISA's `#[target_feature]` entry point).
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", test))]
 trait Vector: Copy {
     /// Bytes per vector.
     const BYTES: usize;
@@ -233,7 +235,7 @@ trait Vector: Copy {
 }
 
 /// Vectors compared per step of both main loops.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", test))]
 const UNROLL: usize = 4;
 
 /// Counts bytes of `haystack` equal to `needle`.
@@ -241,7 +243,7 @@ const UNROLL: usize = 4;
 /// # Safety
 ///
 /// The CPU must support `V`'s instruction set (see [`Vector`]).
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", test))]
 #[inline(always)]
 unsafe fn count_generic<V: Vector>(haystack: &[u8], needle: u8) -> usize {
     let len = haystack.len();
@@ -300,7 +302,7 @@ unsafe fn count_generic<V: Vector>(haystack: &[u8], needle: u8) -> usize {
 /// # Safety
 ///
 /// The CPU must support `V`'s instruction set (see [`Vector`]).
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", test))]
 #[inline(always)]
 unsafe fn find_generic<V: Vector>(haystack: &[u8], needle: u8) -> Option<usize> {
     let len = haystack.len();
@@ -381,6 +383,107 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A portable stand-in for a vector register of `N` bytes.
+    #[derive(Clone, Copy)]
+    struct Emulated<const N: usize>([u8; N]);
+
+    impl<const N: usize> Emulated<N> {
+        fn lanes_u64(self) -> impl Iterator<Item = u64> {
+            (0..N / 8)
+                .map(move |l| u64::from_le_bytes(self.0[8 * l..8 * l + 8].try_into().unwrap()))
+        }
+
+        fn from_lanes_u64(lanes: impl Iterator<Item = u64>) -> Self {
+            let mut out = [0u8; N];
+            for (l, v) in lanes.enumerate() {
+                out[8 * l..8 * l + 8].copy_from_slice(&v.to_le_bytes());
+            }
+            Emulated(out)
+        }
+
+        fn zip(self, other: Self, f: impl Fn(u8, u8) -> u8) -> Self {
+            Emulated(std::array::from_fn(|i| f(self.0[i], other.0[i])))
+        }
+    }
+
+    impl<const N: usize> Vector for Emulated<N> {
+        const BYTES: usize = N;
+
+        unsafe fn splat(byte: u8) -> Self {
+            Emulated([byte; N])
+        }
+
+        unsafe fn zero() -> Self {
+            Emulated([0; N])
+        }
+
+        unsafe fn load(ptr: *const u8) -> Self {
+            // SAFETY: the `Vector` contract: `N` readable bytes at `ptr`; `read_unaligned` needs
+            // no alignment.
+            Emulated(unsafe { ptr.cast::<[u8; N]>().read_unaligned() })
+        }
+
+        unsafe fn cmpeq(self, other: Self) -> Self {
+            self.zip(other, |a, b| if a == b { 0xFF } else { 0 })
+        }
+
+        unsafe fn or(self, other: Self) -> Self {
+            self.zip(other, |a, b| a | b)
+        }
+
+        unsafe fn sub_bytes(self, other: Self) -> Self {
+            self.zip(other, u8::wrapping_sub)
+        }
+
+        unsafe fn movemask(self) -> u64 {
+            (0..N).fold(0, |m, i| m | u64::from(self.0[i] >> 7) << i)
+        }
+
+        unsafe fn sum_bytes_to_u64(self) -> Self {
+            let sums =
+                (0..N / 8).map(|l| self.0[8 * l..8 * l + 8].iter().map(|&b| u64::from(b)).sum());
+            Self::from_lanes_u64(sums)
+        }
+
+        unsafe fn add_u64(self, other: Self) -> Self {
+            Self::from_lanes_u64(self.lanes_u64().zip(other.lanes_u64()).map(|(a, b)| a + b))
+        }
+
+        unsafe fn horizontal_sum_u64(self) -> u64 {
+            self.lanes_u64().sum()
+        }
+    }
+
+    fn check_generic_width<const N: usize>() {
+        let flush = 255 * UNROLL * N;
+        let lens = (0..=2 * UNROLL * N + 3).chain([flush - 1, flush, flush + N + 1, 2 * flush + 7]);
+        for len in lens {
+            let all = vec![9u8; len];
+            let mut mixed: Vec<u8> = (0..len).map(|i| (i % 11) as u8).collect();
+            if let Some(last) = mixed.last_mut() {
+                *last = 42;
+            }
+            for (data, needle) in [(&all, 9), (&all, 1), (&mixed, 3), (&mixed, 42)] {
+                // SAFETY: `Emulated` uses no special instructions.
+                let (count, find) = unsafe {
+                    (
+                        count_generic::<Emulated<N>>(data, needle),
+                        find_generic::<Emulated<N>>(data, needle),
+                    )
+                };
+                assert_eq!(count, naive::count(data, needle), "width {N}, len {len}");
+                assert_eq!(find, naive::find(data, needle), "width {N}, len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn generic_algorithms_at_every_vector_width() {
+        check_generic_width::<16>();
+        check_generic_width::<32>();
+        check_generic_width::<64>();
     }
 
     #[test]
