@@ -474,3 +474,121 @@ fn sigint_keeps_finished_cells() {
 fn sigkill_keeps_finished_cells() {
     interrupted("-KILL");
 }
+
+/// A results document with cells `(id, status, samples)`.
+fn synthetic(cells: &[(&str, &str, Vec<f64>)]) -> Value {
+    let benchmarks: Vec<Value> = cells
+        .iter()
+        .map(|(id, status, samples)| {
+            let parts: Vec<&str> = id.split('/').collect();
+            let mut sorted = samples.clone();
+            sorted.sort_by(f64::total_cmp);
+            let median = sorted.get(sorted.len() / 2).copied();
+            serde_json::json!({
+                "id": id, "workload": parts[0], "variant": parts[1], "kind": "naive",
+                "allocator": parts[2], "size": parts[3], "size_bytes": 4096, "status": status,
+                "error": if *status == "failed" { Some("it broke") } else { None },
+                "samples_ns": samples, "iters_per_sample": 1, "median_ns": median, "mad_ns": null,
+                "ci95_ns": null, "throughput_bytes_per_s": null, "allocs_per_iter": 0.0,
+                "bytes_allocated_per_iter": 0.0, "peak_bytes": 0, "instructions": null
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "schema": "perflab/results/v1",
+        "environment": {"cpu_model": "test", "simd_features": [], "cores": 2, "os": "linux", "arch": "x86_64",
+                        "rustc": null, "git_commit": null, "perflab_version": "0", "timer_precision_ns": 30.0,
+                        "empty_loop_ns": 0.5},
+        "config": {"preset": "quick", "measure": "time", "workloads": [], "variants": [], "kinds": [],
+                   "allocators": [], "sizes": [], "input": null, "seed": 1, "shard": null, "budget_s": null,
+                   "sample_target_ns": 0, "warmup_ns": 0, "min_samples": 0, "max_samples": 0},
+        "benchmarks": benchmarks,
+    })
+}
+
+fn around(center: f64) -> Vec<f64> {
+    (0..30)
+        .map(|i| center * (1.0 + 0.01 * f64::from(i % 5) - 0.02))
+        .collect()
+}
+
+#[test]
+fn compare_reports_each_kind_of_change_with_the_right_exit_code() {
+    let dir = tmp("compare");
+    let write = |name: &str, v: &Value| {
+        let p = dir.join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let base = write(
+        "base.json",
+        &synthetic(&[
+            ("w/faster/system/4KiB", "ok", around(100.0)),
+            ("w/slower/system/4KiB", "ok", around(100.0)),
+            ("w/same/system/4KiB", "ok", around(100.0)),
+            ("w/gone/system/4KiB", "ok", around(100.0)),
+            ("w/broken/system/4KiB", "ok", around(100.0)),
+        ]),
+    );
+    let quiet = write(
+        "quiet.json",
+        &synthetic(&[
+            ("w/faster/system/4KiB", "ok", around(70.0)),
+            ("w/slower/system/4KiB", "ok", around(101.0)),
+            ("w/same/system/4KiB", "ok", around(100.5)),
+            ("w/gone/system/4KiB", "ok", around(100.0)),
+            ("w/broken/system/4KiB", "ok", around(100.0)),
+            ("w/added/system/4KiB", "ok", around(10.0)),
+        ]),
+    );
+    let o = run(&["compare", &base, &quiet, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let verdict = |doc: &Value, id: &str| {
+        doc["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["verdict"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(verdict(&doc, "w/faster/system/4KiB"), "improvement");
+    assert_eq!(
+        verdict(&doc, "w/slower/system/4KiB"),
+        "unchanged",
+        "1% is inside the noise threshold"
+    );
+    assert_eq!(verdict(&doc, "w/added/system/4KiB"), "new");
+
+    let bad = write(
+        "bad.json",
+        &synthetic(&[
+            ("w/faster/system/4KiB", "ok", around(100.0)),
+            ("w/slower/system/4KiB", "ok", around(130.0)),
+            ("w/same/system/4KiB", "ok", around(100.0)),
+            ("w/broken/system/4KiB", "failed", vec![]),
+        ]),
+    );
+    let o = run(&["compare", &base, &bad, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(verdict(&doc, "w/slower/system/4KiB"), "regression");
+    assert_eq!(verdict(&doc, "w/same/system/4KiB"), "unchanged");
+    assert_eq!(verdict(&doc, "w/gone/system/4KiB"), "missing_in_head");
+    assert_eq!(verdict(&doc, "w/broken/system/4KiB"), "failed_in_head");
+    let md = run(&["compare", &base, &bad, "--format", "markdown"]);
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(
+        md.contains("| `w/slower/system/4KiB` | REGRESSION |"),
+        "{md}"
+    );
+    assert!(md.contains("❌"));
+
+    let mut other = synthetic(&[]);
+    other["schema"] = "perflab/results/v2".into();
+    let other = write("v2.json", &other);
+    assert_usage_error(&["compare", &base, &other], "perflab/results/v2");
+}
