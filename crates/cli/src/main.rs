@@ -31,6 +31,9 @@ enum Command {
     /// The measuring child of `run` (internal).
     #[command(name = "__measure", hide = true)]
     Measure,
+    /// The instruction-counting child of `run --measure instructions` (internal).
+    #[command(name = "__instructions", hide = true)]
+    Instructions,
 }
 
 /// What a command concluded, beyond "it ran".
@@ -113,6 +116,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => cmd::compare::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Measure => cmd::child::run(),
+        Command::Instructions => cmd::child::run_instructions(),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@
 pub mod compare;
 pub mod env;
 pub mod export;
+pub mod instructions;
 pub mod measure;
 pub mod merge;
 pub mod plan;

@@ -21,3 +21,16 @@ pub fn run() -> Result<Outcome> {
         .context("cannot report measurements")?;
     Ok(Outcome::Success)
 }
+
+/// Serves one instruction-count request (the process runs under callgrind).
+pub fn run_instructions() -> Result<Outcome> {
+    let mut body = String::new();
+    std::io::stdin()
+        .read_to_string(&mut body)
+        .context("cannot read the counting request on stdin")?;
+    let req: perflab_harness::instructions::InstrRequest =
+        serde_json::from_str(&body).context("malformed counting request")?;
+    let reply = perflab_harness::instructions::serve(&perflab_catalog::registry(), &req);
+    println!("{}", serde_json::to_string(&reply)?);
+    Ok(Outcome::Success)
+}

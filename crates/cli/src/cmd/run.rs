@@ -83,9 +83,12 @@ fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
 
 /// Runs the matrix.
 pub fn run(args: Args) -> Result<Outcome> {
-    if args.measure == MeasureArg::Instructions {
-        bail!("--measure instructions is not available in this build yet; use --measure time");
-    }
+    let valgrind = match args.measure {
+        MeasureArg::Time => None,
+        MeasureArg::Instructions => Some(perflab_harness::instructions::find_valgrind().context(
+            "--measure instructions needs valgrind on the PATH (Debian: apt-get install valgrind)",
+        )?),
+    };
     let preset = match args.preset {
         PresetArg::Quick => Preset::Quick,
         PresetArg::Ci => Preset::Ci,
@@ -96,7 +99,11 @@ pub fn run(args: Args) -> Result<Outcome> {
         perflab_core::InputSource::from_file(path)?;
     }
     let registry = perflab_catalog::registry();
-    let sizes = if args.sizes.is_empty() {
+    let sizes = if args.sizes.is_empty() && valgrind.is_some() {
+        // Instruction counts do not need several sizes to be trusted; one mid size keeps a
+        // callgrind run of the whole catalogue to a few minutes.
+        vec![64 << 10]
+    } else if args.sizes.is_empty() {
         preset.sizes()
     } else {
         args.sizes.clone()
@@ -130,7 +137,12 @@ pub fn run(args: Args) -> Result<Outcome> {
 
     let config = RunConfig {
         preset: preset.as_str().to_owned(),
-        measure: "time".to_owned(),
+        measure: if valgrind.is_some() {
+            "instructions"
+        } else {
+            "time"
+        }
+        .to_owned(),
         workloads: args.workloads.clone(),
         variants: args.variants.clone(),
         kinds: args.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
@@ -191,6 +203,37 @@ pub fn run(args: Args) -> Result<Outcome> {
         preset.as_str(),
         results_path.display()
     );
+    let started = Instant::now();
+    let mut progress = Reporter::new(groups.len());
+    if let Some(valgrind) = &valgrind {
+        let exe = std::env::current_exe().context("cannot find the perflab executable")?;
+        results.write_atomic(&results_path)?;
+        for g in &groups {
+            progress.group_started(g);
+            let cells = perflab_harness::instructions::measure_group(
+                valgrind,
+                &exe,
+                &["__instructions"],
+                g,
+                args.seed,
+                args.input.as_deref(),
+            );
+            for c in &cells {
+                results.upsert(c.clone());
+            }
+            results.write_atomic(&results_path)?;
+            progress.group_finished(g, &cells);
+        }
+        progress.finish();
+        print_instructions(&results);
+        eprintln!(
+            "perflab: {} cells counted in {:.0?} → {}",
+            results.benchmarks.len(),
+            started.elapsed(),
+            results_path.display()
+        );
+        return Ok(Outcome::Success);
+    }
     let runner = Runner {
         child: ChildCommand {
             exe: std::env::current_exe().context("cannot find the perflab executable")?,
@@ -201,8 +244,6 @@ pub fn run(args: Args) -> Result<Outcome> {
         input: args.input.clone(),
         out: results_path.clone(),
     };
-    let started = Instant::now();
-    let mut progress = Reporter::new(groups.len());
     runner.run(&groups, &mut results, &mut progress)?;
     progress.finish();
 
@@ -219,6 +260,27 @@ pub fn run(args: Args) -> Result<Outcome> {
         results_path.display()
     );
     Ok(Outcome::Success)
+}
+
+/// Instructions per iteration, and per byte, of every counted cell.
+fn print_instructions(results: &Results) {
+    println!(
+        "{:<44} {:>16} {:>10}",
+        "cell", "instructions/iter", "per byte"
+    );
+    for b in results
+        .benchmarks
+        .iter()
+        .filter(|b| b.instructions.is_some())
+    {
+        let i = b.instructions.unwrap_or(0.0);
+        println!(
+            "{:<44} {:>16.0} {:>10.3}",
+            b.id,
+            i,
+            i / b.size_bytes.max(1) as f64
+        );
+    }
 }
 
 /// A progress bar on a terminal; one quiet line per group otherwise (CI logs).
