@@ -4,9 +4,11 @@
 //! naive, optimized (scalar), simd (per-ISA thin bindings over one algorithm) and reference
 //! (the best public crate).
 
+pub mod checksum;
+
 use perflab_core::Registry;
 
 /// Adds this crate's workload families to the registry.
 pub fn register(registry: &mut Registry) {
-    let _ = registry;
+    registry.add(checksum::family());
 }
