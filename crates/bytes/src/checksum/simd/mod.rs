@@ -187,7 +187,7 @@ unsafe fn update_generic<V: Vector>(adler: u32, data: &[u8]) -> u32 {
 #[inline(always)]
 unsafe fn sum_block<V: Vector>(a: u32, b: u32, block: &[u8]) -> (u32, u32) {
     debug_assert!(block.len() <= NMAX && a < MOD && b < MOD);
-    // SAFETY (for every `V::` call below): the caller guarantees V's ISA, and each `load` reads
+    // SAFETY: for every `V::` call below, the caller guarantees V's ISA, and each `load` reads
     // `V::BYTES` bytes at an offset `k·V::BYTES` with `k < 4` inside a `4·V::BYTES`-byte chunk,
     // or at the start of a `V::BYTES`-byte chunk.
     unsafe {
