@@ -5,7 +5,7 @@
 //! serial chain of two adds and two divisions per byte, while the same value can be computed as a
 //! plain byte sum plus a position-weighted byte sum, reduced once per few kilobytes. The variants
 //! climb that ladder: [`naive`] (modulo per byte), [`optimized`] (deferred modulo, four lanes),
-//! [`simd`] (SSSE3/AVX2/AVX-512 with runtime dispatch) and [`reference`] (public crates).
+//! [`simd`] (SSSE3/AVX2/AVX-512 with runtime dispatch) and [`mod@reference`] (public crates).
 //!
 //! The public functions [`adler32`] and [`update`] use the best level this CPU supports, chosen
 //! once and cached.
