@@ -21,7 +21,7 @@ pub(super) fn vnni_is_supported() -> bool {
 }
 
 /// The in-vector weights `64 … 1`.
-const WEIGHTS: [i8; 64] = {
+static WEIGHTS: [i8; 64] = {
     let mut w = [0i8; 64];
     let mut i = 0;
     while i < 64 {

@@ -33,6 +33,9 @@ mod avx512;
 #[cfg(target_arch = "x86_64")]
 mod ssse3;
 
+#[cfg(test)]
+mod model;
+
 /// One instruction-set level of the SIMD kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Level {
