@@ -4,6 +4,7 @@
 //! naive, optimized (scalar), simd (per-ISA thin bindings over one algorithm) and reference
 //! (the best public crate).
 
+pub mod checksum;
 pub mod search;
 
 use perflab_core::Registry;
@@ -11,4 +12,5 @@ use perflab_core::Registry;
 /// Adds this crate's workload families to the registry.
 pub fn register(registry: &mut Registry) {
     registry.add(search::family());
+    registry.add(checksum::family());
 }

@@ -1,0 +1,92 @@
+//! The AVX2 binding: 32-byte vectors, the same instructions as SSSE3 at twice the width.
+
+use super::Vector;
+use core::arch::x86_64::*;
+
+/// Whether this CPU has AVX2.
+pub(super) fn is_supported() -> bool {
+    is_x86_feature_detected!("avx2")
+}
+
+/// 32 bytes, viewed as 32-bit lanes by the algorithm.
+#[derive(Clone, Copy)]
+struct V256(__m256i);
+
+impl Vector for V256 {
+    const BYTES: usize = 32;
+
+    #[inline(always)]
+    unsafe fn load(ptr: *const u8) -> Self {
+        // SAFETY: the trait's contract: AVX2 present and 32 readable bytes at `ptr`; `loadu`
+        // allows any alignment.
+        V256(unsafe { _mm256_loadu_si256(ptr.cast()) })
+    }
+
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        // SAFETY: the trait's contract: the caller checked AVX2.
+        V256(unsafe { _mm256_setzero_si256() })
+    }
+
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        // SAFETY: the trait's contract: the caller checked AVX2.
+        V256(unsafe { _mm256_add_epi32(self.0, other.0) })
+    }
+
+    #[inline(always)]
+    unsafe fn byte_sums(self) -> Self {
+        // SAFETY: the trait's contract: the caller checked AVX2.
+        V256(unsafe { _mm256_sad_epu8(self.0, _mm256_setzero_si256()) })
+    }
+
+    #[inline(always)]
+    unsafe fn weighted_sum2(x: Self, y: Self) -> Self {
+        // SAFETY: the trait's contract: the caller checked AVX2.
+        unsafe {
+            let weights = _mm256_setr_epi8(
+                32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12,
+                11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1,
+            );
+            // Each 16-bit product pair is at most (32 + 31)·255 = 16065, so two of them add
+            // without reaching i16::MAX and one `vpmaddwd` widens both.
+            let pairs = _mm256_add_epi16(
+                _mm256_maddubs_epi16(x.0, weights),
+                _mm256_maddubs_epi16(y.0, weights),
+            );
+            V256(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)))
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn total(self) -> u32 {
+        // SAFETY: the trait's contract: the caller checked AVX2.
+        unsafe {
+            let v = _mm_add_epi32(
+                _mm256_castsi256_si128(self.0),
+                _mm256_extracti128_si256::<1>(self.0),
+            );
+            let v = _mm_add_epi32(v, _mm_shuffle_epi32::<0b01_00_11_10>(v));
+            let v = _mm_add_epi32(v, _mm_shuffle_epi32::<0b10_11_00_01>(v));
+            _mm_cvtsi128_si32(v) as u32
+        }
+    }
+}
+
+/// The AVX2 kernel.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+unsafe fn update(adler: u32, data: &[u8]) -> u32 {
+    // SAFETY: this function's own contract (AVX2 present) is `update_generic`'s.
+    unsafe { super::update_generic::<V256>(adler, data) }
+}
+
+/// The AVX2 kernel behind a safe signature. Only [`super::Level::update_fn`] names it, and only
+/// after [`is_supported`] returned true, so every call runs on a CPU with AVX2.
+pub(super) fn update_detected(adler: u32, data: &[u8]) -> u32 {
+    debug_assert!(is_supported());
+    // SAFETY: reachable only through `Level::update_fn`, which checked AVX2 (see above).
+    unsafe { update(adler, data) }
+}

@@ -1,0 +1,125 @@
+//! The AVX-512 bindings: 64-byte vectors, with and without VNNI.
+//!
+//! With AVX-512BW the weights `64 … 1` still fit `vpmaddubsw`'s signed bytes, but a product pair
+//! can reach (64 + 63)·255 = 32385, so two vectors cannot share one widening `vpmaddwd` as they
+//! do at narrower widths. VNNI's `vpdpbusd` multiplies, sums groups of four and accumulates into
+//! 32-bit lanes in one instruction, which removes that problem and two thirds of the work.
+//! Neither was run on the machine this was written on (it has no AVX-512): they are compiled,
+//! dispatched only where detected, and covered by the tests wherever the CPU has them.
+
+use super::Vector;
+use core::arch::x86_64::*;
+
+/// Whether this CPU has AVX-512F and AVX-512BW.
+pub(super) fn bw_is_supported() -> bool {
+    is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw")
+}
+
+/// Whether this CPU also has AVX-512 VNNI.
+pub(super) fn vnni_is_supported() -> bool {
+    bw_is_supported() && is_x86_feature_detected!("avx512vnni")
+}
+
+/// The in-vector weights `64 … 1`.
+static WEIGHTS: [i8; 64] = {
+    let mut w = [0i8; 64];
+    let mut i = 0;
+    while i < 64 {
+        w[i] = (64 - i) as i8;
+        i += 1;
+    }
+    w
+};
+
+/// 64 bytes, viewed as 32-bit lanes; `VNNI` selects the weighted-sum instruction at compile time.
+#[derive(Clone, Copy)]
+struct V512<const VNNI: bool>(__m512i);
+
+impl<const VNNI: bool> Vector for V512<VNNI> {
+    const BYTES: usize = 64;
+
+    #[inline(always)]
+    unsafe fn load(ptr: *const u8) -> Self {
+        // SAFETY: the trait's contract: AVX-512F present and 64 readable bytes at `ptr`;
+        // `loadu` allows any alignment.
+        V512(unsafe { _mm512_loadu_si512(ptr.cast()) })
+    }
+
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        // SAFETY: the trait's contract: the caller checked AVX-512F.
+        V512(unsafe { _mm512_setzero_si512() })
+    }
+
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        // SAFETY: the trait's contract: the caller checked AVX-512F.
+        V512(unsafe { _mm512_add_epi32(self.0, other.0) })
+    }
+
+    #[inline(always)]
+    unsafe fn byte_sums(self) -> Self {
+        // SAFETY: the trait's contract: the caller checked AVX-512BW.
+        V512(unsafe { _mm512_sad_epu8(self.0, _mm512_setzero_si512()) })
+    }
+
+    #[inline(always)]
+    unsafe fn weighted_sum2(x: Self, y: Self) -> Self {
+        // SAFETY: the trait's contract: the caller checked AVX-512BW, and AVX-512 VNNI when
+        // `VNNI` is true; `WEIGHTS` is 64 readable bytes.
+        unsafe {
+            let weights = _mm512_loadu_si512(WEIGHTS.as_ptr().cast());
+            if VNNI {
+                let xs = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x.0, weights);
+                V512(_mm512_dpbusd_epi32(xs, y.0, weights))
+            } else {
+                let ones = _mm512_set1_epi16(1);
+                let xs = _mm512_madd_epi16(_mm512_maddubs_epi16(x.0, weights), ones);
+                let ys = _mm512_madd_epi16(_mm512_maddubs_epi16(y.0, weights), ones);
+                V512(_mm512_add_epi32(xs, ys))
+            }
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn total(self) -> u32 {
+        // SAFETY: the trait's contract: the caller checked AVX-512F.
+        unsafe { _mm512_reduce_add_epi32(self.0) as u32 }
+    }
+}
+
+/// The AVX-512BW kernel.
+///
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512BW.
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn update_bw(adler: u32, data: &[u8]) -> u32 {
+    // SAFETY: this function's own contract (AVX-512F/BW present) is what `V512<false>` needs.
+    unsafe { super::update_generic::<V512<false>>(adler, data) }
+}
+
+/// The AVX-512 VNNI kernel.
+///
+/// # Safety
+/// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+unsafe fn update_vnni(adler: u32, data: &[u8]) -> u32 {
+    // SAFETY: this function's own contract (AVX-512F/BW/VNNI present) is what `V512<true>` needs.
+    unsafe { super::update_generic::<V512<true>>(adler, data) }
+}
+
+/// The AVX-512BW kernel behind a safe signature. Only [`super::Level::update_fn`] names it, and
+/// only after [`bw_is_supported`] returned true.
+pub(super) fn update_bw_detected(adler: u32, data: &[u8]) -> u32 {
+    debug_assert!(bw_is_supported());
+    // SAFETY: reachable only through `Level::update_fn`, which checked AVX-512F/BW.
+    unsafe { update_bw(adler, data) }
+}
+
+/// The AVX-512 VNNI kernel behind a safe signature. Only [`super::Level::update_fn`] names it,
+/// and only after [`vnni_is_supported`] returned true.
+pub(super) fn update_vnni_detected(adler: u32, data: &[u8]) -> u32 {
+    debug_assert!(vnni_is_supported());
+    // SAFETY: reachable only through `Level::update_fn`, which checked AVX-512F/BW/VNNI.
+    unsafe { update_vnni(adler, data) }
+}

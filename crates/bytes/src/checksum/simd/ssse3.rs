@@ -1,0 +1,84 @@
+//! The SSSE3 binding: 16-byte vectors. `pmaddubsw` is SSSE3; everything else is SSE2.
+
+use super::Vector;
+use core::arch::x86_64::*;
+
+/// Whether this CPU has SSSE3.
+pub(super) fn is_supported() -> bool {
+    is_x86_feature_detected!("ssse3")
+}
+
+/// 16 bytes, viewed as 32-bit lanes by the algorithm.
+#[derive(Clone, Copy)]
+struct V128(__m128i);
+
+impl Vector for V128 {
+    const BYTES: usize = 16;
+
+    #[inline(always)]
+    unsafe fn load(ptr: *const u8) -> Self {
+        // SAFETY: the trait's contract: 16 readable bytes at `ptr`; `loadu` allows any alignment.
+        V128(unsafe { _mm_loadu_si128(ptr.cast()) })
+    }
+
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        // SAFETY: SSE2 is part of x86_64.
+        V128(unsafe { _mm_setzero_si128() })
+    }
+
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        // SAFETY: SSE2 is part of x86_64.
+        V128(unsafe { _mm_add_epi32(self.0, other.0) })
+    }
+
+    #[inline(always)]
+    unsafe fn byte_sums(self) -> Self {
+        // SAFETY: SSE2 is part of x86_64.
+        V128(unsafe { _mm_sad_epu8(self.0, _mm_setzero_si128()) })
+    }
+
+    #[inline(always)]
+    unsafe fn weighted_sum2(x: Self, y: Self) -> Self {
+        // SAFETY: the trait's contract: the caller checked SSSE3.
+        unsafe {
+            let weights = _mm_setr_epi8(16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
+            // Each 16-bit product pair is at most (16 + 15)·255 = 7905, so two of them add
+            // without reaching i16::MAX and one `pmaddwd` widens both.
+            let pairs = _mm_add_epi16(
+                _mm_maddubs_epi16(x.0, weights),
+                _mm_maddubs_epi16(y.0, weights),
+            );
+            V128(_mm_madd_epi16(pairs, _mm_set1_epi16(1)))
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn total(self) -> u32 {
+        // SAFETY: SSE2 is part of x86_64.
+        unsafe {
+            let v = _mm_add_epi32(self.0, _mm_shuffle_epi32::<0b01_00_11_10>(self.0));
+            let v = _mm_add_epi32(v, _mm_shuffle_epi32::<0b10_11_00_01>(v));
+            _mm_cvtsi128_si32(v) as u32
+        }
+    }
+}
+
+/// The SSSE3 kernel.
+///
+/// # Safety
+/// The CPU must support SSSE3.
+#[target_feature(enable = "ssse3")]
+unsafe fn update(adler: u32, data: &[u8]) -> u32 {
+    // SAFETY: this function's own contract (SSSE3 present) is `update_generic`'s.
+    unsafe { super::update_generic::<V128>(adler, data) }
+}
+
+/// The SSSE3 kernel behind a safe signature. Only [`super::Level::update_fn`] names it, and only
+/// after [`is_supported`] returned true, so every call runs on a CPU with SSSE3.
+pub(super) fn update_detected(adler: u32, data: &[u8]) -> u32 {
+    debug_assert!(is_supported());
+    // SAFETY: reachable only through `Level::update_fn`, which checked SSSE3 (see above).
+    unsafe { update(adler, data) }
+}
