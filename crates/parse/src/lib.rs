@@ -6,6 +6,7 @@
 //! ([`scan`]), which allows it locally and justifies every block.
 #![deny(unsafe_code)]
 
+pub mod logs;
 pub mod scan;
 pub mod tags;
 
@@ -14,4 +15,5 @@ use perflab_core::Registry;
 /// Adds this crate's workload families to the registry.
 pub fn register(registry: &mut Registry) {
     registry.add(tags::family());
+    registry.add(logs::family());
 }
