@@ -184,7 +184,7 @@ fn make_line(rng: &mut Rng, clock: &Clock, line: &mut String) {
     let _ = write!(line, " {level} [{component}]");
     for _ in 0..1 + rng.below(8) {
         line.push(' ');
-        let word: &str = *rng.pick(&WORDS[..]);
+        let word = WORDS[rng.below(WORDS.len() as u64) as usize];
         line.push_str(word);
     }
     let nfields = rng.below(7) as usize;

@@ -141,7 +141,7 @@ fn valid_timestamp(ts: &str) -> bool {
     }
     let num = |a: usize, b: usize| ts[a..b].parse::<u32>().unwrap_or(u32::MAX);
     let (year, month, day) = (num(0, 4), num(5, 7), num(8, 10));
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
