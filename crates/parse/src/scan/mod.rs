@@ -2,8 +2,8 @@
 //! byte a parser must look at) 64 bytes at a time, so the `tags` and `logs` SIMD kernels skip
 //! runs of ordinary bytes in bulk instead of testing them one by one.
 //!
-//! The classification is written once over a small [`Vector`] trait ([`generic`]); `sse2.rs` and
-//! `avx2.rs` only bind it to 16- and 32-byte registers, and [`portable`] is a table-driven
+//! The classification is written once over a small `Vector` trait (`generic.rs`); `sse2.rs` and
+//! `avx2.rs` only bind it to 16- and 32-byte registers, and [`Portable`] is a table-driven
 //! fallback that runs everywhere. A parser is written once over [`Classify`] as a
 //! [`ScanParser`]; [`run`] calls it through an entry function carrying the ISA's
 //! `#[target_feature]`, so the whole parse loop is compiled for that ISA (target features sit

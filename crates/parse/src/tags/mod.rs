@@ -137,6 +137,9 @@ mod tests {
             out(2, 16, 1, 1)
         );
         assert_eq!(run_all(",,,\n\n\n,"), out(2, 0, 0, 2));
+        // Enough distinct tags to grow every hash set several times.
+        let many: String = (0..5000).map(|i| format!("t{i},u{}\n", i % 7)).collect();
+        assert_eq!(run_all(&many), out(5000, 10_000, 5007, 0));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Scalar `tags` without allocation per line: `memchr` finds line ends and commas, tags stay
-//! borrowed `&[u8]` slices in a fixed-capacity `ArrayVec`, validity is one table lookup per byte,
-//! and distinct tags go in an Fx hash set keyed by the borrowed slices.
+//! Scalar `tags` without allocation per line: `memchr` finds line ends, then one pass over the
+//! line with one table lookup per byte splits, trims and validates its fields at once; tags stay
+//! borrowed `&[u8]` slices in a fixed-capacity `ArrayVec`, and distinct tags go in an Fx hash set
+//! keyed by the borrowed slices.
 
 use super::{MAX_TAG_LEN, MAX_TAGS, Tags, TagsOutput};
 use arrayvec::ArrayVec;
@@ -10,15 +11,25 @@ use rustc_hash::FxHashSet;
 /// Borrowed slices and a table per byte.
 pub struct Optimized;
 
-/// `TAG_BYTE[b]` iff `b` is in `[a-z0-9_-]`.
-static TAG_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
+const TAG: u8 = 0;
+const BLANK: u8 = 1;
+const COMMA: u8 = 2;
+const OTHER: u8 = 3;
+
+/// The class of every byte: a tag byte `[a-z0-9_-]`, a blank, a comma, or anything else.
+static CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        t[b] = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-';
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-' {
+            t[b] = TAG;
+        }
         b += 1;
     }
+    t[b' ' as usize] = BLANK;
+    t[b'\t' as usize] = BLANK;
+    t[b',' as usize] = COMMA;
     t
 };
 
@@ -63,38 +74,31 @@ impl Kernel<Tags> for Optimized {
     }
 }
 
-/// Fills `tags` with the line's tags; false if the line is rejected.
+/// Fills `tags` with the line's tags in one pass; false if the line is rejected.
 #[inline(always)]
 fn parse_line<'a>(line: &'a [u8], tags: &mut ArrayVec<&'a [u8], MAX_TAGS>) -> bool {
-    let mut rest = line;
-    loop {
-        let comma = memchr::memchr(b',', rest);
-        let field = comma.map_or(rest, |i| &rest[..i]);
-        let tag = trim(field);
-        if tag.is_empty()
-            || tag.len() > MAX_TAG_LEN
-            || !tag.iter().all(|&b| TAG_BYTE[usize::from(b)])
-        {
-            return false;
-        }
-        if tags.try_push(tag).is_err() {
-            return false;
-        }
-        match comma {
-            Some(i) => rest = &rest[i + 1..],
-            None => return true,
+    // The current field's run of tag bytes; `len == 0` means none yet.
+    let (mut start, mut len) = (0, 0);
+    for (i, &b) in line.iter().enumerate() {
+        match CLASS[usize::from(b)] {
+            TAG if len == 0 => (start, len) = (i, 1),
+            // Contiguous with the run; otherwise blanks separate two runs: a blank inside a tag.
+            TAG if start + len == i => len += 1,
+            BLANK => {}
+            COMMA if push(line, start, len, tags) => len = 0,
+            _ => return false,
         }
     }
+    push(line, start, len, tags)
 }
 
-/// `field` without leading and trailing spaces and tabs.
+/// Ends a field whose tag is `line[start..start + len]`; false if it is invalid or the 17th.
 #[inline(always)]
-fn trim(mut field: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = field {
-        field = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = field {
-        field = rest;
-    }
-    field
+fn push<'a>(
+    line: &'a [u8],
+    start: usize,
+    len: usize,
+    tags: &mut ArrayVec<&'a [u8], MAX_TAGS>,
+) -> bool {
+    (1..=MAX_TAG_LEN).contains(&len) && tags.try_push(&line[start..start + len]).is_ok()
 }
