@@ -1,0 +1,161 @@
+//! The `tags` workload: lines of comma-separated tags, validated and counted. It exists to show
+//! what per-line `String`s and `Vec<String>`s cost against borrowed slices, fixed-capacity
+//! vectors, an arena and a SIMD delimiter scan, on a format every service has somewhere.
+//!
+//! # Rules (every variant implements exactly these)
+//!
+//! - **Lines.** The input is split at every `\n`. One trailing `\r` is removed from each line
+//!   (`\r\n` endings); any other `\r` is an ordinary (invalid) byte. The last line may lack its
+//!   `\n`. A line that is empty after removing the `\r` is skipped and not counted. Every other
+//!   line counts in `lines` and is either accepted or rejected.
+//! - **Tags.** A line is split at every `,` into fields (so `a,,b` has an empty middle field
+//!   and `a,` an empty last one). Each field is trimmed of leading and trailing ASCII spaces
+//!   and tabs; what remains is the tag.
+//! - **Validity.** A tag must be 1 to [`MAX_TAG_LEN`] (32) bytes, each in `[a-z0-9_-]`.
+//!   Uppercase is *rejected*, not folded: tags are stored canonical, and folding would hide a
+//!   writer's bug. A line is accepted iff every tag is valid and it has at most [`MAX_TAGS`]
+//!   (16) tags. So an empty tag, a space inside a tag (`a b`), any other byte (punctuation,
+//!   control bytes, any non-ASCII or non-UTF-8 byte) or a 33-byte tag rejects the whole line,
+//!   as does a 17th tag. A line of only spaces is one empty tag, so it is rejected.
+//! - **Counts.** `tags` counts the tags of accepted lines (duplicates within a line included),
+//!   `distinct_tags` the distinct tag strings among them, `rejected_lines` the rejected lines.
+//!
+//! # Variants
+//! `naive` (a `String` per line, `split(',')`, `Vec<String>`, `HashSet<String>`), `optimized`
+//! (borrowed slices, `memchr`, an `ArrayVec` per line, an Fx hash set of borrowed keys), `arena`
+//! (lines' tags in `bumpalo` vectors, distinct by sorting in the arena) and the SIMD levels
+//! `simd` (best level, detected once), `simd-sse2` and `simd-avx2` (unsupported where absent),
+//! which find delimiters and invalid bytes 64 bytes at a time with [`crate::scan`].
+
+mod arena;
+mod generator;
+mod naive;
+mod optimized;
+mod simd;
+
+pub use arena::Arena;
+pub use naive::Naive;
+pub use optimized::Optimized;
+pub use simd::Simd;
+
+use perflab_core::{ByteInput, Family, InputError, Workload};
+use serde::Serialize;
+
+/// The longest valid tag, in bytes.
+pub const MAX_TAG_LEN: usize = 32;
+/// The most tags an accepted line may have.
+pub const MAX_TAGS: usize = 16;
+
+/// The `tags` workload: input bytes, [`TagsOutput`] summary.
+pub struct Tags;
+
+/// What every variant must agree on; serialised as
+/// `{"lines": N, "tags": N, "distinct_tags": N, "rejected_lines": N}`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TagsOutput {
+    /// Non-empty lines, accepted or rejected.
+    pub lines: u64,
+    /// Tags on accepted lines.
+    pub tags: u64,
+    /// Distinct tags on accepted lines.
+    pub distinct_tags: u64,
+    /// Rejected lines.
+    pub rejected_lines: u64,
+}
+
+/// Whether `b` may appear in a tag: `[a-z0-9_-]`.
+#[inline(always)]
+pub fn is_tag_byte(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+}
+
+impl Workload for Tags {
+    const NAME: &'static str = "tags";
+    const SUMMARY: &'static str =
+        "validate comma-separated tag lines; count lines, tags, distinct tags, rejected lines";
+    type Input = ByteInput;
+    type Output = TagsOutput;
+
+    /// Realistic tag lines (see the `generator` module), at most `size` bytes, ending at a line boundary.
+    fn generate(size: usize, seed: u64) -> ByteInput {
+        ByteInput::new(&generator::generate(size, seed))
+    }
+
+    fn from_file(data: &[u8]) -> Result<ByteInput, InputError> {
+        Ok(ByteInput::new(data))
+    }
+
+    fn input_bytes(input: &ByteInput) -> usize {
+        input.len()
+    }
+}
+
+/// Every `tags` variant, naive first: what the registry, benches and tests iterate.
+pub fn family() -> Family<Tags> {
+    Family::new(Naive)
+        .with(Optimized)
+        .with(Arena)
+        .with(Simd::best())
+        .with(Simd::sse2())
+        .with(Simd::avx2())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_all(text: &str) -> TagsOutput {
+        let input = ByteInput::new(text.as_bytes());
+        let fam = family();
+        assert_eq!(fam.first_mismatch(&input), None, "{text:?}");
+        fam.run("naive", &input).unwrap_or_default()
+    }
+
+    fn out(lines: u64, tags: u64, distinct_tags: u64, rejected_lines: u64) -> TagsOutput {
+        TagsOutput {
+            lines,
+            tags,
+            distinct_tags,
+            rejected_lines,
+        }
+    }
+
+    #[test]
+    fn rules_by_example() {
+        assert_eq!(run_all(""), out(0, 0, 0, 0));
+        assert_eq!(run_all("\n\r\n\n"), out(0, 0, 0, 0));
+        assert_eq!(run_all("a,b , c\t\n"), out(1, 3, 3, 0));
+        assert_eq!(run_all("a,a\r\nb"), out(2, 3, 2, 0));
+        assert_eq!(run_all("a,,b\nc,\n,d\n  \n"), out(4, 0, 0, 4));
+        assert_eq!(run_all("Abc\na b\na!\nx\r\r\n"), out(4, 0, 0, 4));
+        assert_eq!(run_all("caf\u{e9}\n\u{ff}"), out(2, 0, 0, 2));
+        let long = "x".repeat(MAX_TAG_LEN);
+        assert_eq!(run_all(&format!("{long}\n{long}y\n")), out(2, 1, 1, 1));
+        let sixteen = vec!["t"; MAX_TAGS].join(",");
+        assert_eq!(
+            run_all(&format!("{sixteen}\n{sixteen},t\n")),
+            out(2, 16, 1, 1)
+        );
+        assert_eq!(run_all(",,,\n\n\n,"), out(2, 0, 0, 2));
+        // Enough distinct tags to grow every hash set several times.
+        let many: String = (0..5000).map(|i| format!("t{i},u{}\n", i % 7)).collect();
+        assert_eq!(run_all(&many), out(5000, 10_000, 5007, 0));
+    }
+
+    #[test]
+    fn generator_is_deterministic_and_sized() {
+        for size in [0, 10, 1000, 65536] {
+            let a = generator::generate(size, 7);
+            assert!(a.len() <= size);
+            assert!(size < 200 || a.len() + 200 > size, "{} of {size}", a.len());
+            assert_eq!(a, generator::generate(size, 7));
+        }
+        let fam = family();
+        let input = Tags::generate(1 << 16, 3);
+        assert_eq!(fam.first_mismatch(&input), None);
+        let o = fam.run("naive", &input).unwrap_or_default();
+        let rejected = o.rejected_lines as f64 / o.lines as f64;
+        assert!((0.01..0.08).contains(&rejected), "{o:?}");
+        assert!(o.distinct_tags > 100, "{o:?}");
+    }
+}

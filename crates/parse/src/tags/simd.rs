@@ -1,0 +1,187 @@
+//! `tags` over the SIMD structural scanner: [`crate::scan`] reports, 64 bytes at a time, every
+//! byte outside `[a-z0-9_-]` (commas, line ends, blanks and invalid bytes alike), so tag bytes
+//! are never looked at one by one. A small state machine over those positions applies the rules:
+//! the gap between two structural bytes is a run of tag bytes; a field is valid iff it holds
+//! exactly one such run, surrounded only by blanks.
+//!
+//! This file has no unsafe code: the parser is generic over [`Classify`], and the scanner
+//! instantiates it inside each ISA's `#[target_feature]` entry.
+
+use super::{MAX_TAG_LEN, MAX_TAGS, Tags, TagsOutput};
+use crate::scan::{self, Classify, Level, PlainSet, ScanParser, Structurals};
+use arrayvec::ArrayVec;
+use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
+use rustc_hash::FxHashSet;
+
+/// Tag bytes: everything else is structural.
+const PLAIN: PlainSet = PlainSet::new([(b'a', b'z'), (b'0', b'9'), (b'_', b'_'), (b'-', b'-')]);
+
+/// The SIMD `tags` kernel at one scanner level.
+pub struct Simd {
+    name: &'static str,
+    level: Level,
+}
+
+impl Simd {
+    /// `simd`: the best level this CPU has (detected once, cached), falling back to portable.
+    pub fn best() -> Self {
+        Simd {
+            name: "simd",
+            level: Level::best(),
+        }
+    }
+
+    /// `simd-sse2`: unsupported off x86_64.
+    pub fn sse2() -> Self {
+        Simd {
+            name: "simd-sse2",
+            level: Level::Sse2,
+        }
+    }
+
+    /// `simd-avx2`: unsupported where AVX2 is absent.
+    pub fn avx2() -> Self {
+        Simd {
+            name: "simd-avx2",
+            level: Level::Avx2,
+        }
+    }
+
+    /// `simd-portable`: the scanner's table fallback, for tests (not in the family, since it
+    /// is what `simd` becomes on CPUs without vectors).
+    pub fn portable() -> Self {
+        Simd {
+            name: "simd-portable",
+            level: Level::Portable,
+        }
+    }
+}
+
+impl Kernel<Tags> for Simd {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn kind(&self) -> VariantKind {
+        VariantKind::Simd
+    }
+
+    fn supported(&self) -> bool {
+        self.level.supported()
+    }
+
+    /// Returns an all-zero output if called on a CPU without the level (callers check
+    /// [`Kernel::supported`] first).
+    fn run(&self, input: &ByteInput, _ctx: &Ctx) -> TagsOutput {
+        scan::run(self.level, PLAIN, input.as_slice(), Parser).unwrap_or_default()
+    }
+}
+
+struct Parser;
+
+/// The state of the line being parsed.
+struct Line<'a> {
+    start: usize,
+    /// The current field's run of tag bytes, `[start, end)`.
+    run: Option<(usize, usize)>,
+    tags: ArrayVec<&'a [u8], MAX_TAGS>,
+    rejected: bool,
+}
+
+impl<'a> Line<'a> {
+    #[inline(always)]
+    fn new(start: usize) -> Self {
+        Line {
+            start,
+            run: None,
+            tags: ArrayVec::new(),
+            rejected: false,
+        }
+    }
+
+    /// Records tag bytes `[s, e)`; a second run in one field means a blank inside a tag.
+    #[inline(always)]
+    fn plain(&mut self, s: usize, e: usize) {
+        if self.run.is_some() {
+            self.rejected = true;
+        }
+        self.run = Some((s, e));
+    }
+
+    /// Ends the current field.
+    #[inline(always)]
+    fn field(&mut self, data: &'a [u8]) {
+        match self.run.take() {
+            Some((s, e)) if !self.rejected && e - s <= MAX_TAG_LEN => {
+                self.rejected = self.tags.try_push(&data[s..e]).is_err();
+            }
+            _ => self.rejected = true,
+        }
+    }
+
+    /// Ends the line at `end` (its `\n` or the end of input) and counts it unless empty.
+    #[inline(always)]
+    fn finish(
+        &mut self,
+        data: &'a [u8],
+        end: usize,
+        out: &mut TagsOutput,
+        distinct: &mut FxHashSet<&'a [u8]>,
+    ) {
+        let content_end = if end > self.start && data[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        if content_end == self.start {
+            return;
+        }
+        self.field(data);
+        out.lines += 1;
+        if self.rejected {
+            out.rejected_lines += 1;
+        } else {
+            out.tags += self.tags.len() as u64;
+            distinct.extend(self.tags.iter().copied());
+        }
+    }
+}
+
+impl ScanParser for Parser {
+    type Output = TagsOutput;
+
+    #[inline(always)]
+    fn parse<C: Classify>(self, classifier: C, data: &[u8]) -> TagsOutput {
+        let mut out = TagsOutput::default();
+        let mut distinct: FxHashSet<&[u8]> =
+            FxHashSet::with_capacity_and_hasher(1024, Default::default());
+        let mut line = Line::new(0);
+        // First byte not yet accounted for.
+        let mut pending = 0;
+        for p in Structurals::new(classifier, data) {
+            if p > pending {
+                line.plain(pending, p);
+            }
+            pending = p + 1;
+            match data[p] {
+                b' ' | b'\t' => {}
+                b',' => line.field(data),
+                b'\n' => {
+                    line.finish(data, p, &mut out, &mut distinct);
+                    line = Line::new(p + 1);
+                }
+                // A `\r` right before the line's end is removed by the rules.
+                b'\r' if data.get(p + 1).is_none_or(|&b| b == b'\n') => {}
+                _ => line.rejected = true,
+            }
+        }
+        if data.len() > pending {
+            line.plain(pending, data.len());
+        }
+        if data.len() > line.start {
+            line.finish(data, data.len(), &mut out, &mut distinct);
+        }
+        out.distinct_tags = distinct.len() as u64;
+        out
+    }
+}
