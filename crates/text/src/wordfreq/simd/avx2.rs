@@ -8,9 +8,7 @@ use std::arch::x86_64::{
     _mm256_or_si256, _mm256_set1_epi8,
 };
 
-// SAFETY: every method is only reachable through `Avx2Mask`, built only inside `count`, whose
-// contract requires AVX2.
-unsafe impl Vector for __m256i {
+impl Vector for __m256i {
     const BYTES: usize = 32;
 
     #[inline(always)]

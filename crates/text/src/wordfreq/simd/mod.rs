@@ -103,12 +103,10 @@ impl Kernel<Wordfreq> for Simd {
     }
 }
 
-/// The little a classifier needs from a vector register type.
-///
-/// # Safety
-/// Implementors' methods may only be called on CPUs with the type's instruction set.
+/// The little a classifier needs from a vector register type. Its methods are `unsafe`
+/// because they may only run on CPUs with the type's instruction set.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub(crate) unsafe trait Vector: Copy {
+pub(crate) trait Vector: Copy {
     /// Bytes per register.
     const BYTES: usize;
 

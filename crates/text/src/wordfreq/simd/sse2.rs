@@ -8,9 +8,7 @@ use std::arch::x86_64::{
     _mm_set1_epi8,
 };
 
-// SAFETY: every method is only reachable through `Sse2Mask`, built only inside `count`, whose
-// contract requires SSE2.
-unsafe impl Vector for __m128i {
+impl Vector for __m128i {
     const BYTES: usize = 16;
 
     #[inline(always)]
