@@ -225,3 +225,53 @@ impl WordTable {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(text: &[u8]) -> WordTable {
+        let mut t = WordTable::new();
+        let mut start = None;
+        for (i, b) in text.iter().chain([&b' ']).enumerate() {
+            match (b.is_ascii_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    t.add(text, s, i - s);
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn grows_and_keeps_every_count() {
+        let text: String = (0..20_000)
+            .map(|i| format!("W{} w{} ", i % 7_000, i % 7_000))
+            .collect();
+        let t = count(text.as_bytes());
+        assert!(t.slots.len() >= 2 * 7_000);
+        let out = t.into_output();
+        assert_eq!((out.total_words, out.distinct), (40_000, 7_000));
+        assert_eq!(out.top[0], ("w0".to_owned(), 6));
+    }
+
+    #[test]
+    fn keys_of_every_length_stay_distinct() {
+        // Prefixes of one word: lengths 1..=40 straddle the 8-, 16-byte and inline limits.
+        let word = "AbcdefghIjklmnopQrstuvwxYz0123456789abcd";
+        let text: String = (1..=40)
+            .map(|n| format!("{} {} ", &word[..n], &word[..n]))
+            .collect();
+        let out = count(text.as_bytes()).into_output();
+        assert_eq!((out.total_words, out.distinct), (80, 40));
+        assert!(
+            out.top
+                .iter()
+                .all(|(w, c)| *c == 2 && word.to_ascii_lowercase().starts_with(w.as_str()))
+        );
+        assert_eq!(out.top[0].0, "a");
+    }
+}

@@ -142,3 +142,26 @@ pub(crate) unsafe fn block_bits<V: Vector>(block: &[u8; 64]) -> u64 {
     }
     bits
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_level_classifies_every_byte_value() {
+        // Each byte value alone between separators, at every offset in a 64-byte block.
+        for level in Level::ALL.into_iter().filter(|l| l.supported()) {
+            for b in 0..=255u8 {
+                for pad in 0..64 {
+                    let mut text = vec![b' '; pad];
+                    text.extend([b, b'.', b, b'.']);
+                    let out = count_with(level, &text).unwrap_or_default();
+                    let want = if b.is_ascii_alphanumeric() { 2 } else { 0 };
+                    assert_eq!(out.total_words, want, "{level:?} byte {b:#x} at {pad}");
+                }
+            }
+        }
+        assert!(Level::Portable.supported());
+        assert!(detected().supported());
+    }
+}
