@@ -2,7 +2,9 @@
 
 use perflab_core::Registry;
 
+pub mod wordfreq;
+
 /// Adds this crate's workload families to the registry.
 pub fn register(registry: &mut Registry) {
-    let _ = registry;
+    registry.add(wordfreq::family());
 }
