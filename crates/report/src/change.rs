@@ -1,0 +1,228 @@
+//! Whether a cell got slower or faster between two runs: one small pure rule, shared by the
+//! report's baseline view and (later) `perflab compare`, so both always agree.
+//!
+//! # The rule
+//!
+//! The change of a cell is the **time ratio** `median(head) / median(base)` (above 1: slower).
+//! Its 95% confidence interval comes from a bootstrap over the two sample sets (`samples_ns`):
+//! each of [`BOOTSTRAP_RESAMPLES`] rounds draws both sets with replacement, independently (the
+//! two runs were not interleaved, so nothing pairs their samples), and takes the ratio of the two
+//! resampled medians; the interval is the 2.5% and 97.5% quantiles of those ratios.
+//!
+//! With a threshold `t` (0.05 for 5%):
+//! - **regression** when the whole interval lies above `1 + t`;
+//! - **improvement** when the whole interval lies below `1 − t`;
+//! - otherwise **unchanged**: the change is within the threshold or not certain enough.
+//!
+//! A cell that is not `ok` on both sides, or has no time, is **not comparable**. A side that
+//! kept its median but no samples contributes its median as a point (no spread).
+//! The bootstrap is seeded from the cell's id, so the same two files always give the same answer.
+
+use perflab_core::Rng;
+use perflab_harness::results::{Benchmark, CellStatus};
+use perflab_harness::stats::{BOOTSTRAP_RESAMPLES, Estimate, median, quantile};
+
+/// The default threshold: changes smaller than 5% are not called out.
+pub const DEFAULT_THRESHOLD: f64 = 0.05;
+
+/// The verdict on one cell between a base run and a head run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Slower: the time ratio's whole 95% interval is above `1 + threshold`.
+    Regression(Estimate),
+    /// Faster: the time ratio's whole 95% interval is below `1 − threshold`.
+    Improvement(Estimate),
+    /// Within the threshold, or not certainly beyond it.
+    Unchanged(Estimate),
+    /// One side did not produce a time (failed, unsupported, missing); says which and why.
+    NotComparable(String),
+}
+
+impl Change {
+    /// The time ratio head/base with its interval, when there is one.
+    pub fn ratio(&self) -> Option<Estimate> {
+        match self {
+            Change::Regression(e) | Change::Improvement(e) | Change::Unchanged(e) => Some(*e),
+            Change::NotComparable(_) => None,
+        }
+    }
+
+    /// A one-word label: `regression`, `improvement`, `unchanged` or `n/a`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Change::Regression(_) => "regression",
+            Change::Improvement(_) => "improvement",
+            Change::Unchanged(_) => "unchanged",
+            Change::NotComparable(_) => "n/a",
+        }
+    }
+}
+
+/// Classifies `head` against `base` by the rule in this module's docs. `threshold` is a
+/// fraction (0.05 = 5%); negative or NaN thresholds are treated as 0.
+pub fn classify(base: &Benchmark, head: &Benchmark, threshold: f64) -> Change {
+    let t = if threshold.is_nan() {
+        0.0
+    } else {
+        threshold.max(0.0)
+    };
+    for (side, b) in [("base", base), ("head", head)] {
+        if b.status != CellStatus::Ok {
+            let status = match b.status {
+                CellStatus::Failed => "failed",
+                _ => "unsupported",
+            };
+            return Change::NotComparable(format!("{side} {status}"));
+        }
+    }
+    let Some(ratio) = time_ratio(
+        &base.samples_ns,
+        base.median_ns,
+        &head.samples_ns,
+        head.median_ns,
+        seed_of(&head.id),
+    ) else {
+        return Change::NotComparable("no time to compare".to_owned());
+    };
+    if ratio.ci95[0] > 1.0 + t {
+        Change::Regression(ratio)
+    } else if ratio.ci95[1] < 1.0 - t {
+        Change::Improvement(ratio)
+    } else {
+        Change::Unchanged(ratio)
+    }
+}
+
+/// The ratio `median(num) / median(den)` of two independent sample sets with a bootstrap 95%
+/// interval (see the module docs). Empty sets fall back to the given medians as points; `None`
+/// when a side has no positive time at all.
+pub fn time_ratio(
+    den: &[f64],
+    den_median: Option<f64>,
+    num: &[f64],
+    num_median: Option<f64>,
+    seed: u64,
+) -> Option<Estimate> {
+    let d = median(den).or(den_median).filter(|x| *x > 0.0)?;
+    let n = median(num).or(num_median).filter(|x| x.is_finite())?;
+    let point = n / d;
+    if den.is_empty() && num.is_empty() {
+        return Some(Estimate {
+            median: point,
+            ci95: [point, point],
+        });
+    }
+    let mut rng = Rng::new(seed);
+    let mut ratios = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
+    let (mut bd, mut bn) = (Vec::new(), Vec::new());
+    for _ in 0..BOOTSTRAP_RESAMPLES {
+        let rd = resampled_median(den, d, &mut rng, &mut bd);
+        let rn = resampled_median(num, n, &mut rng, &mut bn);
+        if rd > 0.0 {
+            ratios.push(rn / rd);
+        }
+    }
+    Some(Estimate {
+        median: point,
+        ci95: [quantile(&ratios, 0.025)?, quantile(&ratios, 0.975)?],
+    })
+}
+
+/// The median of one resample of `xs` drawn with replacement (`fallback` when `xs` is empty).
+fn resampled_median(xs: &[f64], fallback: f64, rng: &mut Rng, buf: &mut Vec<f64>) -> f64 {
+    if xs.is_empty() {
+        return fallback;
+    }
+    buf.clear();
+    buf.extend((0..xs.len()).map(|_| xs[rng.below(xs.len() as u64) as usize]));
+    median(buf).unwrap_or(fallback)
+}
+
+/// A stable seed from a cell id (FNV-1a), so a page or a comparison is reproducible.
+pub fn seed_of(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perflab_core::VariantKind;
+
+    fn cell(samples: &[f64]) -> Benchmark {
+        let mut b = Benchmark::empty("w", "v", VariantKind::Naive, "system", "4KiB", 4096);
+        b.status = CellStatus::Ok;
+        b.samples_ns = samples.to_vec();
+        b.median_ns = median(samples);
+        b
+    }
+
+    fn noisy(center: f64, n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = Rng::new(seed);
+        (0..n)
+            .map(|_| center * (1.0 + 0.01 * (rng.next_f64() - 0.5)))
+            .collect()
+    }
+
+    #[test]
+    fn clear_changes_are_called_and_small_ones_are_not() {
+        let base = cell(&noisy(100.0, 40, 1));
+        let slower = cell(&noisy(120.0, 40, 2));
+        let faster = cell(&noisy(80.0, 40, 3));
+        let same = cell(&noisy(102.0, 40, 4));
+        assert!(matches!(
+            classify(&base, &slower, 0.05),
+            Change::Regression(_)
+        ));
+        assert!(matches!(
+            classify(&base, &faster, 0.05),
+            Change::Improvement(_)
+        ));
+        assert!(matches!(classify(&base, &same, 0.05), Change::Unchanged(_)));
+        // 2% slower is a regression only when the threshold is below it.
+        assert!(matches!(classify(&base, &same, 0.0), Change::Regression(_)));
+        let r = classify(&base, &slower, 0.05).ratio().unwrap();
+        assert!((r.median - 1.2).abs() < 0.01, "{r:?}");
+        assert!(r.ci95[0] <= r.median && r.median <= r.ci95[1]);
+    }
+
+    #[test]
+    fn wide_intervals_are_not_called() {
+        // Medians differ by 20% but the samples are all over the place.
+        let base = cell(&[100.0, 40.0, 300.0, 90.0, 150.0]);
+        let head = cell(&[120.0, 30.0, 400.0, 60.0, 200.0]);
+        assert!(matches!(classify(&base, &head, 0.05), Change::Unchanged(_)));
+    }
+
+    #[test]
+    fn failed_cells_and_missing_times_are_not_comparable() {
+        let ok = cell(&[1.0, 2.0]);
+        let mut failed = ok.clone();
+        failed.status = CellStatus::Failed;
+        assert_eq!(
+            classify(&ok, &failed, 0.05),
+            Change::NotComparable("head failed".into())
+        );
+        let mut empty = ok.clone();
+        empty.samples_ns.clear();
+        empty.median_ns = None;
+        assert!(matches!(
+            classify(&empty, &ok, 0.05),
+            Change::NotComparable(_)
+        ));
+        // Medians without samples compare as points.
+        let mut a = empty.clone();
+        a.median_ns = Some(10.0);
+        let mut b = empty;
+        b.median_ns = Some(20.0);
+        assert!(matches!(classify(&a, &b, 0.05), Change::Regression(e) if e.ci95 == [2.0, 2.0]));
+    }
+
+    #[test]
+    fn deterministic() {
+        let base = cell(&noisy(100.0, 30, 5));
+        let head = cell(&noisy(104.0, 30, 6));
+        assert_eq!(classify(&base, &head, 0.05), classify(&base, &head, 0.05));
+    }
+}

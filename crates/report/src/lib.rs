@@ -1,0 +1,90 @@
+//! perflab's HTML report: one self-contained page that a person opens offline to see which
+//! variant wins each workload, under which allocator, by how much and how surely.
+//!
+//! The page inlines everything: CSS, SVG charts (plotters), and a few lines of plain JavaScript
+//! that only add table sorting and filtering — with JavaScript off every number is still there.
+//! It makes no request of any kind (no CDN, no web fonts). The samples arrays are not copied
+//! into the page, so the default matrix stays well under 2 MB.
+//!
+//! [`render`] turns results (and optionally a baseline) into the page; [`write_report`] reads
+//! the files and writes the page atomically. [`change::classify`] is the rule that calls a
+//! baseline change a regression or an improvement.
+#![forbid(unsafe_code)]
+
+pub mod change;
+mod charts;
+pub mod fmt;
+mod view;
+
+use askama::Template;
+use perflab_harness::results::{Results, ResultsError, write_file_atomic};
+use std::path::{Path, PathBuf};
+
+/// How to render a report beyond what the results say.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOptions {
+    /// Where flamegraphs are looked for. A cell links to
+    /// `profiles/<workload>-<variant>-<allocator>-<size>.svg` (relative to the page) when a file
+    /// of that name exists in this directory; `None`: no profile links.
+    pub profiles_dir: Option<PathBuf>,
+}
+
+/// Why a report could not be made. Each file error names the path.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The results or baseline file could not be read, parsed, or is of another schema.
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    /// The page could not be rendered from its template.
+    #[error("cannot render the report: {0}")]
+    Template(#[from] askama::Error),
+    /// The page could not be written.
+    #[error("cannot write report {}", path.display())]
+    Write {
+        /// The page's path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct PageTemplate<'a> {
+    page: &'a view::Page,
+}
+
+/// Renders the report page for `results`, comparing each cell with `baseline` when given.
+pub fn render(
+    results: &Results,
+    baseline: Option<&Results>,
+    opts: &RenderOptions,
+) -> Result<String, ReportError> {
+    let page = view::build(results, baseline, opts)?;
+    Ok(PageTemplate { page: &page }.render()?)
+}
+
+/// Reads `results_path` (and `baseline_path`), renders the page and writes it to `out`
+/// atomically: a reader sees the previous page or the new one, never half of one. Flamegraphs
+/// are linked from the `profiles/` directory beside `out`.
+pub fn write_report(
+    results_path: &Path,
+    baseline_path: Option<&Path>,
+    out: &Path,
+) -> Result<(), ReportError> {
+    let results = Results::read(results_path)?;
+    let baseline = baseline_path.map(Results::read).transpose()?;
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let opts = RenderOptions {
+        profiles_dir: Some(dir.join("profiles")),
+    };
+    let html = render(&results, baseline.as_ref(), &opts)?;
+    write_file_atomic(out, html.as_bytes()).map_err(|source| ReportError::Write {
+        path: out.to_owned(),
+        source,
+    })
+}

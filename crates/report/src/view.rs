@@ -1,0 +1,831 @@
+//! The page's view model: everything the template shows, already ordered, formatted and charted.
+//!
+//! Keeping the decisions here (what wins, what is compared to what, which numbers appear) and
+//! the template free of logic means tests can check the page's content against the same
+//! formatting functions, and the template stays a readable picture of the page.
+
+use crate::change::{self, Change, DEFAULT_THRESHOLD};
+use crate::charts::{self, Bar, BarRow, Line};
+use crate::fmt;
+use crate::{RenderOptions, ReportError};
+use perflab_harness::results::{Benchmark, CellStatus, Results};
+use perflab_harness::summary;
+use std::collections::BTreeMap;
+
+/// A coloured key in a legend.
+pub struct Swatch {
+    pub name: String,
+    pub color: String,
+}
+
+/// One workload's headline: its fastest cell at the largest size.
+pub struct Headline {
+    pub workload: String,
+    pub variant: String,
+    pub kind: String,
+    pub allocator: String,
+    pub size: String,
+    pub throughput: String,
+    pub time: String,
+    /// `6.87×`, when a speed-up was measured.
+    pub speedup: Option<String>,
+    /// `sure`, `unsure` or `slower`: how the interval sits against 1.
+    pub verdict_class: &'static str,
+    pub verdict: String,
+    /// Width of the speed-up bar, percent of the widest (log scale).
+    pub bar_pct: u32,
+    /// The geometric-mean winners across sizes, one per allocator: `system: swar 6.9×`.
+    pub across_sizes: Vec<String>,
+    pub problems: usize,
+}
+
+/// One table row: one cell of the matrix.
+pub struct Row {
+    pub id: String,
+    pub variant: String,
+    pub kind: String,
+    pub allocator: String,
+    pub size: String,
+    pub size_bytes: u64,
+    pub status: &'static str,
+    pub median: String,
+    pub median_v: String,
+    pub ci: String,
+    pub throughput: String,
+    pub throughput_v: String,
+    pub speedup: String,
+    pub speedup_ci: String,
+    pub speedup_v: String,
+    pub allocs: String,
+    pub allocs_v: String,
+    pub bytes_iter: String,
+    pub bytes_iter_v: String,
+    pub peak: String,
+    pub peak_v: String,
+    pub arena: String,
+    pub arena_v: String,
+    pub change: Option<ChangeCell>,
+    pub profile: Option<String>,
+    /// The fastest cell at its size.
+    pub best: bool,
+    pub error: String,
+}
+
+/// A cell's change against the baseline.
+pub struct ChangeCell {
+    pub class: &'static str,
+    pub label: &'static str,
+    pub text: String,
+    pub ci: String,
+    pub v: String,
+}
+
+/// A workload's section.
+pub struct Workload {
+    pub name: String,
+    pub bars_svg: Option<String>,
+    pub bars_size: String,
+    pub lines_svg: Option<String>,
+    pub lines_allocator: String,
+    pub variants: Vec<Swatch>,
+    pub rows: Vec<Row>,
+    pub ok: usize,
+    pub problems: usize,
+}
+
+/// One row of the allocator view: a variant that allocates, at one size.
+pub struct AllocRow {
+    pub workload: String,
+    pub variant: String,
+    pub size: String,
+    pub allocs: String,
+    pub system_time: String,
+    /// One per non-system allocator, in order.
+    pub others: Vec<AllocCell>,
+}
+
+/// Another allocator's time relative to `system`.
+pub struct AllocCell {
+    pub text: String,
+    pub ci: String,
+    pub class: &'static str,
+    pub v: String,
+}
+
+/// A failed or unsupported cell.
+pub struct Problem {
+    pub id: String,
+    pub status: &'static str,
+    pub error: String,
+}
+
+/// The baseline comparison's summary.
+pub struct Baseline {
+    pub regressions: usize,
+    pub improvements: usize,
+    pub unchanged: usize,
+    pub not_comparable: usize,
+    pub threshold: String,
+    pub commit: String,
+    pub comparable_env: bool,
+    /// Regressions and improvements, worst first.
+    pub notable: Vec<BaselineRow>,
+    pub only_in_base: Vec<String>,
+}
+
+/// A called-out change.
+pub struct BaselineRow {
+    pub id: String,
+    pub class: &'static str,
+    pub label: &'static str,
+    pub base: String,
+    pub head: String,
+    pub change: String,
+    pub ci: String,
+}
+
+/// The whole page.
+pub struct Page {
+    pub title: String,
+    pub subtitle: String,
+    pub headlines: Vec<Headline>,
+    pub allocators: Vec<Swatch>,
+    pub workloads: Vec<Workload>,
+    pub alloc_others: Vec<String>,
+    pub alloc_rows: Vec<AllocRow>,
+    pub alloc_note: String,
+    pub problems: Vec<Problem>,
+    pub failed: usize,
+    pub unsupported: usize,
+    pub baseline: Option<Baseline>,
+    pub environment: Vec<(String, String)>,
+    pub config: Vec<(String, String)>,
+}
+
+/// Distinct values in first-seen order.
+fn distinct<'a>(it: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for s in it {
+        if !v.iter().any(|x| x == s) {
+            v.push(s.to_owned());
+        }
+    }
+    v
+}
+
+fn status_str(s: CellStatus) -> &'static str {
+    match s {
+        CellStatus::Ok => "ok",
+        CellStatus::Failed => "failed",
+        CellStatus::Unsupported => "unsupported",
+    }
+}
+
+fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> (String, String) {
+    match v {
+        Some(x) => (f(x), format!("{x}")),
+        None => ("–".to_owned(), String::new()),
+    }
+}
+
+/// A cell's throughput bar with its interval, from its time interval.
+fn bar_of(b: &Benchmark) -> Option<Bar> {
+    if b.status != CellStatus::Ok {
+        return None;
+    }
+    let value = b.throughput_bytes_per_s?;
+    let [tlo, thi] = b.ci95_ns.unwrap_or([0.0, 0.0]);
+    let tp = |ns: f64| perflab_harness::stats::throughput(b.size_bytes, ns);
+    Some(Bar {
+        value,
+        lo: tp(thi).unwrap_or(value),
+        hi: tp(tlo).unwrap_or(value),
+    })
+}
+
+/// Builds the page.
+pub fn build(
+    results: &Results,
+    baseline: Option<&Results>,
+    opts: &RenderOptions,
+) -> Result<Page, ReportError> {
+    let benches = &results.benchmarks;
+    let workloads = distinct(benches.iter().map(|b| b.workload.as_str()));
+    let mut allocators: Vec<String> = results
+        .config
+        .allocators
+        .iter()
+        .filter(|a| benches.iter().any(|b| &b.allocator == *a))
+        .cloned()
+        .collect();
+    for a in distinct(benches.iter().map(|b| b.allocator.as_str())) {
+        if !allocators.contains(&a) {
+            allocators.push(a);
+        }
+    }
+    let alloc_index = |a: &str| allocators.iter().position(|x| x == a).unwrap_or(usize::MAX);
+    let winners = summary::winners(results);
+    let changes: BTreeMap<&str, Change> = match baseline {
+        Some(base) => benches
+            .iter()
+            .filter_map(|h| {
+                let b = base.get(&h.id)?;
+                Some((h.id.as_str(), change::classify(b, h, DEFAULT_THRESHOLD)))
+            })
+            .collect(),
+        None => BTreeMap::new(),
+    };
+
+    let mut headlines = Vec::new();
+    let mut sections = Vec::new();
+    for w in &workloads {
+        let cells: Vec<&Benchmark> = benches.iter().filter(|b| &b.workload == w).collect();
+        let variants = distinct(cells.iter().map(|b| b.variant.as_str()));
+        let var_index = |v: &str| variants.iter().position(|x| x == v).unwrap_or(usize::MAX);
+        let mut sizes: Vec<(u64, String)> = Vec::new();
+        for b in &cells {
+            if !sizes.iter().any(|(_, s)| s == &b.size) {
+                sizes.push((b.size_bytes, b.size.clone()));
+            }
+        }
+        sizes.sort();
+        let ok: Vec<&Benchmark> = cells
+            .iter()
+            .copied()
+            .filter(|b| b.status == CellStatus::Ok && b.median_ns.is_some())
+            .collect();
+        let problems = cells.len() - ok.len();
+        let fastest_at = |size: &str| {
+            ok.iter()
+                .filter(|b| b.size == size)
+                .max_by(|a, b| {
+                    let (x, y) = (a.throughput_bytes_per_s, b.throughput_bytes_per_s);
+                    x.unwrap_or(0.0).total_cmp(&y.unwrap_or(0.0))
+                })
+                .copied()
+        };
+        // The representative size: the largest with any time.
+        let rep = sizes
+            .iter()
+            .rev()
+            .find(|(_, s)| fastest_at(s).is_some())
+            .map(|(_, s)| s.clone());
+
+        if let Some(best) = rep.as_deref().and_then(fastest_at) {
+            headlines.push(headline(best, &winners, problems));
+        }
+
+        // Chart 1: throughput by variant, grouped by allocator, at the representative size.
+        let bars_svg = rep.as_deref().and_then(|size| {
+            let rows: Vec<BarRow> = variants
+                .iter()
+                .map(|v| BarRow {
+                    label: v.clone(),
+                    bars: allocators
+                        .iter()
+                        .map(|a| {
+                            ok.iter()
+                                .find(|b| &b.variant == v && &b.allocator == a && b.size == size)
+                                .and_then(|b| bar_of(b))
+                        })
+                        .collect(),
+                })
+                .filter(|r| r.bars.iter().any(Option::is_some))
+                .collect();
+            charts::throughput_bars(&rows, &allocators)
+        });
+
+        // Chart 2: throughput against size per variant, under `system` (or the first allocator).
+        let line_alloc = allocators
+            .iter()
+            .find(|a| *a == "system" && ok.iter().any(|b| &b.allocator == *a))
+            .or_else(|| {
+                allocators
+                    .iter()
+                    .find(|a| ok.iter().any(|b| &b.allocator == *a))
+            })
+            .cloned()
+            .unwrap_or_default();
+        let lines: Vec<Line> = variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let mut points: Vec<(f64, Bar)> = ok
+                    .iter()
+                    .filter(|b| &b.variant == v && b.allocator == line_alloc && b.size_bytes > 0)
+                    .filter_map(|b| Some((b.size_bytes as f64, bar_of(b)?)))
+                    .collect();
+                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Line { color: i, points }
+            })
+            .filter(|l| !l.points.is_empty())
+            .collect();
+        let size_labels: Vec<(f64, String)> = sizes
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, s)| (*n as f64, s.clone()))
+            .collect();
+        let lines_svg = charts::scaling_lines(&lines, &size_labels);
+
+        // The table: by size, then variant, then allocator; the fastest cell per size starred.
+        let mut sorted = cells.clone();
+        sorted.sort_by_key(|b| {
+            (
+                b.size_bytes,
+                var_index(&b.variant),
+                alloc_index(&b.allocator),
+            )
+        });
+        let rows = sorted
+            .iter()
+            .map(|b| {
+                let best = fastest_at(&b.size).is_some_and(|f| f.id == b.id);
+                row(b, best, changes.get(b.id.as_str()), opts)
+            })
+            .collect();
+        sections.push(Workload {
+            name: w.clone(),
+            bars_svg,
+            bars_size: rep.unwrap_or_default(),
+            lines_svg,
+            lines_allocator: line_alloc,
+            variants: variants
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| ok.iter().any(|b| &b.variant == *v))
+                .map(|(i, v)| Swatch {
+                    name: v.clone(),
+                    color: charts::css(charts::series_color(i)),
+                })
+                .collect(),
+            rows,
+            ok: ok.len(),
+            problems,
+        });
+    }
+    // Scale the headline bars: log of the speed-up against the largest.
+    let max_log = headlines
+        .iter()
+        .filter_map(|h| h.speedup_raw())
+        .map(|s| s.max(1.0).ln())
+        .fold(0.0, f64::max);
+    for h in &mut headlines {
+        let s = h.speedup_raw().unwrap_or(1.0).max(1.0).ln();
+        h.bar_pct = if max_log > 0.0 {
+            (4.0 + 96.0 * s / max_log).round() as u32
+        } else {
+            4
+        };
+    }
+
+    let (alloc_others, alloc_rows, alloc_note) = allocator_view(results, &workloads, &allocators);
+    let problems: Vec<Problem> = benches
+        .iter()
+        .filter(|b| b.status != CellStatus::Ok)
+        .map(|b| Problem {
+            id: b.id.clone(),
+            status: status_str(b.status),
+            error: b.error.clone().unwrap_or_else(|| match b.status {
+                CellStatus::Unsupported => "this CPU lacks what the variant needs".to_owned(),
+                _ => "no error message recorded".to_owned(),
+            }),
+        })
+        .collect();
+    let failed = problems.iter().filter(|p| p.status == "failed").count();
+    let env = &results.environment;
+    let subtitle = format!(
+        "{} · {} · preset {} · {} cells",
+        env.cpu_model,
+        env.git_commit
+            .as_deref()
+            .map(|c| format!("commit {}", &c[..c.len().min(12)]))
+            .unwrap_or_else(|| "commit unknown".to_owned()),
+        if results.config.preset.is_empty() {
+            "–"
+        } else {
+            &results.config.preset
+        },
+        benches.len()
+    );
+    Ok(Page {
+        title: "perflab report".to_owned(),
+        subtitle,
+        headlines,
+        allocators: allocators
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Swatch {
+                name: a.clone(),
+                color: charts::css(charts::allocator_color(a, i)),
+            })
+            .collect(),
+        workloads: sections,
+        alloc_others,
+        alloc_rows,
+        alloc_note,
+        failed,
+        unsupported: problems.len() - failed,
+        problems,
+        baseline: baseline.map(|base| baseline_view(results, base, &changes)),
+        environment: environment(results),
+        config: config(results),
+    })
+}
+
+impl Headline {
+    fn speedup_raw(&self) -> Option<f64> {
+        self.speedup
+            .as_deref()
+            .and_then(|s| s.trim_end_matches('×').parse().ok())
+    }
+}
+
+fn headline(best: &Benchmark, winners: &[summary::Winner], problems: usize) -> Headline {
+    let s = best.speedup_vs_naive;
+    let (verdict_class, verdict) = match s {
+        _ if best.kind == perflab_core::VariantKind::Naive => {
+            ("unsure", "naive itself is fastest".to_owned())
+        }
+        Some(e) if e.ci95[0] > 1.0 => (
+            "sure",
+            format!("faster than naive; 95% CI {}", fmt::ratio_ci(e.ci95)),
+        ),
+        Some(e) if e.ci95[1] < 1.0 => (
+            "slower",
+            format!("slower than naive; 95% CI {}", fmt::ratio_ci(e.ci95)),
+        ),
+        Some(e) => (
+            "unsure",
+            format!(
+                "not clearly faster than naive; 95% CI {}",
+                fmt::ratio_ci(e.ci95)
+            ),
+        ),
+        None => ("unsure", "no speed-up over naive measured".to_owned()),
+    };
+    Headline {
+        workload: best.workload.clone(),
+        variant: best.variant.clone(),
+        kind: best.kind.as_str().to_owned(),
+        allocator: best.allocator.clone(),
+        size: best.size.clone(),
+        throughput: best
+            .throughput_bytes_per_s
+            .map(fmt::throughput)
+            .unwrap_or_default(),
+        time: best.median_ns.map(fmt::time_ns).unwrap_or_default(),
+        speedup: s.map(|e| fmt::ratio(e.median)),
+        verdict_class,
+        verdict,
+        bar_pct: 0,
+        across_sizes: winners
+            .iter()
+            .filter(|w| w.workload == best.workload)
+            .map(|w| {
+                format!(
+                    "{}: {} {} over {} size{}",
+                    w.allocator,
+                    w.variant,
+                    fmt::ratio(w.speedup),
+                    w.sizes,
+                    if w.sizes == 1 { "" } else { "s" }
+                )
+            })
+            .collect(),
+        problems,
+    }
+}
+
+fn row(b: &Benchmark, best: bool, change: Option<&Change>, opts: &RenderOptions) -> Row {
+    let (median, median_v) = opt(b.median_ns, fmt::time_ns);
+    let (throughput, throughput_v) = opt(b.throughput_bytes_per_s, fmt::throughput);
+    let (speedup, speedup_v) = opt(b.speedup_vs_naive.map(|e| e.median), fmt::ratio);
+    let (allocs, allocs_v) = opt(b.allocs_per_iter, fmt::count);
+    let (bytes_iter, bytes_iter_v) = opt(b.bytes_allocated_per_iter, fmt::bytes);
+    let (peak, peak_v) = opt(b.peak_bytes.map(|x| x as f64), fmt::bytes);
+    let (arena, arena_v) = opt(b.arena_bytes.map(|x| x as f64), fmt::bytes);
+    Row {
+        id: b.id.clone(),
+        variant: b.variant.clone(),
+        kind: b.kind.as_str().to_owned(),
+        allocator: b.allocator.clone(),
+        size: b.size.clone(),
+        size_bytes: b.size_bytes,
+        status: status_str(b.status),
+        median,
+        median_v,
+        ci: b.ci95_ns.map(fmt::time_ci).unwrap_or_default(),
+        throughput,
+        throughput_v,
+        speedup,
+        speedup_ci: b
+            .speedup_vs_naive
+            .map(|e| fmt::ratio_ci(e.ci95))
+            .unwrap_or_default(),
+        speedup_v,
+        allocs,
+        allocs_v,
+        bytes_iter,
+        bytes_iter_v,
+        peak,
+        peak_v,
+        arena,
+        arena_v,
+        change: change.map(change_cell),
+        profile: profile_link(b, opts),
+        best,
+        error: b.error.clone().unwrap_or_default(),
+    }
+}
+
+fn change_cell(c: &Change) -> ChangeCell {
+    let class = match c {
+        Change::Regression(_) => "regression",
+        Change::Improvement(_) => "improvement",
+        Change::Unchanged(_) => "unchanged",
+        Change::NotComparable(_) => "na",
+    };
+    match (c.ratio(), c) {
+        (Some(e), _) => ChangeCell {
+            class,
+            label: c.label(),
+            text: fmt::percent_change(e.median),
+            ci: format!(
+                "{} to {}",
+                fmt::percent_change(e.ci95[0]),
+                fmt::percent_change(e.ci95[1])
+            ),
+            v: format!("{}", e.median),
+        },
+        (None, Change::NotComparable(why)) => ChangeCell {
+            class,
+            label: c.label(),
+            text: why.clone(),
+            ci: String::new(),
+            v: String::new(),
+        },
+        (None, _) => ChangeCell {
+            class,
+            label: c.label(),
+            text: String::new(),
+            ci: String::new(),
+            v: String::new(),
+        },
+    }
+}
+
+/// `profiles/<workload>-<variant>-<allocator>-<size>.svg`, relative to the page, when that file
+/// exists in `opts.profiles_dir`.
+fn profile_link(b: &Benchmark, opts: &RenderOptions) -> Option<String> {
+    let dir = opts.profiles_dir.as_ref()?;
+    let name = format!(
+        "{}-{}-{}-{}.svg",
+        b.workload, b.variant, b.allocator, b.size
+    );
+    let safe = !name.contains(['/', '\\']) && !name.starts_with('.');
+    (safe && dir.join(&name).is_file()).then(|| format!("profiles/{name}"))
+}
+
+fn allocator_view(
+    results: &Results,
+    workloads: &[String],
+    allocators: &[String],
+) -> (Vec<String>, Vec<AllocRow>, String) {
+    let others: Vec<String> = allocators
+        .iter()
+        .filter(|a| *a != "system")
+        .cloned()
+        .collect();
+    if !allocators.iter().any(|a| a == "system") {
+        return (
+            Vec::new(),
+            Vec::new(),
+            "No cell ran under the system allocator, so there is nothing to compare against."
+                .to_owned(),
+        );
+    }
+    if others.is_empty() {
+        return (
+            Vec::new(),
+            Vec::new(),
+            "Only the system allocator was measured; run with --allocator jemalloc --allocator mimalloc to compare."
+                .to_owned(),
+        );
+    }
+    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some();
+    let mut rows = Vec::new();
+    for w in workloads {
+        let cells: Vec<&Benchmark> = results
+            .benchmarks
+            .iter()
+            .filter(|b| &b.workload == w)
+            .filter(ok)
+            .collect();
+        let allocating = distinct(
+            cells
+                .iter()
+                .filter(|b| b.allocs_per_iter.is_some_and(|a| a > 0.0))
+                .map(|b| b.variant.as_str()),
+        );
+        let mut sys: Vec<&&Benchmark> = cells
+            .iter()
+            .filter(|b| b.allocator == "system" && allocating.contains(&b.variant))
+            .collect();
+        sys.sort_by_key(|b| {
+            (
+                allocating.iter().position(|v| v == &b.variant),
+                b.size_bytes,
+            )
+        });
+        for s in sys {
+            let others = others
+                .iter()
+                .map(|a| {
+                    let cell = cells
+                        .iter()
+                        .find(|b| &b.allocator == a && b.variant == s.variant && b.size == s.size);
+                    let est = cell.and_then(|c| {
+                        change::time_ratio(
+                            &s.samples_ns,
+                            s.median_ns,
+                            &c.samples_ns,
+                            c.median_ns,
+                            change::seed_of(&c.id),
+                        )
+                    });
+                    match est {
+                        Some(e) => AllocCell {
+                            text: fmt::ratio(e.median),
+                            ci: fmt::ratio_ci(e.ci95),
+                            class: if e.ci95[1] < 1.0 {
+                                "improvement"
+                            } else if e.ci95[0] > 1.0 {
+                                "regression"
+                            } else {
+                                "unchanged"
+                            },
+                            v: format!("{}", e.median),
+                        },
+                        None => AllocCell {
+                            text: "–".to_owned(),
+                            ci: String::new(),
+                            class: "na",
+                            v: String::new(),
+                        },
+                    }
+                })
+                .collect();
+            rows.push(AllocRow {
+                workload: w.clone(),
+                variant: s.variant.clone(),
+                size: s.size.clone(),
+                allocs: s.allocs_per_iter.map(fmt::count).unwrap_or_default(),
+                system_time: s.median_ns.map(fmt::time_ns).unwrap_or_default(),
+                others,
+            });
+        }
+    }
+    let note = if rows.is_empty() {
+        "No variant allocates (allocations per iteration are 0 everywhere), so the allocator cannot matter.".to_owned()
+    } else {
+        String::new()
+    };
+    (others, rows, note)
+}
+
+fn baseline_view(results: &Results, base: &Results, changes: &BTreeMap<&str, Change>) -> Baseline {
+    let count = |f: fn(&Change) -> bool| changes.values().filter(|c| f(c)).count();
+    let mut notable: Vec<(f64, BaselineRow)> = Vec::new();
+    for b in &results.benchmarks {
+        let Some(c) = changes.get(b.id.as_str()) else {
+            continue;
+        };
+        let (Change::Regression(e) | Change::Improvement(e)) = c else {
+            continue;
+        };
+        let base_cell = base.get(&b.id);
+        notable.push((
+            -(e.median.ln().abs()),
+            BaselineRow {
+                id: b.id.clone(),
+                class: c.label(),
+                label: c.label(),
+                base: base_cell
+                    .and_then(|x| x.median_ns)
+                    .map(fmt::time_ns)
+                    .unwrap_or_default(),
+                head: b.median_ns.map(fmt::time_ns).unwrap_or_default(),
+                change: fmt::percent_change(e.median),
+                ci: format!(
+                    "{} to {}",
+                    fmt::percent_change(e.ci95[0]),
+                    fmt::percent_change(e.ci95[1])
+                ),
+            },
+        ));
+    }
+    // Regressions first, each group by size of change.
+    notable.sort_by(|a, b| {
+        (a.1.class != "regression")
+            .cmp(&(b.1.class != "regression"))
+            .then(a.0.total_cmp(&b.0))
+    });
+    Baseline {
+        regressions: count(|c| matches!(c, Change::Regression(_))),
+        improvements: count(|c| matches!(c, Change::Improvement(_))),
+        unchanged: count(|c| matches!(c, Change::Unchanged(_))),
+        not_comparable: count(|c| matches!(c, Change::NotComparable(_))),
+        threshold: format!("{}%", DEFAULT_THRESHOLD * 100.0),
+        commit: base
+            .environment
+            .git_commit
+            .clone()
+            .unwrap_or_else(|| "unknown".to_owned()),
+        comparable_env: base.environment.comparable_with(&results.environment),
+        notable: notable.into_iter().map(|(_, r)| r).collect(),
+        only_in_base: base
+            .benchmarks
+            .iter()
+            .filter(|b| results.get(&b.id).is_none())
+            .map(|b| b.id.clone())
+            .collect(),
+    }
+}
+
+fn environment(r: &Results) -> Vec<(String, String)> {
+    let e = &r.environment;
+    let or_unknown = |s: &Option<String>| s.clone().unwrap_or_else(|| "unknown".to_owned());
+    vec![
+        ("CPU".into(), e.cpu_model.clone()),
+        ("cores".into(), e.cores.to_string()),
+        ("SIMD features".into(), e.simd_features.join(" ")),
+        ("OS".into(), e.os.clone()),
+        ("architecture".into(), e.arch.clone()),
+        ("rustc".into(), or_unknown(&e.rustc)),
+        ("commit".into(), or_unknown(&e.git_commit)),
+        ("perflab".into(), e.perflab_version.clone()),
+        ("timer precision".into(), fmt::time_ns(e.timer_precision_ns)),
+        (
+            "empty loop".into(),
+            format!(
+                "{} per iteration (included, not subtracted)",
+                fmt::time_ns(e.empty_loop_ns)
+            ),
+        ),
+    ]
+}
+
+fn config(r: &Results) -> Vec<(String, String)> {
+    let c = &r.config;
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "all".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    vec![
+        ("preset".into(), c.preset.clone()),
+        ("measure".into(), c.measure.clone()),
+        ("workloads".into(), list(&c.workloads)),
+        ("variants".into(), list(&c.variants)),
+        ("kinds".into(), list(&c.kinds)),
+        ("allocators".into(), list(&c.allocators)),
+        (
+            "sizes".into(),
+            if c.sizes.is_empty() {
+                "–".to_owned()
+            } else {
+                c.sizes
+                    .iter()
+                    .map(|s| fmt::bytes(*s as f64))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        ),
+        (
+            "input file".into(),
+            c.input.clone().unwrap_or_else(|| "generated".to_owned()),
+        ),
+        ("seed".into(), c.seed.to_string()),
+        (
+            "shard".into(),
+            c.shard.clone().unwrap_or_else(|| "–".to_owned()),
+        ),
+        (
+            "budget".into(),
+            c.budget_s
+                .map(|s| format!("{s} s"))
+                .unwrap_or_else(|| "none".to_owned()),
+        ),
+        (
+            "sample target".into(),
+            fmt::time_ns(c.sample_target_ns as f64),
+        ),
+        ("warm-up per cell".into(), fmt::time_ns(c.warmup_ns as f64)),
+        (
+            "samples per cell".into(),
+            format!("{}–{}", c.min_samples, c.max_samples),
+        ),
+    ]
+}

@@ -1,0 +1,227 @@
+//! The page shows every cell's numbers as the report formats them, never hides failures, stays
+//! small and self-contained, and a bad input file is an error that names it and writes nothing.
+
+mod common;
+
+use common::{SIZES, default_matrix, fresh_dir, synthetic};
+use perflab_harness::results::{CellStatus, Results};
+use perflab_report::change::{Change, DEFAULT_THRESHOLD, classify};
+use perflab_report::{RenderOptions, fmt, render, write_report};
+
+/// The `<tr>` of a cell in its workload's table.
+fn row_of<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("data-id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no row for {id}"));
+    let end = html[at..].find("</tr>").expect("row ends") + at;
+    &html[at..end]
+}
+
+fn check_every_cell(results: &Results, html: &str) {
+    for b in &results.benchmarks {
+        let row = row_of(html, &b.id);
+        let mut expect: Vec<String> = vec![b.variant.clone(), b.allocator.clone(), b.size.clone()];
+        match b.status {
+            CellStatus::Ok => {
+                expect.push(fmt::time_ns(b.median_ns.unwrap()));
+                expect.push(fmt::time_ci(b.ci95_ns.unwrap()));
+                expect.push(fmt::throughput(b.throughput_bytes_per_s.unwrap()));
+                let s = b.speedup_vs_naive.unwrap();
+                expect.push(fmt::ratio(s.median));
+                expect.push(fmt::ratio_ci(s.ci95));
+                expect.push(format!(">{}<", fmt::count(b.allocs_per_iter.unwrap())));
+                expect.push(fmt::bytes(b.bytes_allocated_per_iter.unwrap()));
+                expect.push(fmt::bytes(b.peak_bytes.unwrap() as f64));
+                if let Some(a) = b.arena_bytes {
+                    expect.push(fmt::bytes(a as f64));
+                }
+            }
+            CellStatus::Failed => {
+                expect.push("failed".into());
+                expect.push(b.error.clone().unwrap());
+            }
+            CellStatus::Unsupported => expect.push("unsupported".into()),
+        }
+        for e in expect {
+            assert!(row.contains(&e), "row of {} lacks {e:?}:\n{row}", b.id);
+        }
+        if b.status != CellStatus::Ok {
+            // Listed again in the failures section, with the error.
+            let listed = format!("<td>{}</td>", b.id);
+            assert!(html.contains(&listed), "{} not in the failures list", b.id);
+        }
+    }
+}
+
+#[test]
+fn three_allocators_every_kind_of_cell() {
+    let r = synthetic(
+        &["search", "frames"],
+        &["system", "jemalloc", "mimalloc"],
+        &SIZES[..2],
+        12,
+    );
+    assert!(r.benchmarks.iter().any(|b| b.status == CellStatus::Failed));
+    assert!(
+        r.benchmarks
+            .iter()
+            .any(|b| b.status == CellStatus::Unsupported)
+    );
+    let html = render(&r, None, &RenderOptions::default()).unwrap();
+    check_every_cell(&r, &html);
+    for w in ["search", "frames"] {
+        assert!(html.contains(&format!("<section id=\"workload-{w}\"")));
+    }
+    // The summary names each workload's winner, and the allocator view compares allocators.
+    assert!(html.contains("id=\"summary\"") && html.contains("simd-avx2"));
+    assert!(html.contains("jemalloc / system") && html.contains("mimalloc / system"));
+    assert!(html.contains("Synthetic CPU @ 3.0GHz") && html.contains("avx2"));
+    assert!(!html.contains("vs baseline"));
+}
+
+#[test]
+fn one_allocator() {
+    let r = synthetic(&["wordfreq"], &["system"], &SIZES, 8);
+    let html = render(&r, None, &RenderOptions::default()).unwrap();
+    check_every_cell(&r, &html);
+    assert!(html.contains("Only the system allocator was measured"));
+}
+
+#[test]
+fn the_real_sample_file_renders() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample-results.json");
+    let r = Results::read(&path).unwrap();
+    let html = render(&r, None, &RenderOptions::default()).unwrap();
+    check_every_cell(&r, &html);
+}
+
+#[test]
+fn default_matrix_page_is_small_and_self_contained() {
+    let r = default_matrix();
+    let html = render(&r, Some(&r), &RenderOptions::default()).unwrap();
+    assert!(html.len() < 2_000_000, "page is {} bytes", html.len());
+    // No request of any kind: no external URL, stylesheet link, script src, font or image.
+    for bad in ["src=", "<link", "@import", "url(", "https:"] {
+        assert!(!html.contains(bad), "page contains {bad:?}");
+    }
+    // The only namespace URL allowed is SVG's, which is not fetched.
+    assert_eq!(
+        html.matches("http").count(),
+        html.matches("http://www.w3.org/2000/svg").count()
+    );
+    assert_eq!(html.matches("<svg").count(), 2 * common::WORKLOADS.len());
+}
+
+#[test]
+fn baseline_changes_are_classified_and_shown() {
+    let base = synthetic(&["search"], &["system"], &SIZES[..1], 30);
+    let mut head = base.clone();
+    // Make one cell 30% slower and one 30% faster.
+    for (id, f) in [
+        ("search/optimized/system/4KiB", 1.3),
+        ("search/simd-sse2/system/4KiB", 0.7),
+    ] {
+        let b = head.benchmarks.iter_mut().find(|b| b.id == id).unwrap();
+        b.samples_ns.iter_mut().for_each(|s| *s *= f);
+        b.median_ns = b.median_ns.map(|m| m * f);
+    }
+    let get = |r: &Results, id: &str| r.get(id).unwrap().clone();
+    let c = |id: &str| classify(&get(&base, id), &get(&head, id), DEFAULT_THRESHOLD);
+    assert!(matches!(
+        c("search/optimized/system/4KiB"),
+        Change::Regression(_)
+    ));
+    assert!(matches!(
+        c("search/simd-sse2/system/4KiB"),
+        Change::Improvement(_)
+    ));
+    assert!(matches!(
+        c("search/naive/system/4KiB"),
+        Change::Unchanged(_)
+    ));
+    let html = render(&head, Some(&base), &RenderOptions::default()).unwrap();
+    assert!(
+        html.contains("1 regressions") && html.contains("1 improvements"),
+        "counts"
+    );
+    let row = row_of(&html, "search/optimized/system/4KiB");
+    assert!(
+        row.contains("class=\"regression\"") && row.contains("+30.0%"),
+        "{row}"
+    );
+    let row = row_of(&html, "search/simd-sse2/system/4KiB");
+    assert!(
+        row.contains("class=\"improvement\"") && row.contains("−30.0%"),
+        "{row}"
+    );
+}
+
+#[test]
+fn profiles_are_linked_when_present() {
+    let dir = fresh_dir("profiles");
+    let r = synthetic(&["search"], &["system"], &SIZES[..1], 5);
+    std::fs::create_dir_all(dir.join("profiles")).unwrap();
+    std::fs::write(dir.join("profiles/search-naive-system-4KiB.svg"), "<svg/>").unwrap();
+    let opts = RenderOptions {
+        profiles_dir: Some(dir.join("profiles")),
+    };
+    let html = render(&r, None, &opts).unwrap();
+    assert!(
+        row_of(&html, "search/naive/system/4KiB")
+            .contains("href=\"profiles/search-naive-system-4KiB.svg\"")
+    );
+    assert!(!row_of(&html, "search/optimized/system/4KiB").contains("href="));
+    // write_report looks beside the output file.
+    let results = dir.join("results.json");
+    r.write_atomic(&results).unwrap();
+    let out = dir.join("index.html");
+    write_report(&results, None, &out).unwrap();
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("profiles/search-naive-system-4KiB.svg")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_files_are_errors_naming_the_path_and_write_nothing() {
+    let dir = fresh_dir("bad");
+    let good = dir.join("good.json");
+    synthetic(&["search"], &["system"], &SIZES[..1], 3)
+        .write_atomic(&good)
+        .unwrap();
+    let out = dir.join("index.html");
+    for (name, text) in [
+        ("empty.json", ""),
+        (
+            "malformed.json",
+            "{\"schema\": \"perflab/results/v1\", \"benchmarks\": [",
+        ),
+    ] {
+        let bad = dir.join(name);
+        std::fs::write(&bad, text).unwrap();
+        let e = write_report(&bad, None, &out).unwrap_err();
+        assert!(e.to_string().contains(bad.to_str().unwrap()), "{e}");
+        let e = write_report(&good, Some(&bad), &out).unwrap_err();
+        assert!(e.to_string().contains(bad.to_str().unwrap()), "{e}");
+    }
+    let missing = dir.join("missing.json");
+    let e = write_report(&missing, None, &out).unwrap_err();
+    assert!(e.to_string().contains(missing.to_str().unwrap()), "{e}");
+    assert!(!out.exists(), "no page for a bad input");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("index.html"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    write_report(&good, None, &out).unwrap();
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
