@@ -24,6 +24,8 @@ enum Command {
     Run(cmd::run::Args),
     /// Compare two results files: what got slower or faster (exit 1 on a regression).
     Compare(cmd::compare::Args),
+    /// Render the HTML report of a results file (optionally against a baseline).
+    Report(cmd::report::Args),
     /// Join results files (e.g. the shards of a sharded run) into one.
     Merge(cmd::merge::Args),
     /// Convert results for other tools (Bencher Metric Format for bencher.dev).
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Merge(args) => cmd::merge::run(args),
+        Command::Report(args) => cmd::report::run(args),
         Command::Compare(args) => cmd::compare::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Measure => cmd::child::run(),

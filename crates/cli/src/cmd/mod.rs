@@ -5,6 +5,7 @@ pub mod compare;
 pub mod export;
 pub mod list;
 pub mod merge;
+pub mod report;
 pub mod run;
 pub mod verify;
 

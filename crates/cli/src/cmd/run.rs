@@ -248,16 +248,19 @@ pub fn run(args: Args) -> Result<Outcome> {
     progress.finish();
 
     print_summary(&results);
+    let page = out_dir.join("index.html");
+    perflab_report::write_report(&results_path, None, &page)?;
     let failed = results
         .benchmarks
         .iter()
         .filter(|b| b.status == CellStatus::Failed)
         .count();
     eprintln!(
-        "perflab: {} cells in {:.0?} ({failed} failed) → {}",
+        "perflab: {} cells in {:.0?} ({failed} failed) → {} and {}",
         results.benchmarks.len(),
         started.elapsed(),
-        results_path.display()
+        results_path.display(),
+        page.display()
     );
     Ok(Outcome::Success)
 }
