@@ -70,7 +70,11 @@ fn every_length_up_to_257_at_every_misalignment() {
 #[test]
 fn lengths_around_nmax_multiples() {
     let data = random_bytes(4 * NMAX + 300, 2);
-    let edges = [NMAX, 2 * NMAX, 3 * NMAX, 4 * NMAX, 5504, 5376, 2 * 5504];
+    // NMAX multiples, and the SIMD levels' block lengths: 5504 (SSSE3), 5376 (AVX2), 5120 (AVX-512).
+    let blocks = [5504, 5376, 5120, 2 * 5504, 2 * 5376, 2 * 5120];
+    let edges = [NMAX, 2 * NMAX, 3 * NMAX, 4 * NMAX]
+        .into_iter()
+        .chain(blocks);
     for edge in edges {
         for len in [edge - 1, edge, edge + 1, edge + 63, edge + 255] {
             assert_family_agrees(&data[..len], len % 64);

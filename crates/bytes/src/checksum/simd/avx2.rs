@@ -41,21 +41,28 @@ impl Vector for V256 {
     }
 
     #[inline(always)]
-    unsafe fn weighted_sum2(x: Self, y: Self) -> Self {
+    unsafe fn group_weighted8(vs: [Self; 8]) -> Self {
         // SAFETY: the trait's contract: the caller checked AVX2.
         unsafe {
             let weights = _mm256_setr_epi8(
-                32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12,
-                11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1,
+                7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4,
+                3, 2, 1, 0,
             );
-            // Each 16-bit product pair is at most (32 + 31)·255 = 16065, so two of them add
-            // without reaching i16::MAX and one `vpmaddwd` widens both.
-            let pairs = _mm256_add_epi16(
-                _mm256_maddubs_epi16(x.0, weights),
-                _mm256_maddubs_epi16(y.0, weights),
-            );
+            // Each 16-bit product pair is at most (7 + 6)·255 = 3315, so the eight vectors'
+            // pairs add to at most 26520, below i16::MAX, and one `vpmaddwd` widens them all.
+            let mut pairs = _mm256_maddubs_epi16(vs[0].0, weights);
+            for v in &vs[1..] {
+                pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(v.0, weights));
+            }
             V256(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)))
         }
+    }
+
+    #[inline(always)]
+    unsafe fn lane_weighted(self) -> Self {
+        // SAFETY: the trait's contract: the caller checked AVX2. Group ends sit at 7, 15, 23
+        // and 31: weights 32 − 7, 32 − 15, 32 − 23, 32 − 31.
+        V256(unsafe { _mm256_mul_epu32(self.0, _mm256_setr_epi32(25, 0, 17, 0, 9, 0, 1, 0)) })
     }
 
     #[inline(always)]

@@ -1,9 +1,9 @@
 //! The AVX-512 bindings: 64-byte vectors, with and without VNNI.
 //!
-//! With AVX-512BW the weights `64 … 1` still fit `vpmaddubsw`'s signed bytes, but a product pair
-//! can reach (64 + 63)·255 = 32385, so two vectors cannot share one widening `vpmaddwd` as they
-//! do at narrower widths. VNNI's `vpdpbusd` multiplies, sums groups of four and accumulates into
-//! 32-bit lanes in one instruction, which removes that problem and two thirds of the work.
+//! With AVX-512BW the in-group products go through `vpmaddubsw` and one widening `vpmaddwd` per
+//! eight vectors, as at narrower widths. VNNI's `vpdpbusd` multiplies, sums groups of four and
+//! accumulates into 32-bit lanes in one instruction, so it needs neither the 16-bit adds nor the
+//! widening.
 //! Neither was run on the machine this was written on (it has no AVX-512): they are compiled,
 //! dispatched only where detected, and covered by the tests wherever the CPU has them.
 
@@ -20,12 +20,12 @@ pub(super) fn vnni_is_supported() -> bool {
     bw_is_supported() && is_x86_feature_detected!("avx512vnni")
 }
 
-/// The in-vector weights `64 … 1`.
-static WEIGHTS: [i8; 64] = {
+/// The in-group weights `7 … 0`, repeated for each 8-byte group.
+static GROUP_WEIGHTS: [i8; 64] = {
     let mut w = [0i8; 64];
     let mut i = 0;
     while i < 64 {
-        w[i] = (64 - i) as i8;
+        w[i] = 7 - (i % 8) as i8;
         i += 1;
     }
     w
@@ -64,21 +64,37 @@ impl<const VNNI: bool> Vector for V512<VNNI> {
     }
 
     #[inline(always)]
-    unsafe fn weighted_sum2(x: Self, y: Self) -> Self {
+    unsafe fn group_weighted8(vs: [Self; 8]) -> Self {
         // SAFETY: the trait's contract: the caller checked AVX-512BW, and AVX-512 VNNI when
-        // `VNNI` is true; `WEIGHTS` is 64 readable bytes.
+        // `VNNI` is true; `GROUP_WEIGHTS` is 64 readable bytes.
         unsafe {
-            let weights = _mm512_loadu_si512(WEIGHTS.as_ptr().cast());
+            let weights = _mm512_loadu_si512(GROUP_WEIGHTS.as_ptr().cast());
             if VNNI {
-                let xs = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x.0, weights);
-                V512(_mm512_dpbusd_epi32(xs, y.0, weights))
+                // Two independent chains of four, so the adds overlap `vpdpbusd`'s latency.
+                let mut lo = _mm512_setzero_si512();
+                let mut hi = _mm512_setzero_si512();
+                for k in 0..4 {
+                    lo = _mm512_dpbusd_epi32(lo, vs[k].0, weights);
+                    hi = _mm512_dpbusd_epi32(hi, vs[k + 4].0, weights);
+                }
+                V512(_mm512_add_epi32(lo, hi))
             } else {
-                let ones = _mm512_set1_epi16(1);
-                let xs = _mm512_madd_epi16(_mm512_maddubs_epi16(x.0, weights), ones);
-                let ys = _mm512_madd_epi16(_mm512_maddubs_epi16(y.0, weights), ones);
-                V512(_mm512_add_epi32(xs, ys))
+                // Each 16-bit product pair is at most (7 + 6)·255 = 3315, so the eight vectors'
+                // pairs add to at most 26520, below i16::MAX, and one `vpmaddwd` widens them.
+                let mut pairs = _mm512_maddubs_epi16(vs[0].0, weights);
+                for v in &vs[1..] {
+                    pairs = _mm512_add_epi16(pairs, _mm512_maddubs_epi16(v.0, weights));
+                }
+                V512(_mm512_madd_epi16(pairs, _mm512_set1_epi16(1)))
             }
         }
+    }
+
+    #[inline(always)]
+    unsafe fn lane_weighted(self) -> Self {
+        // SAFETY: the trait's contract: the caller checked AVX-512F. Group `k` ends at byte
+        // `8k + 7`, weight `64 − 8k − 7`.
+        V512(unsafe { _mm512_mul_epu32(self.0, _mm512_set_epi64(1, 9, 17, 25, 33, 41, 49, 57)) })
     }
 
     #[inline(always)]

@@ -4,24 +4,24 @@
 //! For a run of `n` bytes `d_0 … d_{n−1}` starting from sums `(a, b)`:
 //! `a' = a + Σ d_g` and `b' = b + n·a + Σ (n − g)·d_g`. Split the run into `W`-byte vectors
 //! `v_k`; a byte at lane `i` of vector `k` (of `N`) has weight `(n − g) = W·(N−1−k) + (W − i)`.
-//! So per vector we need (1) its byte sum (`psadbw` against zero), (2) its bytes times the fixed
-//! weights `W … 1` (`pmaddubsw` + `pmaddwd`, or one VNNI `vpdpbusd`), and (3) for the
-//! `W·(N−1−k)` part, the running byte sum of the vectors before it, accumulated once per vector
-//! and scaled by `W` at the end. The sums stay exact in 32-bit lanes for up to [`NMAX`] bytes,
-//! so the two divisions happen once per block.
+//! The first part needs, per vector, its byte sum (`psadbw` against zero, which leaves one sum
+//! per 8-byte group) and the running sum of the vectors before it, scaled by `W` once at the
+//! end. The second part splits again, with `i = 8g + j`: `W − i = (W − 8g − 7) + (7 − j)`.
+//! `(W − 8g − 7)` depends only on the group, so it is applied once per block to the per-group
+//! byte sums `psadbw` already gave us (one `pmuludq`); `(7 − j)` is a tiny weight, so
+//! `pmaddubsw` products of eight vectors can be added as 16-bit values (at most 8·13·255 =
+//! 26520) before one widening `pmaddwd` (or, with VNNI, `vpdpbusd` does it all). The sums stay
+//! exact in 32-bit lanes for up to [`NMAX`] bytes, so the two divisions happen once per block.
 //!
-//! Speed comes from the loop shape in `sum_block`: four vectors per step, with the
-//! "vectors before me" term split into a per-step part (the sum before the step, scaled `4W`)
-//! and an in-step part (`3·t0 + 2·t1 + t2`, scaled `W`), so no accumulator carries a chain of
-//! four dependent adds per step; and the two weighted products of a pair of vectors are added as
-//! 16-bit values before one widening `pmaddwd` where they cannot overflow (SSSE3, AVX2).
+//! The loop (`sum_block`) takes eight vectors per step, as two halves whose "vectors before me"
+//! term is split into a per-half part (the sum before it, scaled `4W`) and an in-half part
+//! (`3·t0 + 2·t1 + t2`, scaled `W`), so no accumulator carries a long chain of dependent adds.
 //!
-//! The loop is bound by vector-ALU throughput, not latency: per 128 bytes at AVX2 it issues 22
-//! vector operations (4 `psadbw`, 4 `pmaddubsw`, 2 `pmaddwd`, 12 adds) where the classic
-//! one-vector loop issues 24, which is about the 1.15× we measure over `simd-adler32` on Zen 3.
-//! Every byte needs a `psadbw` share and a `pmaddubsw` share, and the prefix term costs two adds
-//! per vector however it is arranged, so the remaining headroom on AVX2 is small; VNNI
-//! (`vpdpbusd`) is where a real step down in work is.
+//! The loop is bound by vector-ALU throughput, and mostly by the multiplier-class operations
+//! (`psadbw`, `pmaddubsw`, `pmaddwd`): per 256 bytes at AVX2 it issues 8 + 8 + 1 of them where
+//! the classic one-vector loop (`simd-adler32`) issues 8 + 8 + 8. Every byte still needs a share
+//! of a `psadbw` and of a `pmaddubsw`, and the prefix term costs two adds per vector however it
+//! is arranged, so the headroom left on AVX2 is small; VNNI is where the next real step is.
 
 use super::{Adler32Output, Checksum, INITIAL, MOD, NMAX, join, optimized, output, split};
 use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
@@ -165,8 +165,12 @@ trait Vector: Copy {
     /// The sum of the bytes in each group of 8, in the low 32 bits of each 64-bit lane (the
     /// high 32 bits zero), so the result adds as 32-bit lanes.
     unsafe fn byte_sums(self) -> Self;
-    /// `Σ (W − i)·x_i + Σ (W − i)·y_i`, spread over 32-bit lanes.
-    unsafe fn weighted_sum2(x: Self, y: Self) -> Self;
+    /// `Σ_v Σ_i (7 − i mod 8)·v_i` over the eight vectors: each byte weighted by its distance
+    /// from the end of its 8-byte group, spread over 32-bit lanes.
+    unsafe fn group_weighted8(vs: [Self; 8]) -> Self;
+    /// Each 64-bit lane `k`'s low 32 bits times `W − 8k − 7` (the weight the group's end has
+    /// within the vector), as 64-bit products whose high halves are zero for our inputs.
+    unsafe fn lane_weighted(self) -> Self;
     /// The wrapping sum of all 32-bit lanes.
     unsafe fn total(self) -> u32;
 }
@@ -178,8 +182,8 @@ trait Vector: Copy {
 #[inline(always)]
 unsafe fn update_generic<V: Vector>(adler: u32, data: &[u8]) -> u32 {
     let (mut a, mut b) = split(adler);
-    // A multiple of the four-vector step, so that only the last block has a ragged end.
-    let block_len = NMAX / (4 * V::BYTES) * (4 * V::BYTES);
+    // A multiple of the eight-vector step, so that only the last block has a ragged end.
+    let block_len = NMAX / (8 * V::BYTES) * (8 * V::BYTES);
     for block in data.chunks(block_len) {
         // SAFETY: the caller guarantees V's ISA; `block` is at most NMAX bytes and `a`, `b` are
         // reduced, which is all `sum_block` needs to stay exact.
@@ -198,38 +202,42 @@ unsafe fn update_generic<V: Vector>(adler: u32, data: &[u8]) -> u32 {
 unsafe fn sum_block<V: Vector>(a: u32, b: u32, block: &[u8]) -> (u32, u32) {
     debug_assert!(block.len() <= NMAX && a < MOD && b < MOD);
     // SAFETY: for every `V::` call below, the caller guarantees V's ISA, and each `load` reads
-    // `V::BYTES` bytes at an offset `k·V::BYTES` with `k < 4` inside a `4·V::BYTES`-byte chunk,
+    // `V::BYTES` bytes at an offset `k·V::BYTES` with `k < 8` inside an `8·V::BYTES`-byte chunk,
     // or at the start of a `V::BYTES`-byte chunk.
     unsafe {
-        // Byte sums of all vectors so far.
+        // Byte sums of all vectors so far, per 8-byte group position.
         let mut s1 = V::zero();
-        // Σ over steps of `s1` before the step: weighs every earlier byte by `4W` per step.
-        let mut before_step = V::zero();
-        // Σ over vectors of the byte sums of earlier vectors in the same step: weight `W`.
-        let mut in_step = V::zero();
-        // Σ of the in-vector weights `W … 1` times the bytes.
+        // Σ over half-steps of `s1` before the half-step: every earlier byte weighted `4W`.
+        let mut before = V::zero();
+        // Σ over vectors of the byte sums of earlier vectors in the same half-step: weight `W`.
+        let mut within = V::zero();
+        // Σ of the in-group weights `7 … 0` times the bytes.
         let mut s2 = V::zero();
-        let mut steps = block.chunks_exact(4 * V::BYTES);
+        let mut steps = block.chunks_exact(8 * V::BYTES);
         for step in &mut steps {
             let p = step.as_ptr();
-            let v0 = V::load(p);
-            let v1 = V::load(p.add(V::BYTES));
-            let v2 = V::load(p.add(2 * V::BYTES));
-            let v3 = V::load(p.add(3 * V::BYTES));
-            let t0 = v0.byte_sums();
-            let t01 = t0.add(v1.byte_sums());
-            let t012 = t01.add(v2.byte_sums());
-            before_step = before_step.add(s1);
-            in_step = in_step.add(t0.add(t01).add(t012));
-            s1 = s1.add(t012.add(v3.byte_sums()));
-            s2 = s2.add(V::weighted_sum2(v0, v1).add(V::weighted_sum2(v2, v3)));
+            let mut vs = [V::zero(); 8];
+            for (k, v) in vs.iter_mut().enumerate() {
+                *v = V::load(p.add(k * V::BYTES));
+            }
+            for half in [&vs[..4], &vs[4..]] {
+                let t0 = half[0].byte_sums();
+                let t01 = t0.add(half[1].byte_sums());
+                let t012 = t01.add(half[2].byte_sums());
+                before = before.add(s1);
+                within = within.add(t0.add(t01).add(t012));
+                s1 = s1.add(t012.add(half[3].byte_sums()));
+            }
+            s2 = s2.add(V::group_weighted8(vs));
         }
         let mut singles = steps.remainder().chunks_exact(V::BYTES);
         for single in &mut singles {
             let v = V::load(single.as_ptr());
-            in_step = in_step.add(s1);
+            within = within.add(s1);
             s1 = s1.add(v.byte_sums());
-            s2 = s2.add(V::weighted_sum2(v, V::zero()));
+            let mut vs = [V::zero(); 8];
+            vs[0] = v;
+            s2 = s2.add(V::group_weighted8(vs));
         }
         let tail = singles.remainder();
         // No step below overflows: every term is part of the final `b`, which NMAX keeps
@@ -237,7 +245,11 @@ unsafe fn sum_block<V: Vector>(a: u32, b: u32, block: &[u8]) -> (u32, u32) {
         let n = (block.len() - tail.len()) as u32;
         let w = V::BYTES as u32;
         let mut a2 = a + s1.total();
-        let mut b2 = b + n * a + 4 * w * before_step.total() + w * in_step.total() + s2.total();
+        // A byte at offset `i = 8g + j` of its vector has in-vector weight
+        // `W − i = (W − 8g − 7) + (7 − j)`: `s2` holds the second part, the first is applied
+        // here once per block to the per-group byte sums in `s1`.
+        let in_vector = s2.total() + s1.lane_weighted().total();
+        let mut b2 = b + n * a + 4 * w * before.total() + w * within.total() + in_vector;
         for &byte in tail {
             a2 += u32::from(byte);
             b2 += a2;

@@ -1,5 +1,5 @@
 //! A scalar model of a 64-byte vector, so the generic algorithm's AVX-512 instantiation (64-byte
-//! vectors, 256-byte steps, 5376-byte blocks) is tested on every machine, including those, like
+//! vectors, 512-byte steps, 5120-byte blocks) is tested on every machine, including those, like
 //! the one this was written on, without AVX-512.
 //!
 //! The model follows the AVX-512BW instructions lane for lane, including `vpmaddubsw`'s signed
@@ -22,14 +22,15 @@ impl Model64 {
         out
     }
 
-    /// `vpmaddubsw` with weights `64 … 1`: saturating signed 16-bit pair sums.
-    fn maddubs(self) -> [i32; 32] {
+    /// `vpmaddubsw` with the in-group weights `7 … 0`: saturating signed 16-bit pair sums.
+    fn maddubs(self) -> [i16; 32] {
         let b = self.bytes();
-        let mut out = [0i32; 32];
+        let mut out = [0i16; 32];
         for (m, pair) in out.iter_mut().enumerate() {
-            let sum = i32::from(b[2 * m]) * (64 - 2 * m as i32)
-                + i32::from(b[2 * m + 1]) * (64 - 2 * m as i32 - 1);
-            *pair = sum.clamp(i32::from(i16::MIN), i32::from(i16::MAX));
+            let weight = |i: usize| 7 - (i % 8) as i32;
+            let sum =
+                i32::from(b[2 * m]) * weight(2 * m) + i32::from(b[2 * m + 1]) * weight(2 * m + 1);
+            *pair = sum.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
         }
         out
     }
@@ -69,14 +70,28 @@ impl Vector for Model64 {
         Model64(out)
     }
 
-    unsafe fn weighted_sum2(x: Self, y: Self) -> Self {
-        let (px, py) = (x.maddubs(), y.maddubs());
+    unsafe fn group_weighted8(vs: [Self; 8]) -> Self {
+        // `vpaddw` (wrapping, so an overflow would show) over the eight, then `vpmaddwd`.
+        let mut pairs = [0i16; 32];
+        for v in vs {
+            for (p, x) in pairs.iter_mut().zip(v.maddubs()) {
+                *p = p.wrapping_add(x);
+            }
+        }
         let mut out = [0u32; 16];
         for (i, lane) in out.iter_mut().enumerate() {
-            // `vpmaddwd` against ones per vector, then a 32-bit add.
-            let sx = px[2 * i] + px[2 * i + 1];
-            let sy = py[2 * i] + py[2 * i + 1];
-            *lane = sx.wrapping_add(sy) as u32;
+            *lane = (i32::from(pairs[2 * i]) + i32::from(pairs[2 * i + 1])) as u32;
+        }
+        Model64(out)
+    }
+
+    unsafe fn lane_weighted(self) -> Self {
+        // `vpmuludq`: low 32 bits of each 64-bit lane times the group-end weight.
+        let mut out = [0u32; 16];
+        for k in 0..8 {
+            let product = u64::from(self.0[2 * k]) * (64 - 8 * k as u64 - 7);
+            out[2 * k] = product as u32;
+            out[2 * k + 1] = (product >> 32) as u32;
         }
         Model64(out)
     }

@@ -40,18 +40,24 @@ impl Vector for V128 {
     }
 
     #[inline(always)]
-    unsafe fn weighted_sum2(x: Self, y: Self) -> Self {
+    unsafe fn group_weighted8(vs: [Self; 8]) -> Self {
         // SAFETY: the trait's contract: the caller checked SSSE3.
         unsafe {
-            let weights = _mm_setr_epi8(16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
-            // Each 16-bit product pair is at most (16 + 15)·255 = 7905, so two of them add
-            // without reaching i16::MAX and one `pmaddwd` widens both.
-            let pairs = _mm_add_epi16(
-                _mm_maddubs_epi16(x.0, weights),
-                _mm_maddubs_epi16(y.0, weights),
-            );
+            let weights = _mm_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0);
+            // Each 16-bit product pair is at most (7 + 6)·255 = 3315, so the eight vectors'
+            // pairs add to at most 26520, below i16::MAX, and one `pmaddwd` widens them all.
+            let mut pairs = _mm_maddubs_epi16(vs[0].0, weights);
+            for v in &vs[1..] {
+                pairs = _mm_add_epi16(pairs, _mm_maddubs_epi16(v.0, weights));
+            }
             V128(_mm_madd_epi16(pairs, _mm_set1_epi16(1)))
         }
+    }
+
+    #[inline(always)]
+    unsafe fn lane_weighted(self) -> Self {
+        // SAFETY: SSE2 is part of x86_64. Group ends sit at 7 and 15: weights 16 − 7, 16 − 15.
+        V128(unsafe { _mm_mul_epu32(self.0, _mm_setr_epi32(9, 0, 1, 0)) })
     }
 
     #[inline(always)]
