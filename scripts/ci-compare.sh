@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Compare two commits of this repository on this machine: the instruction-count gate
+# (deterministic, decides the exit code) and a wall-time comparison (reported; it decides too when
+# PERFLAB_GATE_TIME=1). Writes a Markdown summary to $OUT/summary.md and, in GitHub Actions, to
+# $GITHUB_STEP_SUMMARY.
+#
+#   scripts/ci-compare.sh BASE_REF [HEAD_REF]        # HEAD_REF defaults to HEAD
+#
+# Environment: OUT (default target/ci-compare), PERFLAB_ARGS (extra `perflab run` filters, e.g.
+# "-w search -w wordfreq"), PERFLAB_GATE_TIME=1 to fail on wall-time regressions as well.
+set -euo pipefail
+
+base_ref=${1:?usage: scripts/ci-compare.sh BASE_REF [HEAD_REF]}
+head_ref=${2:-HEAD}
+root=$(git rev-parse --show-toplevel)
+out=${OUT:-$root/target/ci-compare}
+args=${PERFLAB_ARGS:-}
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'git -C "$root" worktree remove --force "$work/base" 2>/dev/null || true;
+      git -C "$root" worktree remove --force "$work/head" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+build() { # ref name → $out/name/perflab
+  local ref=$1 name=$2
+  git -C "$root" worktree add --detach --quiet "$work/$name" "$ref"
+  # One target directory for both builds: dependencies compile once.
+  CARGO_TARGET_DIR="$root/target/ci-compare-build" cargo build --release --quiet -p perflab \
+    --manifest-path "$work/$name/Cargo.toml"
+  mkdir -p "$out/$name"
+  cp "$root/target/ci-compare-build/release/perflab" "$out/$name/perflab"
+  echo "built $name ($ref = $(git -C "$root" rev-parse --short "$ref"))" >&2
+}
+
+build "$base_ref" base
+build "$head_ref" head
+
+status=0
+# The deterministic gate: instructions per iteration under callgrind.
+# shellcheck disable=SC2086
+"$out/base/perflab" run --measure instructions --allocator system $args --out "$out/base/instr" >/dev/null
+# shellcheck disable=SC2086
+"$out/head/perflab" run --measure instructions --allocator system $args --out "$out/head/instr" >/dev/null
+"$out/head/perflab" compare "$out/base/instr/results.json" "$out/head/instr/results.json" \
+  --format markdown > "$out/instructions.md" || status=1
+
+# Wall time: base then head, the ci preset. Noisy on shared runners; reported, gating on request.
+# shellcheck disable=SC2086
+"$out/base/perflab" run --preset ci --allocator system $args --out "$out/base/time" >/dev/null
+# shellcheck disable=SC2086
+"$out/head/perflab" run --preset ci --allocator system $args --out "$out/head/time" >/dev/null
+time_status=0
+"$out/head/perflab" compare "$out/base/time/results.json" "$out/head/time/results.json" \
+  --format markdown > "$out/time.md" || time_status=1
+if [ "${PERFLAB_GATE_TIME:-0}" = 1 ] && [ $time_status = 1 ]; then status=1; fi
+
+{
+  echo "## perflab: $base_ref → $head_ref"
+  echo
+  echo "#### Instruction counts (callgrind; the gate)"
+  cat "$out/instructions.md"
+  echo
+  echo "#### Wall time (ci preset; $( [ "${PERFLAB_GATE_TIME:-0}" = 1 ] && echo gating || echo advisory))"
+  cat "$out/time.md"
+} > "$out/summary.md"
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$out/summary.md" >> "$GITHUB_STEP_SUMMARY"; fi
+cat "$out/summary.md"
+exit $status
