@@ -10,6 +10,20 @@ use std::hint::black_box;
 /// Set this environment variable to make the `aborts` variant abort the process.
 pub const ABORT_ENV: &str = "PERFLAB_SELFTEST_ABORT";
 
+/// Set this to a percentage to make the `tunable` variant do that much extra work (it re-sums
+/// that share of its input), e.g. to check that a paired run flags a 5% slowdown.
+pub const EXTRA_ENV: &str = "PERFLAB_SELFTEST_EXTRA_PCT";
+
+fn extra_pct() -> usize {
+    static PCT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *PCT.get_or_init(|| {
+        std::env::var(EXTRA_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    })
+}
+
 /// Sums bytes.
 pub struct Selftest;
 
@@ -46,6 +60,7 @@ enum Mode {
     Panics,
     Aborts,
     Wrong,
+    Tunable,
 }
 
 struct K(&'static str, VariantKind, Mode);
@@ -72,6 +87,11 @@ impl Kernel<Selftest> for K {
             Mode::Aborts if std::env::var_os(ABORT_ENV).is_some() => std::process::abort(),
             Mode::Aborts => sum(input),
             Mode::Wrong => sum(input) ^ 1,
+            Mode::Tunable => {
+                let extra = input.len() * extra_pct() / 100;
+                black_box(sum(black_box(&input[..extra.min(input.len())])));
+                sum(input)
+            }
         }
     }
 }
@@ -83,4 +103,5 @@ pub fn family() -> Family<Selftest> {
         .with(K("panics", VariantKind::Optimized, Mode::Panics))
         .with(K("wrong", VariantKind::Optimized, Mode::Wrong))
         .with(K("aborts", VariantKind::Simd, Mode::Aborts))
+        .with(K("tunable", VariantKind::Optimized, Mode::Tunable))
 }

@@ -33,6 +33,9 @@ enum Command {
     /// The measuring child of `run` (internal).
     #[command(name = "__measure", hide = true)]
     Measure,
+    /// The step-wise measuring child of `run --compare-with` (internal).
+    #[command(name = "__stepwise", hide = true)]
+    Stepwise,
     /// The instruction-counting child of `run --measure instructions` (internal).
     #[command(name = "__instructions", hide = true)]
     Instructions,
@@ -120,6 +123,7 @@ fn main() -> ExitCode {
         Command::Export(args) => cmd::export::run(args),
         Command::Measure => cmd::child::run(),
         Command::Instructions => cmd::child::run_instructions(),
+        Command::Stepwise => cmd::child::run_stepwise(),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -133,8 +133,14 @@ pub fn ratio_of_medians(base: &[f64], head: &[f64], seed: u64) -> Option<stats::
     })
 }
 
-/// Classifies a head cell against its base cell.
+/// Classifies a head cell against its base cell. When the two were measured in one paired run
+/// (`paired`), the time ratio is the paired one (`head.vs_base`) rather than a ratio of medians
+/// of independent runs.
 pub fn classify(base: &Benchmark, head: &Benchmark, t: Thresholds) -> CellChange {
+    classify_with(base, head, t, false)
+}
+
+fn classify_with(base: &Benchmark, head: &Benchmark, t: Thresholds, paired: bool) -> CellChange {
     let mut c = CellChange {
         id: head.id.clone(),
         verdict: Verdict::NotComparable,
@@ -158,7 +164,10 @@ pub fn classify(base: &Benchmark, head: &Benchmark, t: Thresholds) -> CellChange
         .id
         .bytes()
         .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-    c.time_ratio = ratio_of_medians(&base.samples_ns, &head.samples_ns, seed);
+    c.time_ratio = match (paired, head.vs_base) {
+        (true, Some(e)) => Some(e),
+        _ => ratio_of_medians(&base.samples_ns, &head.samples_ns, seed),
+    };
     c.instructions_ratio = match (base.instructions, head.instructions) {
         (Some(b), Some(h)) if b > 0.0 => Some(h / b),
         _ => None,
@@ -181,10 +190,11 @@ pub fn classify(base: &Benchmark, head: &Benchmark, t: Thresholds) -> CellChange
 
 /// Compares every cell of `head` with `base`.
 pub fn compare(base: &Results, head: &Results, t: Thresholds) -> Comparison {
+    let paired = head.config.paired.is_some() && head.config.paired == base.config.paired;
     let mut cells = Vec::new();
     for b in &base.benchmarks {
         cells.push(match head.get(&b.id) {
-            Some(h) => classify(b, h, t),
+            Some(h) => classify_with(b, h, t, paired),
             None => CellChange {
                 id: b.id.clone(),
                 verdict: Verdict::MissingInHead,

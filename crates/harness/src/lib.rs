@@ -15,6 +15,7 @@ pub mod export;
 pub mod instructions;
 pub mod measure;
 pub mod merge;
+pub mod paired;
 pub mod plan;
 pub mod results;
 pub mod runner;

@@ -44,16 +44,32 @@ pub trait AllocProbe {
 }
 
 /// Per-cell accumulation while sampling.
-struct Live {
-    slot: usize,
-    index: usize,
-    iters: u64,
-    samples: Vec<f64>,
-    allocs: u64,
-    reallocs: u64,
-    bytes: u64,
-    peak: u64,
-    total_iters: u64,
+pub(crate) struct Live {
+    pub(crate) slot: usize,
+    pub(crate) index: usize,
+    pub(crate) iters: u64,
+    pub(crate) samples: Vec<f64>,
+    pub(crate) allocs: u64,
+    pub(crate) reallocs: u64,
+    pub(crate) bytes: u64,
+    pub(crate) peak: u64,
+    pub(crate) total_iters: u64,
+}
+
+impl Live {
+    pub(crate) fn new(slot: usize, index: usize) -> Self {
+        Live {
+            slot,
+            index,
+            iters: 1,
+            samples: Vec::new(),
+            allocs: 0,
+            reallocs: 0,
+            bytes: 0,
+            peak: 0,
+            total_iters: 0,
+        }
+    }
 }
 
 /// Measures `group` of `workload` on `source`. Returns one cell per variant of the group, in the
@@ -127,17 +143,7 @@ pub fn measure_group(
         }
         on_check(Some(infos[index].name));
         match catch_unwind(AssertUnwindSafe(|| input.check(index, &mut ctx))) {
-            Ok((_, true)) => live.push(Live {
-                slot,
-                index,
-                iters: 1,
-                samples: Vec::new(),
-                allocs: 0,
-                reallocs: 0,
-                bytes: 0,
-                peak: 0,
-                total_iters: 0,
-            }),
+            Ok((_, true)) => live.push(Live::new(slot, index)),
             Ok((out, false)) => {
                 cell.error = Some(format!(
                     "output differs from naive: got {out}, naive gave {}",
@@ -242,7 +248,7 @@ fn fail_all(mut cells: Vec<Benchmark>, msg: &str) -> Vec<Benchmark> {
     cells
 }
 
-fn warm_up(
+pub(crate) fn warm_up(
     input: &dyn PreparedInput,
     index: usize,
     s: &Settings,
@@ -264,7 +270,11 @@ fn warm_up(
     }
 }
 
-fn take_sample(input: &dyn PreparedInput, l: &mut Live, ctx: &mut Ctx) -> Result<(), String> {
+pub(crate) fn take_sample(
+    input: &dyn PreparedInput,
+    l: &mut Live,
+    ctx: &mut Ctx,
+) -> Result<(), String> {
     let iters = l.iters;
     let t = Instant::now();
     let r = catch_unwind(AssertUnwindSafe(|| {
@@ -279,13 +289,14 @@ fn take_sample(input: &dyn PreparedInput, l: &mut Live, ctx: &mut Ctx) -> Result
 /// Iterations of the counting pass: enough to average out one-off growth, few enough to be cheap.
 const COUNT_ITERS: u64 = 16;
 
-fn count_allocations(
+pub(crate) fn count_allocations(
     input: &dyn PreparedInput,
     l: &mut Live,
     ctx: &mut Ctx,
     probe: &dyn AllocProbe,
 ) -> Result<(), String> {
     let iters = l.iters.clamp(1, COUNT_ITERS);
+    probe.set_counting(true);
     probe.reset_peak();
     let b = probe.snapshot();
     let r = catch_unwind(AssertUnwindSafe(|| input.run_iters(l.index, iters, ctx)));
@@ -299,7 +310,13 @@ fn count_allocations(
     Ok(())
 }
 
-fn finish(cell: &mut Benchmark, l: &Live, bytes: u64, naive: Option<&[f64]>, counted: bool) {
+pub(crate) fn finish(
+    cell: &mut Benchmark,
+    l: &Live,
+    bytes: u64,
+    naive: Option<&[f64]>,
+    counted: bool,
+) {
     let seed = cell.id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });

@@ -103,6 +103,9 @@ pub struct RunConfig {
     pub min_samples: usize,
     /// …and at most this many.
     pub max_samples: usize,
+    /// Paired runs: an id shared by the head and base files measured together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired: Option<String>,
 }
 
 /// What became of a cell.
@@ -170,6 +173,9 @@ pub struct Benchmark {
     /// Samples beyond Tukey's fences (reported, not removed).
     #[serde(default)]
     pub outliers: Option<Outliers>,
+    /// Paired runs only: this time / the base build's time, paired sample by sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vs_base: Option<Estimate>,
 }
 
 impl Benchmark {
@@ -206,6 +212,7 @@ impl Benchmark {
             instructions: None,
             speedup_vs_naive: None,
             outliers: None,
+            vs_base: None,
         }
     }
 }

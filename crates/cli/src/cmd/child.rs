@@ -34,3 +34,13 @@ pub fn run_instructions() -> Result<Outcome> {
     println!("{}", serde_json::to_string(&reply)?);
     Ok(Outcome::Success)
 }
+
+/// Serves a paired run's step-wise commands until stdin closes.
+pub fn run_stepwise() -> Result<Outcome> {
+    let registry = perflab_catalog::registry();
+    let mut input = std::io::stdin().lock();
+    let mut out = std::io::stdout().lock();
+    perflab_harness::paired::serve_stepwise(&registry, crate::alloc_probe(), &mut input, &mut out)
+        .context("cannot serve the paired run")?;
+    Ok(Outcome::Success)
+}

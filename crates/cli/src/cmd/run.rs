@@ -62,6 +62,19 @@ pub struct Args {
     /// Seed of the generated inputs.
     #[arg(long, default_value_t = perflab_core::DEFAULT_SEED)]
     seed: u64,
+    /// Paired A/B run: measure this build (head) and the perflab binary at PATH (base)
+    /// interleaved, sample by sample; writes results.json (head) and base.json, prints the
+    /// comparison and exits 1 on a regression.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["resume", "measure"])]
+    compare_with: Option<PathBuf>,
+    /// Regression threshold of a paired run, percent.
+    #[arg(
+        long,
+        value_name = "PCT",
+        default_value_t = 5.0,
+        requires = "compare_with"
+    )]
+    threshold: f64,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -164,6 +177,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         warmup_ns: settings.warmup.as_nanos() as u64,
         min_samples: settings.min_samples,
         max_samples: settings.max_samples,
+        paired: None,
     };
     let mut results = match &args.resume {
         Some(_) => {
@@ -234,6 +248,11 @@ pub fn run(args: Args) -> Result<Outcome> {
         );
         return Ok(Outcome::Success);
     }
+    if let Some(base_exe) = &args.compare_with {
+        return run_paired(
+            &args, base_exe, &groups, settings, results, &out_dir, progress,
+        );
+    }
     let runner = Runner {
         child: ChildCommand {
             exe: std::env::current_exe().context("cannot find the perflab executable")?,
@@ -263,6 +282,88 @@ pub fn run(args: Args) -> Result<Outcome> {
         page.display()
     );
     Ok(Outcome::Success)
+}
+
+/// A paired A/B run of this build against `base_exe`.
+fn run_paired(
+    args: &Args,
+    base_exe: &std::path::Path,
+    groups: &[Group],
+    settings: perflab_harness::plan::Settings,
+    mut head: Results,
+    out_dir: &std::path::Path,
+    mut progress: Reporter,
+) -> Result<Outcome> {
+    if !base_exe.is_file() {
+        bail!("cannot find the base build {}", base_exe.display());
+    }
+    let run_id = format!(
+        "{}-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        std::process::id()
+    );
+    head.config.paired = Some(run_id);
+    let mut base = head.clone();
+    let head_cmd = ChildCommand {
+        exe: std::env::current_exe().context("cannot find the perflab executable")?,
+        args: vec!["__stepwise".into()],
+    };
+    let base_cmd = ChildCommand {
+        exe: base_exe.to_path_buf(),
+        args: vec!["__stepwise".into()],
+    };
+    let (head_path, base_path) = (out_dir.join("results.json"), out_dir.join("base.json"));
+    perflab_harness::paired::run_paired(
+        &head_cmd,
+        &base_cmd,
+        groups,
+        &settings,
+        args.seed,
+        args.input.as_deref(),
+        (&mut head, &head_path),
+        (&mut base, &base_path),
+        &mut progress,
+    )?;
+    progress.finish();
+    let cmp = perflab_harness::compare::compare(
+        &base,
+        &head,
+        perflab_harness::compare::Thresholds {
+            time: args.threshold / 100.0,
+            ..Default::default()
+        },
+    );
+    for c in cmp.cells.iter().filter(|c| c.time_ratio.is_some()) {
+        let e = c.time_ratio.unwrap_or(perflab_harness::stats::Estimate {
+            median: f64::NAN,
+            ci95: [f64::NAN; 2],
+        });
+        println!(
+            "{:<12} {:<44} {:+6.2}% [{:+.2}%, {:+.2}%]",
+            format!("{:?}", c.verdict).to_lowercase(),
+            c.id,
+            (e.median - 1.0) * 100.0,
+            (e.ci95[0] - 1.0) * 100.0,
+            (e.ci95[1] - 1.0) * 100.0
+        );
+    }
+    use perflab_harness::compare::Verdict;
+    eprintln!(
+        "perflab: paired run: {} regressions, {} improvements, {} unchanged (threshold {}%) → {} and {}",
+        cmp.count(Verdict::Regression),
+        cmp.count(Verdict::Improvement),
+        cmp.count(Verdict::Unchanged),
+        args.threshold,
+        head_path.display(),
+        base_path.display()
+    );
+    Ok(if cmp.failed() {
+        Outcome::CheckFailed
+    } else {
+        Outcome::Success
+    })
 }
 
 /// Instructions per iteration, and per byte, of every counted cell.

@@ -1,0 +1,481 @@
+//! Paired A/B runs: two builds measured interleaved, sample by sample, on one machine.
+//!
+//! `perflab run --compare-with OTHER` starts, per allocator, a measuring child of this build
+//! (head) and one of the other build (base), both in step-wise mode. For every group the parent
+//! has both prepare and verify the input, then asks them for samples in turn — head, base, base,
+//! head, … (the order alternates every round) — so a noisy neighbour slows both sides of a pair
+//! alike. The change of a cell is the median of the paired ratios `head_i / base_i` with a
+//! bootstrap 95% interval: the way tango-bench reaches a sensitivity that two separate runs
+//! cannot. Both builds must be perflab builds that speak this protocol.
+
+use crate::measure::{
+    AllocProbe, Live, count_allocations, finish, panic_text, take_sample, warm_up,
+};
+use crate::plan::{Group, Settings};
+use crate::results::{Benchmark, CellStatus, Results};
+use crate::runner::{ALLOCATOR_ENV, ChildCommand, Progress, RunError, failed_cells};
+use crate::stats;
+use perflab_core::{Ctx, InputSource, PreparedInput, Registry};
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, BufReader, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Instant;
+
+/// A command to a step-wise child.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "lowercase")]
+pub enum Cmd {
+    /// Build the group's input, verify every variant, warm up and calibrate.
+    Prepare {
+        /// The group.
+        group: Box<Group>,
+        /// Settings (warm-up, sample target).
+        settings: Settings,
+        /// Generator seed.
+        seed: u64,
+        /// The user's input file, if any.
+        input: Option<PathBuf>,
+    },
+    /// One timed sample of variant `variant` (index into the group's variants).
+    Sample {
+        /// Index into the group's variants.
+        variant: usize,
+        /// Iterations in the sample.
+        iters: u64,
+    },
+    /// The untimed allocation-counting pass of a variant.
+    Count {
+        /// Index into the group's variants.
+        variant: usize,
+    },
+}
+
+/// A step-wise child's answer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "lowercase")]
+pub enum Reply {
+    /// After `prepare`.
+    Prepared {
+        /// Bytes per iteration.
+        size_bytes: u64,
+        /// Per variant of the group: `Ok(calibrated iterations)` or the cell's status and error.
+        variants: Vec<Result<u64, (CellStatus, String)>>,
+    },
+    /// After `sample`: ns per iteration.
+    Sample {
+        /// ns per iteration.
+        ns: f64,
+    },
+    /// After `count`: totals of the counting pass.
+    Counted {
+        /// Allocations, reallocations, bytes allocated, peak bytes, iterations.
+        counts: [u64; 5],
+    },
+    /// Something went wrong with the command.
+    Error {
+        /// What.
+        message: String,
+    },
+}
+
+struct Prepared {
+    input: Box<dyn PreparedInput>,
+    live: Vec<Option<Live>>,
+}
+
+/// The child's side: answers commands read line by line until stdin closes.
+pub fn serve_stepwise(
+    registry: &Registry,
+    probe: Option<&dyn AllocProbe>,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut ctx = Ctx::new();
+    let mut state: Option<Prepared> = None;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let reply = match serde_json::from_str::<Cmd>(&line) {
+            Err(e) => Reply::Error {
+                message: format!("malformed command: {e}"),
+            },
+            Ok(Cmd::Prepare {
+                group,
+                settings,
+                seed,
+                input,
+            }) => {
+                if let Some(p) = probe {
+                    p.set_counting(false);
+                }
+                match prepare(
+                    registry,
+                    &group,
+                    &settings,
+                    seed,
+                    input.as_deref(),
+                    &mut ctx,
+                ) {
+                    Ok((p, reply)) => {
+                        state = Some(p);
+                        reply
+                    }
+                    Err(message) => Reply::Error { message },
+                }
+            }
+            Ok(Cmd::Sample { variant, iters }) => match state.as_mut().and_then(|s| {
+                let l = s.live.get_mut(variant)?.as_mut()?;
+                Some((s.input.as_ref(), l))
+            }) {
+                None => Reply::Error {
+                    message: format!("variant {variant} is not prepared"),
+                },
+                Some((input, l)) => {
+                    l.iters = iters;
+                    match take_sample(input, l, &mut ctx) {
+                        Ok(()) => Reply::Sample {
+                            ns: l.samples.pop().unwrap_or(f64::NAN),
+                        },
+                        Err(message) => Reply::Error { message },
+                    }
+                }
+            },
+            Ok(Cmd::Count { variant }) => match (
+                probe,
+                state.as_mut().and_then(|s| {
+                    let l = s.live.get_mut(variant)?.as_mut()?;
+                    Some((s.input.as_ref(), l))
+                }),
+            ) {
+                (Some(p), Some((input, l))) => match count_allocations(input, l, &mut ctx, p) {
+                    Ok(()) => {
+                        p.set_counting(false);
+                        Reply::Counted {
+                            counts: [l.allocs, l.reallocs, l.bytes, l.peak, l.total_iters],
+                        }
+                    }
+                    Err(message) => Reply::Error { message },
+                },
+                _ => Reply::Error {
+                    message: "nothing to count".to_owned(),
+                },
+            },
+        };
+        let mut text = serde_json::to_vec(&reply).map_err(std::io::Error::other)?;
+        text.push(b'\n');
+        out.write_all(&text)?;
+        out.flush()?;
+    }
+}
+
+fn prepare(
+    registry: &Registry,
+    group: &Group,
+    settings: &Settings,
+    seed: u64,
+    file: Option<&Path>,
+    ctx: &mut Ctx,
+) -> Result<(Prepared, Reply), String> {
+    let w = registry
+        .get(&group.workload)
+        .ok_or_else(|| format!("no workload `{}` in this build", group.workload))?;
+    let source = match (file, group.size_bytes) {
+        (Some(f), _) => InputSource::from_file(f).map_err(|e| e.to_string())?,
+        (None, size) => InputSource::Generated {
+            size: size.unwrap_or(0),
+            seed,
+        },
+    };
+    let input = w.prepare(&source).map_err(|e| e.to_string())?;
+    let infos = w.variants();
+    let mut live = Vec::new();
+    let mut variants = Vec::new();
+    for (slot, name) in group.variants.iter().enumerate() {
+        let Some(index) = infos.iter().position(|v| v.name == name) else {
+            live.push(None);
+            variants.push(Err((
+                CellStatus::Failed,
+                format!("no variant `{name}` in this build"),
+            )));
+            continue;
+        };
+        if !infos[index].supported {
+            live.push(None);
+            variants.push(Err((CellStatus::Unsupported, String::new())));
+            continue;
+        }
+        let verdict = match catch_unwind(AssertUnwindSafe(|| input.check(index, ctx))) {
+            Ok((_, true)) => Ok(()),
+            Ok((out, false)) => Err(format!("output differs from naive: got {out}")),
+            Err(p) => Err(format!("panicked: {}", panic_text(p.as_ref()))),
+        };
+        let calibrated = verdict.and_then(|()| warm_up(input.as_ref(), index, settings, ctx));
+        match calibrated {
+            Ok(iters) => {
+                let mut l = Live::new(slot, index);
+                l.iters = iters;
+                live.push(Some(l));
+                variants.push(Ok(iters));
+            }
+            Err(e) => {
+                *ctx = Ctx::new();
+                live.push(None);
+                variants.push(Err((CellStatus::Failed, e)));
+            }
+        }
+    }
+    let size_bytes = input.bytes();
+    Ok((
+        Prepared { input, live },
+        Reply::Prepared {
+            size_bytes,
+            variants,
+        },
+    ))
+}
+
+/// A running step-wise child.
+struct Peer {
+    name: &'static str,
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Peer {
+    fn start(cmd: &ChildCommand, allocator: &str, name: &'static str) -> Result<Peer, RunError> {
+        let mut child = Command::new(&cmd.exe)
+            .args(&cmd.args)
+            .env(ALLOCATOR_ENV, allocator)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| RunError::Spawn {
+                exe: cmd.exe.clone(),
+                source,
+            })?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(RunError::Spawn {
+                exe: cmd.exe.clone(),
+                source: std::io::Error::other("no pipes"),
+            });
+        };
+        Ok(Peer {
+            name,
+            child,
+            stdin,
+            stdout: BufReader::new(stdout),
+        })
+    }
+
+    fn ask(&mut self, cmd: &Cmd) -> Result<Reply, String> {
+        let mut text = serde_json::to_vec(cmd).map_err(|e| e.to_string())?;
+        text.push(b'\n');
+        self.stdin
+            .write_all(&text)
+            .and_then(|()| self.stdin.flush())
+            .map_err(|e| format!("the {} process stopped listening: {e}", self.name))?;
+        let mut line = String::new();
+        match self.stdout.read_line(&mut line) {
+            Ok(0) | Err(_) => {
+                let status = self.child.try_wait().ok().flatten();
+                Err(format!(
+                    "the {} process ended{}",
+                    self.name,
+                    status.map_or(String::new(), |s| format!(" ({s})"))
+                ))
+            }
+            Ok(_) => match serde_json::from_str::<Reply>(&line) {
+                Ok(Reply::Error { message }) => Err(format!("{}: {message}", self.name)),
+                Ok(r) => Ok(r),
+                Err(e) => Err(format!(
+                    "the {} build does not speak perflab's paired protocol ({e})",
+                    self.name
+                )),
+            },
+        }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `groups` paired: head (this build) against base (`base` build). Saves `head` to
+/// `head_out` and `base` to `base_out` after every group.
+#[allow(clippy::too_many_arguments)]
+pub fn run_paired(
+    head_cmd: &ChildCommand,
+    base_cmd: &ChildCommand,
+    groups: &[Group],
+    settings: &Settings,
+    seed: u64,
+    input: Option<&Path>,
+    (head, head_out): (&mut Results, &Path),
+    (base, base_out): (&mut Results, &Path),
+    progress: &mut dyn Progress,
+) -> Result<(), RunError> {
+    head.write_atomic(head_out)?;
+    base.write_atomic(base_out)?;
+    let mut peers: Option<(String, Peer, Peer)> = None;
+    for g in groups {
+        progress.group_started(g);
+        if peers.as_ref().is_none_or(|(a, _, _)| *a != g.allocator) {
+            // Stop the previous allocator's children before starting the next pair.
+            drop(peers.take());
+            peers = Some((
+                g.allocator.clone(),
+                Peer::start(head_cmd, &g.allocator, "head")?,
+                Peer::start(base_cmd, &g.allocator, "base")?,
+            ));
+        }
+        let (_, h, b) = peers.as_mut().expect("peers were just started");
+        let (hc, bc) = match pair_group(h, b, g, settings, seed, input) {
+            Ok(cells) => cells,
+            Err(msg) => {
+                peers = None;
+                (failed_cells(g, &msg), failed_cells(g, &msg))
+            }
+        };
+        for c in &hc {
+            head.upsert(c.clone());
+        }
+        for c in bc {
+            base.upsert(c);
+        }
+        head.write_atomic(head_out)?;
+        base.write_atomic(base_out)?;
+        progress.group_finished(g, &hc);
+    }
+    Ok(())
+}
+
+type Prep = (u64, Vec<Result<u64, (CellStatus, String)>>);
+
+fn prepared(r: Reply) -> Result<Prep, String> {
+    match r {
+        Reply::Prepared {
+            size_bytes,
+            variants,
+        } => Ok((size_bytes, variants)),
+        other => Err(format!("unexpected reply {other:?}")),
+    }
+}
+
+fn sample(p: &mut Peer, variant: usize, iters: u64) -> Result<f64, String> {
+    match p.ask(&Cmd::Sample { variant, iters })? {
+        Reply::Sample { ns } => Ok(ns),
+        other => Err(format!("unexpected reply {other:?}")),
+    }
+}
+
+fn pair_group(
+    h: &mut Peer,
+    b: &mut Peer,
+    g: &Group,
+    s: &Settings,
+    seed: u64,
+    input: Option<&Path>,
+) -> Result<(Vec<Benchmark>, Vec<Benchmark>), String> {
+    let cmd = Cmd::Prepare {
+        group: Box::new(g.clone()),
+        settings: *s,
+        seed,
+        input: input.map(Path::to_path_buf),
+    };
+    let (hbytes, hv) = prepared(h.ask(&cmd)?)?;
+    let (bbytes, bv) = prepared(b.ask(&cmd)?)?;
+    let cell = |i: usize, bytes: u64| {
+        let kind = g
+            .kinds
+            .get(i)
+            .copied()
+            .unwrap_or(perflab_core::VariantKind::Naive);
+        Benchmark::empty(
+            &g.workload,
+            &g.variants[i],
+            kind,
+            &g.allocator,
+            &g.size,
+            bytes,
+        )
+    };
+    let mut hcells: Vec<Benchmark> = (0..g.variants.len()).map(|i| cell(i, hbytes)).collect();
+    let mut bcells: Vec<Benchmark> = (0..g.variants.len()).map(|i| cell(i, bbytes)).collect();
+    // Variants measured on both sides, with a common sample size.
+    let mut live: Vec<(usize, u64, Vec<f64>, Vec<f64>)> = Vec::new();
+    for i in 0..g.variants.len() {
+        match (&hv[i], &bv[i]) {
+            (Ok(a), Ok(c)) => live.push((i, (*a).max(*c), Vec::new(), Vec::new())),
+            (x, y) => {
+                for (side, cells) in [(x, &mut hcells), (y, &mut bcells)] {
+                    match side {
+                        Err((status, err)) => {
+                            cells[i].status = *status;
+                            cells[i].error = (!err.is_empty()).then(|| err.clone());
+                        }
+                        Ok(_) => {
+                            cells[i].error =
+                                Some("not measured: the other build could not run it".to_owned())
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let start = Instant::now();
+    let mut round = 0;
+    while !live.is_empty() && round < s.max_samples {
+        if round >= s.min_samples && start.elapsed() >= s.group_budget {
+            break;
+        }
+        let n = live.len();
+        for k in 0..n {
+            let (i, iters, hs, bs) = &mut live[(k + round) % n];
+            if round % 2 == 0 {
+                hs.push(sample(h, *i, *iters)?);
+                bs.push(sample(b, *i, *iters)?);
+            } else {
+                bs.push(sample(b, *i, *iters)?);
+                hs.push(sample(h, *i, *iters)?);
+            }
+        }
+        round += 1;
+    }
+    let naive = |which: usize| {
+        live.iter()
+            .find(|l| l.0 == 0)
+            .map(|l| if which == 0 { l.2.clone() } else { l.3.clone() })
+    };
+    let (hn, bn) = (naive(0), naive(1));
+    for (i, iters, hs, bs) in &live {
+        for (peer, cells, samples, nv, bytes) in [
+            (&mut *h, &mut hcells, hs, &hn, hbytes),
+            (&mut *b, &mut bcells, bs, &bn, bbytes),
+        ] {
+            let mut l = Live::new(*i, 0);
+            l.iters = *iters;
+            l.samples = samples.clone();
+            let counted = match peer.ask(&Cmd::Count { variant: *i }) {
+                Ok(Reply::Counted { counts }) => {
+                    [l.allocs, l.reallocs, l.bytes, l.peak, l.total_iters] = counts;
+                    true
+                }
+                _ => false,
+            };
+            finish(&mut cells[*i], &l, bytes, nv.as_deref(), counted);
+        }
+        let seed = hcells[*i].id.len() as u64;
+        hcells[*i].vs_base = stats::paired_ratio(hs, bs, seed);
+    }
+    Ok((hcells, bcells))
+}
