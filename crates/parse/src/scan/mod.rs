@@ -15,6 +15,8 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+// Only the x86_64 bindings instantiate the generic algorithm so far.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 mod generic;
 mod portable;
 #[cfg(target_arch = "x86_64")]

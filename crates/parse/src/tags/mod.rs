@@ -22,10 +22,12 @@
 //!
 //! # Variants
 //! `naive` (a `String` per line, `split(',')`, `Vec<String>`, `HashSet<String>`), `optimized`
-//! (borrowed slices, `memchr`, an `ArrayVec` per line, an Fx hash set of borrowed keys), `arena`
-//! (lines' tags in `bumpalo` vectors, distinct by sorting in the arena) and the SIMD levels
-//! `simd` (best level, detected once), `simd-sse2` and `simd-avx2` (unsupported where absent),
-//! which find delimiters and invalid bytes 64 bytes at a time with [`crate::scan`].
+//! (borrowed slices, `memchr` for line ends, one table-driven pass per line, an `ArrayVec` per
+//! line, an Fx hash set of borrowed keys), `arena` (lines' tags in `bumpalo` vectors, distinct
+//! tags in a hash table allocated in the arena) and the SIMD levels `simd` (best level, detected
+//! once and cached, portable fallback), `simd-sse2` and `simd-avx2` (reported unsupported where
+//! absent), which find delimiters and invalid bytes 64 bytes at a time with [`crate::scan`].
+//! `Simd::portable()` runs the scanner's table fallback; tests call it directly.
 
 mod arena;
 mod generator;
