@@ -34,9 +34,10 @@ pub struct Headline {
     pub verdict: String,
     /// Width of the speed-up bar, percent of the widest (log scale).
     pub bar_pct: u32,
-    /// The geometric-mean winners across sizes, one per allocator: `system: swar 6.9×`.
-    pub across_sizes: Vec<String>,
-    pub problems: usize,
+    /// The geometric-mean winners across sizes, condensed to one line.
+    pub across_sizes: String,
+    pub failed: usize,
+    pub unsupported: usize,
 }
 
 /// One table row: one cell of the matrix.
@@ -112,11 +113,25 @@ pub struct AllocCell {
     pub v: String,
 }
 
-/// A failed or unsupported cell.
+/// One allocator against `system` over every allocating cell.
+pub struct AllocSummary {
+    pub name: String,
+    pub color: String,
+    pub geo_mean: String,
+    pub class: &'static str,
+    pub cells: usize,
+    pub faster: usize,
+    pub slower: usize,
+}
+
+/// Failed or unsupported cells of one variant that share their error.
 pub struct Problem {
-    pub id: String,
+    /// `workload/variant`.
+    pub what: String,
     pub status: &'static str,
     pub error: String,
+    /// The cells' `allocator/size`, or a summary when it is every one of them.
+    pub cells: Vec<String>,
 }
 
 /// The baseline comparison's summary.
@@ -154,6 +169,9 @@ pub struct Page {
     pub alloc_others: Vec<String>,
     pub alloc_rows: Vec<AllocRow>,
     pub alloc_note: String,
+    /// Per other allocator: the geometric mean of its time ratios to `system`, and how many
+    /// cells are certainly faster or slower.
+    pub alloc_summary: Vec<AllocSummary>,
     pub problems: Vec<Problem>,
     pub failed: usize,
     pub unsupported: usize,
@@ -255,6 +273,10 @@ pub fn build(
             .filter(|b| b.status == CellStatus::Ok && b.median_ns.is_some())
             .collect();
         let problems = cells.len() - ok.len();
+        let failed = cells
+            .iter()
+            .filter(|b| b.status == CellStatus::Failed)
+            .count();
         let fastest_at = |size: &str| {
             ok.iter()
                 .filter(|b| b.size == size)
@@ -272,7 +294,7 @@ pub fn build(
             .map(|(_, s)| s.clone());
 
         if let Some(best) = rep.as_deref().and_then(fastest_at) {
-            headlines.push(headline(best, &winners, problems));
+            headlines.push(headline(best, &winners, failed, problems - failed));
         }
 
         // Chart 1: throughput by variant, grouped by allocator, at the representative size.
@@ -379,19 +401,51 @@ pub fn build(
     }
 
     let (alloc_others, alloc_rows, alloc_note) = allocator_view(results, &workloads, &allocators);
-    let problems: Vec<Problem> = benches
+    let alloc_summary = alloc_others
         .iter()
-        .filter(|b| b.status != CellStatus::Ok)
-        .map(|b| Problem {
-            id: b.id.clone(),
-            status: status_str(b.status),
-            error: b.error.clone().unwrap_or_else(|| match b.status {
-                CellStatus::Unsupported => "this CPU lacks what the variant needs".to_owned(),
-                _ => "no error message recorded".to_owned(),
-            }),
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let cells: Vec<&AllocCell> =
+                alloc_rows.iter().filter_map(|r| r.others.get(i)).collect();
+            let logs: Vec<f64> = cells
+                .iter()
+                .filter_map(|c| c.v.parse::<f64>().ok())
+                .filter(|x| *x > 0.0)
+                .map(f64::ln)
+                .collect();
+            if logs.is_empty() {
+                return None;
+            }
+            let geo = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
+            let faster = cells.iter().filter(|c| c.class == "improvement").count();
+            let slower = cells.iter().filter(|c| c.class == "regression").count();
+            Some(AllocSummary {
+                name: name.clone(),
+                color: charts::css(charts::allocator_color(
+                    name,
+                    allocators.iter().position(|a| a == name).unwrap_or(0),
+                )),
+                geo_mean: fmt::ratio(geo),
+                class: if geo < 1.0 {
+                    "improvement"
+                } else {
+                    "regression"
+                },
+                cells: logs.len(),
+                faster,
+                slower,
+            })
         })
         .collect();
-    let failed = problems.iter().filter(|p| p.status == "failed").count();
+    let problems = problems(results);
+    let failed = benches
+        .iter()
+        .filter(|b| b.status == CellStatus::Failed)
+        .count();
+    let unsupported = benches
+        .iter()
+        .filter(|b| b.status == CellStatus::Unsupported)
+        .count();
     let env = &results.environment;
     let subtitle = format!(
         "{} · {} · preset {} · {} cells",
@@ -423,8 +477,9 @@ pub fn build(
         alloc_others,
         alloc_rows,
         alloc_note,
+        alloc_summary,
         failed,
-        unsupported: problems.len() - failed,
+        unsupported,
         problems,
         baseline: baseline.map(|base| baseline_view(results, base, &changes)),
         environment: environment(results),
@@ -440,7 +495,12 @@ impl Headline {
     }
 }
 
-fn headline(best: &Benchmark, winners: &[summary::Winner], problems: usize) -> Headline {
+fn headline(
+    best: &Benchmark,
+    winners: &[summary::Winner],
+    failed: usize,
+    unsupported: usize,
+) -> Headline {
     let s = best.speedup_vs_naive;
     let (verdict_class, verdict) = match s {
         _ if best.kind == perflab_core::VariantKind::Naive => {
@@ -478,22 +538,96 @@ fn headline(best: &Benchmark, winners: &[summary::Winner], problems: usize) -> H
         verdict_class,
         verdict,
         bar_pct: 0,
-        across_sizes: winners
+        across_sizes: across_sizes(winners, &best.workload),
+        failed,
+        unsupported,
+    }
+}
+
+/// `simd-avx2 under every allocator, 16.7–19.4× (geo-mean over 4 sizes)`, or one
+/// `allocator: variant ratio` per allocator when they disagree.
+fn across_sizes(winners: &[summary::Winner], workload: &str) -> String {
+    let ws: Vec<&summary::Winner> = winners.iter().filter(|w| w.workload == workload).collect();
+    let Some(first) = ws.first() else {
+        return String::new();
+    };
+    let sizes = ws.iter().map(|w| w.sizes).max().unwrap_or(0);
+    let plural = if sizes == 1 { "" } else { "s" };
+    if ws.iter().all(|w| w.variant == first.variant) {
+        let lo = ws.iter().map(|w| w.speedup).fold(f64::INFINITY, f64::min);
+        let hi = ws.iter().map(|w| w.speedup).fold(0.0, f64::max);
+        let range = if fmt::sig3(lo) == fmt::sig3(hi) {
+            fmt::ratio(lo)
+        } else {
+            format!("{}–{}", fmt::sig3(lo), fmt::ratio(hi))
+        };
+        let under = if ws.len() == 1 {
+            format!("under {}", first.allocator)
+        } else {
+            "under every allocator".to_owned()
+        };
+        format!(
+            "{} {under}, {range} (geo-mean over {sizes} size{plural})",
+            first.variant
+        )
+    } else {
+        let each: Vec<String> = ws
             .iter()
-            .filter(|w| w.workload == best.workload)
             .map(|w| {
                 format!(
-                    "{}: {} {} over {} size{}",
-                    w.allocator,
+                    "{} under {} {}",
                     w.variant,
-                    fmt::ratio(w.speedup),
-                    w.sizes,
-                    if w.sizes == 1 { "" } else { "s" }
+                    w.allocator,
+                    fmt::ratio(w.speedup)
                 )
             })
-            .collect(),
-        problems,
+            .collect();
+        format!("{} (geo-mean over {sizes} size{plural})", each.join(" · "))
     }
+}
+
+/// Non-ok cells grouped by workload, variant, status and error (failed first), each group
+/// listing its cells, so one unsupported variant is one line rather than twelve.
+fn problems(results: &Results) -> Vec<Problem> {
+    let mut groups: Vec<Problem> = Vec::new();
+    for b in results
+        .benchmarks
+        .iter()
+        .filter(|b| b.status != CellStatus::Ok)
+    {
+        let what = format!("{}/{}", b.workload, b.variant);
+        let status = status_str(b.status);
+        let error = b.error.clone().unwrap_or_else(|| match b.status {
+            CellStatus::Unsupported => "this CPU lacks what the variant needs".to_owned(),
+            _ => "no error message recorded".to_owned(),
+        });
+        let cell = format!("{}/{}", b.allocator, b.size);
+        match groups
+            .iter_mut()
+            .find(|g| g.what == what && g.status == status && g.error == error)
+        {
+            Some(g) => g.cells.push(cell),
+            None => groups.push(Problem {
+                what,
+                status,
+                error,
+                cells: vec![cell],
+            }),
+        }
+    }
+    groups.sort_by_key(|g| g.status != "failed");
+    // A group that is every cell of its variant says so instead of listing them.
+    for g in &mut groups {
+        let all = results
+            .benchmarks
+            .iter()
+            .filter(|b| format!("{}/{}", b.workload, b.variant) == g.what)
+            .count();
+        if g.cells.len() == all && all > 1 {
+            g.cells = vec![format!("all {all} cells (every allocator and size)")];
+        }
+    }
+    groups
 }
 
 fn row(b: &Benchmark, best: bool, change: Option<&Change>, opts: &RenderOptions) -> Row {
@@ -798,7 +932,7 @@ fn config(r: &Results) -> Vec<(String, String)> {
             } else {
                 c.sizes
                     .iter()
-                    .map(|s| fmt::bytes(*s as f64))
+                    .map(|s| fmt::size_label(*s))
                     .collect::<Vec<_>>()
                     .join(", ")
             },

@@ -90,6 +90,9 @@ fn chromium_renders_every_workload_with_charts() {
     base.write_atomic(&base_json).unwrap();
     let page = work.join("index.html");
     perflab_report::write_report(&json, Some(&base_json), &page).unwrap();
+    // Kept for a person to open: target/tmp/perflab-report-sample.html.
+    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("perflab-report-sample.html");
+    std::fs::copy(&page, &kept).unwrap();
 
     let dom = run_chromium(&bin, &page, &["--dump-dom".to_owned()], &work);
     assert!(

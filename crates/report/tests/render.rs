@@ -47,8 +47,23 @@ fn check_every_cell(results: &Results, html: &str) {
         }
         if b.status != CellStatus::Ok {
             // Listed again in the failures section, with the error.
-            let listed = format!("<td>{}</td>", b.id);
-            assert!(html.contains(&listed), "{} not in the failures list", b.id);
+            let start = html.find("id=\"problems\"").expect("failures section");
+            let section = &html[start..start + html[start..].find("</section>").unwrap()];
+            let (group, cell) = (
+                format!("<td>{}/{}</td>", b.workload, b.variant),
+                format!("{}/{}", b.allocator, b.size),
+            );
+            let error = b.error.as_deref().unwrap_or(match b.status {
+                CellStatus::Failed => "no error message recorded",
+                _ => "this CPU lacks what the variant needs",
+            });
+            assert!(
+                section.split("</tr>").any(|r| r.contains(&group)
+                    && r.contains(error)
+                    && (r.contains(&cell) || r.contains("cells (every allocator and size)"))),
+                "{} not listed with its error",
+                b.id
+            );
         }
     }
 }
