@@ -91,7 +91,10 @@ pub struct Workload {
     pub variants: Vec<Swatch>,
     pub rows: Vec<Row>,
     pub ok: usize,
-    pub problems: usize,
+    pub failed: usize,
+    pub unsupported: usize,
+    /// How many sizes have a time: with one, the scaling chart is a column of points.
+    pub sizes_measured: usize,
 }
 
 /// One row of the allocator view: a variant that allocates, at one size.
@@ -382,7 +385,12 @@ pub fn build(
                 .collect(),
             rows,
             ok: ok.len(),
-            problems,
+            failed,
+            unsupported: problems - failed,
+            sizes_measured: sizes
+                .iter()
+                .filter(|(_, s)| fastest_at(s).is_some())
+                .count(),
         });
     }
     // Scale the headline bars: log of the speed-up against the largest.
