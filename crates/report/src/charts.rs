@@ -165,7 +165,7 @@ pub fn throughput_bars(rows: &[BarRow], allocators: &[String]) -> Option<String>
                 let y1 = top - pad - j as f64 * slot;
                 let y0 = y1 - slot * 0.85;
                 let ym = (y0 + y1) / 2.0;
-                let color = allocator_color(&allocators[j.min(allocators.len() - 1)], j);
+                let color = allocator_color(allocators.get(j).map_or("", String::as_str), j);
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(x_range.start, y0), (b.value, y1)],
                     color.filled(),

@@ -29,6 +29,7 @@ pub struct Headline {
     pub time: String,
     /// `6.87×`, when a speed-up was measured.
     pub speedup: Option<String>,
+    speedup_value: Option<f64>,
     /// `sure`, `unsure` or `slower`: how the interval sits against 1.
     pub verdict_class: &'static str,
     pub verdict: String,
@@ -214,13 +215,14 @@ fn bar_of(b: &Benchmark) -> Option<Bar> {
     if b.status != CellStatus::Ok {
         return None;
     }
-    let value = b.throughput_bytes_per_s?;
+    let usable = |x: &f64| x.is_finite() && *x > 0.0;
+    let value = b.throughput_bytes_per_s.filter(usable)?;
     let [tlo, thi] = b.ci95_ns.unwrap_or([0.0, 0.0]);
-    let tp = |ns: f64| perflab_harness::stats::throughput(b.size_bytes, ns);
+    let tp = |ns: f64| perflab_harness::stats::throughput(b.size_bytes, ns).filter(usable);
     Some(Bar {
         value,
-        lo: tp(thi).unwrap_or(value),
-        hi: tp(tlo).unwrap_or(value),
+        lo: tp(thi).unwrap_or(value).min(value),
+        hi: tp(tlo).unwrap_or(value).max(value),
     })
 }
 
@@ -396,11 +398,11 @@ pub fn build(
     // Scale the headline bars: log of the speed-up against the largest.
     let max_log = headlines
         .iter()
-        .filter_map(|h| h.speedup_raw())
+        .filter_map(|h| h.speedup_value)
         .map(|s| s.max(1.0).ln())
         .fold(0.0, f64::max);
     for h in &mut headlines {
-        let s = h.speedup_raw().unwrap_or(1.0).max(1.0).ln();
+        let s = h.speedup_value.unwrap_or(1.0).max(1.0).ln();
         h.bar_pct = if max_log > 0.0 {
             (4.0 + 96.0 * s / max_log).round() as u32
         } else {
@@ -460,7 +462,7 @@ pub fn build(
         env.cpu_model,
         env.git_commit
             .as_deref()
-            .map(|c| format!("commit {}", &c[..c.len().min(12)]))
+            .map(|c| format!("commit {}", c.chars().take(12).collect::<String>()))
             .unwrap_or_else(|| "commit unknown".to_owned()),
         if results.config.preset.is_empty() {
             "–"
@@ -493,14 +495,6 @@ pub fn build(
         environment: environment(results),
         config: config(results),
     })
-}
-
-impl Headline {
-    fn speedup_raw(&self) -> Option<f64> {
-        self.speedup
-            .as_deref()
-            .and_then(|s| s.trim_end_matches('×').parse().ok())
-    }
 }
 
 fn headline(
@@ -543,6 +537,7 @@ fn headline(
             .unwrap_or_default(),
         time: best.median_ns.map(fmt::time_ns).unwrap_or_default(),
         speedup: s.map(|e| fmt::ratio(e.median)),
+        speedup_value: s.map(|e| e.median).filter(|x| x.is_finite()),
         verdict_class,
         verdict,
         bar_pct: 0,

@@ -240,3 +240,29 @@ fn bad_files_are_errors_naming_the_path_and_write_nothing() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn odd_inputs_render_without_panicking() {
+    use perflab_harness::results::{Environment, RunConfig};
+    let empty = Results::new(Environment::default(), RunConfig::default());
+    let html = render(&empty, Some(&empty), &RenderOptions::default()).unwrap();
+    assert!(html.contains("No cell was measured successfully"));
+    let mut r = synthetic(&["search"], &["system", "jemalloc"], &SIZES[..2], 4);
+    r.environment.git_commit = Some("ééééééééééééééé".into());
+    let weird = [f64::NAN, 0.0, -1.0, f64::INFINITY];
+    for (i, b) in r.benchmarks.iter_mut().enumerate() {
+        let w = weird[i % weird.len()];
+        match i % 5 {
+            0 => b.median_ns = Some(w),
+            1 => b.throughput_bytes_per_s = Some(w),
+            2 => b.ci95_ns = Some([w, -w]),
+            3 => b.samples_ns = vec![w; 3],
+            _ => b.size_bytes = 0,
+        }
+        if i % 7 == 0 {
+            b.variant = "<script>alert(1)</script>".into();
+        }
+    }
+    let html = render(&r, Some(&r), &RenderOptions::default()).unwrap();
+    assert!(!html.contains("<script>alert"), "names are escaped");
+}
