@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("PERFLAB_CHROMIUM") {
-        return Some(PathBuf::from(p));
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
     }
     let fixed = Path::new("/usr/bin/chromium");
     if fixed.exists() {
