@@ -69,12 +69,11 @@ fn run_chromium(bin: &Path, page: &Path, extra: &[String], work: &Path) -> Strin
 #[test]
 fn chromium_renders_every_workload_with_charts() {
     let Some(bin) = chromium() else {
-        let msg =
-            "Chromium is not installed (run scripts/install-chromium.sh): browser test skipped";
+        let msg = "Chromium is not installed (run scripts/install-chromium.sh)";
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{msg}; CI=true requires it");
+            panic!("{msg}: CI=true requires the browser test to run");
         }
-        eprintln!("SKIPPED: {msg}");
+        eprintln!("SKIPPED browser test: {msg}");
         return;
     };
     let work = common::fresh_dir("browser");

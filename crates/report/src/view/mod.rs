@@ -12,6 +12,14 @@ use perflab_harness::results::{Benchmark, CellStatus, Results};
 use perflab_harness::summary;
 use std::collections::BTreeMap;
 
+mod allocators;
+mod baseline;
+mod meta;
+
+pub use allocators::{AllocRow, AllocSummary};
+pub use baseline::{Baseline, ChangeCell};
+pub use meta::Problem;
+
 /// A coloured key in a legend.
 pub struct Swatch {
     pub name: String,
@@ -73,15 +81,6 @@ pub struct Row {
     pub error: String,
 }
 
-/// A cell's change against the baseline.
-pub struct ChangeCell {
-    pub class: &'static str,
-    pub label: &'static str,
-    pub text: String,
-    pub ci: String,
-    pub v: String,
-}
-
 /// A workload's section.
 pub struct Workload {
     pub name: String,
@@ -96,71 +95,6 @@ pub struct Workload {
     pub unsupported: usize,
     /// How many sizes have a time: with one, the scaling chart is a column of points.
     pub sizes_measured: usize,
-}
-
-/// One row of the allocator view: a variant that allocates, at one size.
-pub struct AllocRow {
-    pub workload: String,
-    pub variant: String,
-    pub size: String,
-    pub allocs: String,
-    pub system_time: String,
-    /// One per non-system allocator, in order.
-    pub others: Vec<AllocCell>,
-}
-
-/// Another allocator's time relative to `system`.
-pub struct AllocCell {
-    pub text: String,
-    pub ci: String,
-    pub class: &'static str,
-    pub v: String,
-}
-
-/// One allocator against `system` over every allocating cell.
-pub struct AllocSummary {
-    pub name: String,
-    pub color: String,
-    pub geo_mean: String,
-    pub class: &'static str,
-    pub cells: usize,
-    pub faster: usize,
-    pub slower: usize,
-}
-
-/// Failed or unsupported cells of one variant that share their error.
-pub struct Problem {
-    /// `workload/variant`.
-    pub what: String,
-    pub status: &'static str,
-    pub error: String,
-    /// The cells' `allocator/size`, or a summary when it is every one of them.
-    pub cells: Vec<String>,
-}
-
-/// The baseline comparison's summary.
-pub struct Baseline {
-    pub regressions: usize,
-    pub improvements: usize,
-    pub unchanged: usize,
-    pub not_comparable: usize,
-    pub threshold: String,
-    pub commit: String,
-    pub comparable_env: bool,
-    /// Regressions and improvements, worst first.
-    pub notable: Vec<BaselineRow>,
-    pub only_in_base: Vec<String>,
-}
-
-/// A called-out change.
-pub struct BaselineRow {
-    pub id: String,
-    pub class: &'static str,
-    pub label: &'static str,
-    pub base: String,
-    pub head: String,
-    pub change: String,
-    pub ci: String,
 }
 
 /// The whole page.
@@ -410,44 +344,10 @@ pub fn build(
         };
     }
 
-    let (alloc_others, alloc_rows, alloc_note) = allocator_view(results, &workloads, &allocators);
-    let alloc_summary = alloc_others
-        .iter()
-        .enumerate()
-        .filter_map(|(i, name)| {
-            let cells: Vec<&AllocCell> =
-                alloc_rows.iter().filter_map(|r| r.others.get(i)).collect();
-            let logs: Vec<f64> = cells
-                .iter()
-                .filter_map(|c| c.v.parse::<f64>().ok())
-                .filter(|x| *x > 0.0)
-                .map(f64::ln)
-                .collect();
-            if logs.is_empty() {
-                return None;
-            }
-            let geo = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
-            let faster = cells.iter().filter(|c| c.class == "improvement").count();
-            let slower = cells.iter().filter(|c| c.class == "regression").count();
-            Some(AllocSummary {
-                name: name.clone(),
-                color: charts::css(charts::allocator_color(
-                    name,
-                    allocators.iter().position(|a| a == name).unwrap_or(0),
-                )),
-                geo_mean: fmt::ratio(geo),
-                class: if geo < 1.0 {
-                    "improvement"
-                } else {
-                    "regression"
-                },
-                cells: logs.len(),
-                faster,
-                slower,
-            })
-        })
-        .collect();
-    let problems = problems(results);
+    let (alloc_others, alloc_rows, alloc_note) =
+        allocators::allocator_view(results, &workloads, &allocators);
+    let alloc_summary = allocators::summarise(&alloc_others, &alloc_rows, &allocators);
+    let problems = meta::problems(results);
     let failed = benches
         .iter()
         .filter(|b| b.status == CellStatus::Failed)
@@ -491,9 +391,9 @@ pub fn build(
         failed,
         unsupported,
         problems,
-        baseline: baseline.map(|base| baseline_view(results, base, &changes)),
-        environment: environment(results),
-        config: config(results),
+        baseline: baseline.map(|base| baseline::baseline_view(results, base, &changes)),
+        environment: meta::environment(results),
+        config: meta::config(results),
     })
 }
 
@@ -589,50 +489,6 @@ fn across_sizes(winners: &[summary::Winner], workload: &str) -> String {
     }
 }
 
-/// Non-ok cells grouped by workload, variant, status and error (failed first), each group
-/// listing its cells, so one unsupported variant is one line rather than twelve.
-fn problems(results: &Results) -> Vec<Problem> {
-    let mut groups: Vec<Problem> = Vec::new();
-    for b in results
-        .benchmarks
-        .iter()
-        .filter(|b| b.status != CellStatus::Ok)
-    {
-        let what = format!("{}/{}", b.workload, b.variant);
-        let status = status_str(b.status);
-        let error = b.error.clone().unwrap_or_else(|| match b.status {
-            CellStatus::Unsupported => "this CPU lacks what the variant needs".to_owned(),
-            _ => "no error message recorded".to_owned(),
-        });
-        let cell = format!("{}/{}", b.allocator, b.size);
-        match groups
-            .iter_mut()
-            .find(|g| g.what == what && g.status == status && g.error == error)
-        {
-            Some(g) => g.cells.push(cell),
-            None => groups.push(Problem {
-                what,
-                status,
-                error,
-                cells: vec![cell],
-            }),
-        }
-    }
-    groups.sort_by_key(|g| g.status != "failed");
-    // A group that is every cell of its variant says so instead of listing them.
-    for g in &mut groups {
-        let all = results
-            .benchmarks
-            .iter()
-            .filter(|b| format!("{}/{}", b.workload, b.variant) == g.what)
-            .count();
-        if g.cells.len() == all && all > 1 {
-            g.cells = vec![format!("all {all} cells (every allocator and size)")];
-        }
-    }
-    groups
-}
-
 fn row(b: &Benchmark, best: bool, change: Option<&Change>, opts: &RenderOptions) -> Row {
     let (median, median_v) = opt(b.median_ns, fmt::time_ns);
     let (throughput, throughput_v) = opt(b.throughput_bytes_per_s, fmt::throughput);
@@ -668,46 +524,10 @@ fn row(b: &Benchmark, best: bool, change: Option<&Change>, opts: &RenderOptions)
         peak_v,
         arena,
         arena_v,
-        change: change.map(change_cell),
+        change: change.map(baseline::change_cell),
         profile: profile_link(b, opts),
         best,
         error: b.error.clone().unwrap_or_default(),
-    }
-}
-
-fn change_cell(c: &Change) -> ChangeCell {
-    let class = match c {
-        Change::Regression(_) => "regression",
-        Change::Improvement(_) => "improvement",
-        Change::Unchanged(_) => "unchanged",
-        Change::NotComparable(_) => "na",
-    };
-    match (c.ratio(), c) {
-        (Some(e), _) => ChangeCell {
-            class,
-            label: c.label(),
-            text: fmt::percent_change(e.median),
-            ci: format!(
-                "{} to {}",
-                fmt::percent_change(e.ci95[0]),
-                fmt::percent_change(e.ci95[1])
-            ),
-            v: format!("{}", e.median),
-        },
-        (None, Change::NotComparable(why)) => ChangeCell {
-            class,
-            label: c.label(),
-            text: why.clone(),
-            ci: String::new(),
-            v: String::new(),
-        },
-        (None, _) => ChangeCell {
-            class,
-            label: c.label(),
-            text: String::new(),
-            ci: String::new(),
-            v: String::new(),
-        },
     }
 }
 
@@ -721,248 +541,4 @@ fn profile_link(b: &Benchmark, opts: &RenderOptions) -> Option<String> {
     );
     let safe = !name.contains(['/', '\\']) && !name.starts_with('.');
     (safe && dir.join(&name).is_file()).then(|| format!("profiles/{name}"))
-}
-
-fn allocator_view(
-    results: &Results,
-    workloads: &[String],
-    allocators: &[String],
-) -> (Vec<String>, Vec<AllocRow>, String) {
-    let others: Vec<String> = allocators
-        .iter()
-        .filter(|a| *a != "system")
-        .cloned()
-        .collect();
-    if !allocators.iter().any(|a| a == "system") {
-        return (
-            Vec::new(),
-            Vec::new(),
-            "No cell ran under the system allocator, so there is nothing to compare against."
-                .to_owned(),
-        );
-    }
-    if others.is_empty() {
-        return (
-            Vec::new(),
-            Vec::new(),
-            "Only the system allocator was measured; run with --allocator jemalloc --allocator mimalloc to compare."
-                .to_owned(),
-        );
-    }
-    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some();
-    let mut rows = Vec::new();
-    for w in workloads {
-        let cells: Vec<&Benchmark> = results
-            .benchmarks
-            .iter()
-            .filter(|b| &b.workload == w)
-            .filter(ok)
-            .collect();
-        let allocating = distinct(
-            cells
-                .iter()
-                .filter(|b| b.allocs_per_iter.is_some_and(|a| a > 0.0))
-                .map(|b| b.variant.as_str()),
-        );
-        let mut sys: Vec<&&Benchmark> = cells
-            .iter()
-            .filter(|b| b.allocator == "system" && allocating.contains(&b.variant))
-            .collect();
-        sys.sort_by_key(|b| {
-            (
-                allocating.iter().position(|v| v == &b.variant),
-                b.size_bytes,
-            )
-        });
-        for s in sys {
-            let others = others
-                .iter()
-                .map(|a| {
-                    let cell = cells
-                        .iter()
-                        .find(|b| &b.allocator == a && b.variant == s.variant && b.size == s.size);
-                    let est = cell.and_then(|c| {
-                        change::time_ratio(
-                            &s.samples_ns,
-                            s.median_ns,
-                            &c.samples_ns,
-                            c.median_ns,
-                            change::seed_of(&c.id),
-                        )
-                    });
-                    match est {
-                        Some(e) => AllocCell {
-                            text: fmt::ratio(e.median),
-                            ci: fmt::ratio_ci(e.ci95),
-                            class: if e.ci95[1] < 1.0 {
-                                "improvement"
-                            } else if e.ci95[0] > 1.0 {
-                                "regression"
-                            } else {
-                                "unchanged"
-                            },
-                            v: format!("{}", e.median),
-                        },
-                        None => AllocCell {
-                            text: "–".to_owned(),
-                            ci: String::new(),
-                            class: "na",
-                            v: String::new(),
-                        },
-                    }
-                })
-                .collect();
-            rows.push(AllocRow {
-                workload: w.clone(),
-                variant: s.variant.clone(),
-                size: s.size.clone(),
-                allocs: s.allocs_per_iter.map(fmt::count).unwrap_or_default(),
-                system_time: s.median_ns.map(fmt::time_ns).unwrap_or_default(),
-                others,
-            });
-        }
-    }
-    let note = if rows.is_empty() {
-        "No variant allocates (allocations per iteration are 0 everywhere), so the allocator cannot matter.".to_owned()
-    } else {
-        String::new()
-    };
-    (others, rows, note)
-}
-
-fn baseline_view(results: &Results, base: &Results, changes: &BTreeMap<&str, Change>) -> Baseline {
-    let count = |f: fn(&Change) -> bool| changes.values().filter(|c| f(c)).count();
-    let mut notable: Vec<(f64, BaselineRow)> = Vec::new();
-    for b in &results.benchmarks {
-        let Some(c) = changes.get(b.id.as_str()) else {
-            continue;
-        };
-        let (Change::Regression(e) | Change::Improvement(e)) = c else {
-            continue;
-        };
-        let base_cell = base.get(&b.id);
-        notable.push((
-            -(e.median.ln().abs()),
-            BaselineRow {
-                id: b.id.clone(),
-                class: c.label(),
-                label: c.label(),
-                base: base_cell
-                    .and_then(|x| x.median_ns)
-                    .map(fmt::time_ns)
-                    .unwrap_or_default(),
-                head: b.median_ns.map(fmt::time_ns).unwrap_or_default(),
-                change: fmt::percent_change(e.median),
-                ci: format!(
-                    "{} to {}",
-                    fmt::percent_change(e.ci95[0]),
-                    fmt::percent_change(e.ci95[1])
-                ),
-            },
-        ));
-    }
-    // Regressions first, each group by size of change.
-    notable.sort_by(|a, b| {
-        (a.1.class != "regression")
-            .cmp(&(b.1.class != "regression"))
-            .then(a.0.total_cmp(&b.0))
-    });
-    Baseline {
-        regressions: count(|c| matches!(c, Change::Regression(_))),
-        improvements: count(|c| matches!(c, Change::Improvement(_))),
-        unchanged: count(|c| matches!(c, Change::Unchanged(_))),
-        not_comparable: count(|c| matches!(c, Change::NotComparable(_))),
-        threshold: format!("{}%", DEFAULT_THRESHOLD * 100.0),
-        commit: base
-            .environment
-            .git_commit
-            .clone()
-            .unwrap_or_else(|| "unknown".to_owned()),
-        comparable_env: base.environment.comparable_with(&results.environment),
-        notable: notable.into_iter().map(|(_, r)| r).collect(),
-        only_in_base: base
-            .benchmarks
-            .iter()
-            .filter(|b| results.get(&b.id).is_none())
-            .map(|b| b.id.clone())
-            .collect(),
-    }
-}
-
-fn environment(r: &Results) -> Vec<(String, String)> {
-    let e = &r.environment;
-    let or_unknown = |s: &Option<String>| s.clone().unwrap_or_else(|| "unknown".to_owned());
-    vec![
-        ("CPU".into(), e.cpu_model.clone()),
-        ("cores".into(), e.cores.to_string()),
-        ("SIMD features".into(), e.simd_features.join(" ")),
-        ("OS".into(), e.os.clone()),
-        ("architecture".into(), e.arch.clone()),
-        ("rustc".into(), or_unknown(&e.rustc)),
-        ("commit".into(), or_unknown(&e.git_commit)),
-        ("perflab".into(), e.perflab_version.clone()),
-        ("timer precision".into(), fmt::time_ns(e.timer_precision_ns)),
-        (
-            "empty loop".into(),
-            format!(
-                "{} per iteration (included, not subtracted)",
-                fmt::time_ns(e.empty_loop_ns)
-            ),
-        ),
-    ]
-}
-
-fn config(r: &Results) -> Vec<(String, String)> {
-    let c = &r.config;
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "all".to_owned()
-        } else {
-            v.join(", ")
-        }
-    };
-    vec![
-        ("preset".into(), c.preset.clone()),
-        ("measure".into(), c.measure.clone()),
-        ("workloads".into(), list(&c.workloads)),
-        ("variants".into(), list(&c.variants)),
-        ("kinds".into(), list(&c.kinds)),
-        ("allocators".into(), list(&c.allocators)),
-        (
-            "sizes".into(),
-            if c.sizes.is_empty() {
-                "–".to_owned()
-            } else {
-                c.sizes
-                    .iter()
-                    .map(|s| fmt::size_label(*s))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-        ),
-        (
-            "input file".into(),
-            c.input.clone().unwrap_or_else(|| "generated".to_owned()),
-        ),
-        ("seed".into(), c.seed.to_string()),
-        (
-            "shard".into(),
-            c.shard.clone().unwrap_or_else(|| "–".to_owned()),
-        ),
-        (
-            "budget".into(),
-            c.budget_s
-                .map(|s| format!("{s} s"))
-                .unwrap_or_else(|| "none".to_owned()),
-        ),
-        (
-            "sample target".into(),
-            fmt::time_ns(c.sample_target_ns as f64),
-        ),
-        ("warm-up per cell".into(), fmt::time_ns(c.warmup_ns as f64)),
-        (
-            "samples per cell".into(),
-            format!("{}–{}", c.min_samples, c.max_samples),
-        ),
-    ]
 }
