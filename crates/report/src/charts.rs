@@ -111,7 +111,7 @@ pub fn throughput_bars(rows: &[BarRow], allocators: &[String]) -> Option<String>
         .unwrap_or(4)
         .clamp(4, 22) as u32
         + 14;
-    let x_range = (lo / 2.0)..(hi * 6.0);
+    let x_range = (lo / 1.5)..(hi * 3.5);
     let mut svg = String::new();
     let drawn: ChartResult = (|| {
         let root = SVGBackend::with_string(&mut svg, (width, height as u32)).into_drawing_area();
@@ -124,17 +124,33 @@ pub fn throughput_bars(rows: &[BarRow], allocators: &[String]) -> Option<String>
             .build_cartesian_2d(x_range.clone().log_scale(), 0f64..rows.len() as f64)?;
         chart
             .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(0)
-            .x_labels(6)
-            .light_line_style(GRID.mix(0.0))
-            .bold_line_style(GRID)
+            .disable_mesh()
+            .set_all_tick_mark_size(0)
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|_| String::new())
             .axis_style(TEXT.mix(0.6))
-            .label_style((FONT, 12).into_font().color(&TEXT))
-            .x_label_formatter(&|v| fmt::throughput_tick(*v))
             .x_desc("throughput (log scale) — longer is faster")
             .axis_desc_style((FONT, 12).into_font().color(&TEXT))
             .draw()?;
+        let y_top = rows.len() as f64;
+        for x in binary_ticks(x_range.start, x_range.end, 7) {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, 0.0), (x, y_top)],
+                GRID.stroke_width(1),
+            )))?;
+            let (px, py) = chart.backend_coord(&(x, 0.0));
+            if px + 34 > width as i32 {
+                continue; // the label would be cut off at the right edge
+            }
+            root.draw(&Text::new(
+                fmt::throughput_tick(x),
+                (px, py + 6),
+                (FONT, 12)
+                    .into_font()
+                    .color(&TEXT)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
+            ))?;
+        }
         let n = rows.len() as f64;
         let value_font = (FONT, 11)
             .into_font()
@@ -149,7 +165,7 @@ pub fn throughput_bars(rows: &[BarRow], allocators: &[String]) -> Option<String>
                 let y1 = top - pad - j as f64 * slot;
                 let y0 = y1 - slot * 0.85;
                 let ym = (y0 + y1) / 2.0;
-                let color = allocator_color(&allocators[j.min(allocators.len() - 1)], j);
+                let color = allocator_color(allocators.get(j).map_or("", String::as_str), j);
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(x_range.start, y0), (b.value, y1)],
                     color.filled(),
@@ -212,21 +228,34 @@ pub fn scaling_lines(lines: &[Line], size_labels: &[(f64, String)]) -> Option<St
             .margin_top(8)
             .margin_right(14)
             .x_label_area_size(36)
-            .y_label_area_size(78)
+            .y_label_area_size(96)
             .build_cartesian_2d(x_range.clone().log_scale(), y_range.clone().log_scale())?;
         chart
             .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(0)
-            .y_labels(6)
-            .light_line_style(GRID.mix(0.0))
-            .bold_line_style(GRID)
+            .disable_mesh()
+            .set_all_tick_mark_size(0)
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|_| String::new())
             .axis_style(TEXT.mix(0.6))
-            .label_style((FONT, 12).into_font().color(&TEXT))
-            .y_label_formatter(&|v| fmt::throughput_tick(*v))
             .x_desc("input size (log scale)")
+            .y_desc("throughput (log scale)")
             .axis_desc_style((FONT, 12).into_font().color(&TEXT))
             .draw()?;
+        for y in binary_ticks(y_range.start, y_range.end, 7) {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x_range.start, y), (x_range.end, y)],
+                GRID.stroke_width(1),
+            )))?;
+            let (px, py) = chart.backend_coord(&(x_range.start, y));
+            root.draw(&Text::new(
+                fmt::throughput_tick(y),
+                (px - 6, py),
+                (FONT, 12)
+                    .into_font()
+                    .color(&TEXT)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
+        }
         // The measured sizes are the ticks: a grid line and a label at each.
         for (x, label) in size_labels {
             chart.draw_series(std::iter::once(PathElement::new(
@@ -264,6 +293,21 @@ pub fn scaling_lines(lines: &[Line], size_labels: &[(f64, String)]) -> Option<St
     drawn.ok().map(|()| svg)
 }
 
+/// Powers of two within `lo..=hi`, every `step`th one so that at most `max` remain: binary
+/// units make these round numbers (`256 MiB/s`, `1 GiB/s`, `4 GiB/s`).
+fn binary_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return Vec::new();
+    }
+    let (a, b) = (lo.log2().ceil() as i32, hi.log2().floor() as i32);
+    let count = (b - a + 1).max(1) as usize;
+    let step = count.div_ceil(max.max(1)).max(1) as i32;
+    (a..=b)
+        .filter(|k| k.rem_euclid(step) == 0)
+        .map(|k| 2f64.powi(k))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +318,17 @@ mod tests {
             lo: v * 0.9,
             hi: v * 1.1,
         }
+    }
+
+    #[test]
+    fn ticks_are_round_binary_numbers() {
+        let t = binary_ticks(3e8, 2e10, 7);
+        assert!(t.len() <= 7 && !t.is_empty(), "{t:?}");
+        assert!(
+            t.contains(&2f64.powi(30)) || t.contains(&2f64.powi(31)),
+            "{t:?}"
+        );
+        assert!(binary_ticks(0.0, 1.0, 5).is_empty());
     }
 
     #[test]

@@ -78,6 +78,16 @@ pub fn bytes(b: f64) -> String {
     format!("{} {unit}", sig3(v))
 }
 
+/// An input size as perflab names it: `4KiB`, `16MiB`, `1000B` (exact binary multiples only).
+pub fn size_label(bytes: u64) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
+            return format!("{}{unit}", bytes >> shift);
+        }
+    }
+    format!("{bytes}B")
+}
+
 /// A compact axis tick for throughput: `100 MiB/s`, `2 GiB/s` (no trailing zeros).
 pub fn throughput_tick(bps: f64) -> String {
     let s = throughput(bps);
@@ -136,6 +146,9 @@ mod tests {
         assert_eq!(throughput_tick(2.0 * 1024.0 * 1024.0 * 1024.0), "2 GiB/s");
         assert_eq!(throughput_tick(1.5 * 1024.0 * 1024.0), "1.5 MiB/s");
         assert_eq!(count(53.0), "53");
+        assert_eq!(size_label(4096), "4KiB");
+        assert_eq!(size_label(16 << 20), "16MiB");
+        assert_eq!(size_label(1000), "1000B");
         assert_eq!(count(0.5), "0.50");
         assert_eq!(ratio(6.866), "6.87×");
         assert_eq!(percent_change(1.123), "+12.3%");

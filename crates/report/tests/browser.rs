@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("PERFLAB_CHROMIUM") {
-        return Some(PathBuf::from(p));
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
     }
     let fixed = Path::new("/usr/bin/chromium");
     if fixed.exists() {
@@ -68,12 +69,11 @@ fn run_chromium(bin: &Path, page: &Path, extra: &[String], work: &Path) -> Strin
 #[test]
 fn chromium_renders_every_workload_with_charts() {
     let Some(bin) = chromium() else {
-        let msg =
-            "Chromium is not installed (run scripts/install-chromium.sh): browser test skipped";
+        let msg = "Chromium is not installed (run scripts/install-chromium.sh)";
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{msg}; CI=true requires it");
+            panic!("{msg}: CI=true requires the browser test to run");
         }
-        eprintln!("SKIPPED: {msg}");
+        eprintln!("SKIPPED browser test: {msg}");
         return;
     };
     let work = common::fresh_dir("browser");
@@ -90,6 +90,9 @@ fn chromium_renders_every_workload_with_charts() {
     base.write_atomic(&base_json).unwrap();
     let page = work.join("index.html");
     perflab_report::write_report(&json, Some(&base_json), &page).unwrap();
+    // Kept for a person to open: target/tmp/perflab-report-sample.html.
+    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("perflab-report-sample.html");
+    std::fs::copy(&page, &kept).unwrap();
 
     let dom = run_chromium(&bin, &page, &["--dump-dom".to_owned()], &work);
     assert!(

@@ -47,8 +47,23 @@ fn check_every_cell(results: &Results, html: &str) {
         }
         if b.status != CellStatus::Ok {
             // Listed again in the failures section, with the error.
-            let listed = format!("<td>{}</td>", b.id);
-            assert!(html.contains(&listed), "{} not in the failures list", b.id);
+            let start = html.find("id=\"problems\"").expect("failures section");
+            let section = &html[start..start + html[start..].find("</section>").unwrap()];
+            let (group, cell) = (
+                format!("<td>{}/{}</td>", b.workload, b.variant),
+                format!("{}/{}", b.allocator, b.size),
+            );
+            let error = b.error.as_deref().unwrap_or(match b.status {
+                CellStatus::Failed => "no error message recorded",
+                _ => "this CPU lacks what the variant needs",
+            });
+            assert!(
+                section.split("</tr>").any(|r| r.contains(&group)
+                    && r.contains(error)
+                    && (r.contains(&cell) || r.contains("cells (every allocator and size)"))),
+                "{} not listed with its error",
+                b.id
+            );
         }
     }
 }
@@ -102,7 +117,10 @@ fn default_matrix_page_is_small_and_self_contained() {
     let html = render(&r, Some(&r), &RenderOptions::default()).unwrap();
     assert!(html.len() < 2_000_000, "page is {} bytes", html.len());
     // No request of any kind: no external URL, stylesheet link, script src, font or image.
-    for bad in ["src=", "<link", "@import", "url(", "https:"] {
+    // The one <link> is an empty data: icon, which stops the browser asking for /favicon.ico.
+    assert_eq!(html.matches("<link").count(), 1);
+    assert!(html.contains("<link rel=\"icon\" href=\"data:,\">"));
+    for bad in ["src=", "@import", "url(", "https:"] {
         assert!(!html.contains(bad), "page contains {bad:?}");
     }
     // The only namespace URL allowed is SVG's, which is not fetched.
@@ -224,4 +242,30 @@ fn bad_files_are_errors_naming_the_path_and_write_nothing() {
             .starts_with("<!DOCTYPE html>")
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn odd_inputs_render_without_panicking() {
+    use perflab_harness::results::{Environment, RunConfig};
+    let empty = Results::new(Environment::default(), RunConfig::default());
+    let html = render(&empty, Some(&empty), &RenderOptions::default()).unwrap();
+    assert!(html.contains("No cell was measured successfully"));
+    let mut r = synthetic(&["search"], &["system", "jemalloc"], &SIZES[..2], 4);
+    r.environment.git_commit = Some("ééééééééééééééé".into());
+    let weird = [f64::NAN, 0.0, -1.0, f64::INFINITY];
+    for (i, b) in r.benchmarks.iter_mut().enumerate() {
+        let w = weird[i % weird.len()];
+        match i % 5 {
+            0 => b.median_ns = Some(w),
+            1 => b.throughput_bytes_per_s = Some(w),
+            2 => b.ci95_ns = Some([w, -w]),
+            3 => b.samples_ns = vec![w; 3],
+            _ => b.size_bytes = 0,
+        }
+        if i % 7 == 0 {
+            b.variant = "<script>alert(1)</script>".into();
+        }
+    }
+    let html = render(&r, Some(&r), &RenderOptions::default()).unwrap();
+    assert!(!html.contains("<script>alert"), "names are escaped");
 }

@@ -12,6 +12,14 @@ use perflab_harness::results::{Benchmark, CellStatus, Results};
 use perflab_harness::summary;
 use std::collections::BTreeMap;
 
+mod allocators;
+mod baseline;
+mod meta;
+
+pub use allocators::{AllocRow, AllocSummary};
+pub use baseline::{Baseline, ChangeCell};
+pub use meta::Problem;
+
 /// A coloured key in a legend.
 pub struct Swatch {
     pub name: String,
@@ -29,14 +37,16 @@ pub struct Headline {
     pub time: String,
     /// `6.87×`, when a speed-up was measured.
     pub speedup: Option<String>,
+    speedup_value: Option<f64>,
     /// `sure`, `unsure` or `slower`: how the interval sits against 1.
     pub verdict_class: &'static str,
     pub verdict: String,
     /// Width of the speed-up bar, percent of the widest (log scale).
     pub bar_pct: u32,
-    /// The geometric-mean winners across sizes, one per allocator: `system: swar 6.9×`.
-    pub across_sizes: Vec<String>,
-    pub problems: usize,
+    /// The geometric-mean winners across sizes, condensed to one line.
+    pub across_sizes: String,
+    pub failed: usize,
+    pub unsupported: usize,
 }
 
 /// One table row: one cell of the matrix.
@@ -71,15 +81,6 @@ pub struct Row {
     pub error: String,
 }
 
-/// A cell's change against the baseline.
-pub struct ChangeCell {
-    pub class: &'static str,
-    pub label: &'static str,
-    pub text: String,
-    pub ci: String,
-    pub v: String,
-}
-
 /// A workload's section.
 pub struct Workload {
     pub name: String,
@@ -90,58 +91,10 @@ pub struct Workload {
     pub variants: Vec<Swatch>,
     pub rows: Vec<Row>,
     pub ok: usize,
-    pub problems: usize,
-}
-
-/// One row of the allocator view: a variant that allocates, at one size.
-pub struct AllocRow {
-    pub workload: String,
-    pub variant: String,
-    pub size: String,
-    pub allocs: String,
-    pub system_time: String,
-    /// One per non-system allocator, in order.
-    pub others: Vec<AllocCell>,
-}
-
-/// Another allocator's time relative to `system`.
-pub struct AllocCell {
-    pub text: String,
-    pub ci: String,
-    pub class: &'static str,
-    pub v: String,
-}
-
-/// A failed or unsupported cell.
-pub struct Problem {
-    pub id: String,
-    pub status: &'static str,
-    pub error: String,
-}
-
-/// The baseline comparison's summary.
-pub struct Baseline {
-    pub regressions: usize,
-    pub improvements: usize,
-    pub unchanged: usize,
-    pub not_comparable: usize,
-    pub threshold: String,
-    pub commit: String,
-    pub comparable_env: bool,
-    /// Regressions and improvements, worst first.
-    pub notable: Vec<BaselineRow>,
-    pub only_in_base: Vec<String>,
-}
-
-/// A called-out change.
-pub struct BaselineRow {
-    pub id: String,
-    pub class: &'static str,
-    pub label: &'static str,
-    pub base: String,
-    pub head: String,
-    pub change: String,
-    pub ci: String,
+    pub failed: usize,
+    pub unsupported: usize,
+    /// How many sizes have a time: with one, the scaling chart is a column of points.
+    pub sizes_measured: usize,
 }
 
 /// The whole page.
@@ -154,6 +107,9 @@ pub struct Page {
     pub alloc_others: Vec<String>,
     pub alloc_rows: Vec<AllocRow>,
     pub alloc_note: String,
+    /// Per other allocator: the geometric mean of its time ratios to `system`, and how many
+    /// cells are certainly faster or slower.
+    pub alloc_summary: Vec<AllocSummary>,
     pub problems: Vec<Problem>,
     pub failed: usize,
     pub unsupported: usize,
@@ -193,13 +149,14 @@ fn bar_of(b: &Benchmark) -> Option<Bar> {
     if b.status != CellStatus::Ok {
         return None;
     }
-    let value = b.throughput_bytes_per_s?;
+    let usable = |x: &f64| x.is_finite() && *x > 0.0;
+    let value = b.throughput_bytes_per_s.filter(usable)?;
     let [tlo, thi] = b.ci95_ns.unwrap_or([0.0, 0.0]);
-    let tp = |ns: f64| perflab_harness::stats::throughput(b.size_bytes, ns);
+    let tp = |ns: f64| perflab_harness::stats::throughput(b.size_bytes, ns).filter(usable);
     Some(Bar {
         value,
-        lo: tp(thi).unwrap_or(value),
-        hi: tp(tlo).unwrap_or(value),
+        lo: tp(thi).unwrap_or(value).min(value),
+        hi: tp(tlo).unwrap_or(value).max(value),
     })
 }
 
@@ -255,6 +212,10 @@ pub fn build(
             .filter(|b| b.status == CellStatus::Ok && b.median_ns.is_some())
             .collect();
         let problems = cells.len() - ok.len();
+        let failed = cells
+            .iter()
+            .filter(|b| b.status == CellStatus::Failed)
+            .count();
         let fastest_at = |size: &str| {
             ok.iter()
                 .filter(|b| b.size == size)
@@ -272,7 +233,7 @@ pub fn build(
             .map(|(_, s)| s.clone());
 
         if let Some(best) = rep.as_deref().and_then(fastest_at) {
-            headlines.push(headline(best, &winners, problems));
+            headlines.push(headline(best, &winners, failed, problems - failed));
         }
 
         // Chart 1: throughput by variant, grouped by allocator, at the representative size.
@@ -360,17 +321,22 @@ pub fn build(
                 .collect(),
             rows,
             ok: ok.len(),
-            problems,
+            failed,
+            unsupported: problems - failed,
+            sizes_measured: sizes
+                .iter()
+                .filter(|(_, s)| fastest_at(s).is_some())
+                .count(),
         });
     }
     // Scale the headline bars: log of the speed-up against the largest.
     let max_log = headlines
         .iter()
-        .filter_map(|h| h.speedup_raw())
+        .filter_map(|h| h.speedup_value)
         .map(|s| s.max(1.0).ln())
         .fold(0.0, f64::max);
     for h in &mut headlines {
-        let s = h.speedup_raw().unwrap_or(1.0).max(1.0).ln();
+        let s = h.speedup_value.unwrap_or(1.0).max(1.0).ln();
         h.bar_pct = if max_log > 0.0 {
             (4.0 + 96.0 * s / max_log).round() as u32
         } else {
@@ -378,27 +344,25 @@ pub fn build(
         };
     }
 
-    let (alloc_others, alloc_rows, alloc_note) = allocator_view(results, &workloads, &allocators);
-    let problems: Vec<Problem> = benches
+    let (alloc_others, alloc_rows, alloc_note) =
+        allocators::allocator_view(results, &workloads, &allocators);
+    let alloc_summary = allocators::summarise(&alloc_others, &alloc_rows, &allocators);
+    let problems = meta::problems(results);
+    let failed = benches
         .iter()
-        .filter(|b| b.status != CellStatus::Ok)
-        .map(|b| Problem {
-            id: b.id.clone(),
-            status: status_str(b.status),
-            error: b.error.clone().unwrap_or_else(|| match b.status {
-                CellStatus::Unsupported => "this CPU lacks what the variant needs".to_owned(),
-                _ => "no error message recorded".to_owned(),
-            }),
-        })
-        .collect();
-    let failed = problems.iter().filter(|p| p.status == "failed").count();
+        .filter(|b| b.status == CellStatus::Failed)
+        .count();
+    let unsupported = benches
+        .iter()
+        .filter(|b| b.status == CellStatus::Unsupported)
+        .count();
     let env = &results.environment;
     let subtitle = format!(
         "{} · {} · preset {} · {} cells",
         env.cpu_model,
         env.git_commit
             .as_deref()
-            .map(|c| format!("commit {}", &c[..c.len().min(12)]))
+            .map(|c| format!("commit {}", c.chars().take(12).collect::<String>()))
             .unwrap_or_else(|| "commit unknown".to_owned()),
         if results.config.preset.is_empty() {
             "–"
@@ -423,24 +387,22 @@ pub fn build(
         alloc_others,
         alloc_rows,
         alloc_note,
+        alloc_summary,
         failed,
-        unsupported: problems.len() - failed,
+        unsupported,
         problems,
-        baseline: baseline.map(|base| baseline_view(results, base, &changes)),
-        environment: environment(results),
-        config: config(results),
+        baseline: baseline.map(|base| baseline::baseline_view(results, base, &changes)),
+        environment: meta::environment(results),
+        config: meta::config(results),
     })
 }
 
-impl Headline {
-    fn speedup_raw(&self) -> Option<f64> {
-        self.speedup
-            .as_deref()
-            .and_then(|s| s.trim_end_matches('×').parse().ok())
-    }
-}
-
-fn headline(best: &Benchmark, winners: &[summary::Winner], problems: usize) -> Headline {
+fn headline(
+    best: &Benchmark,
+    winners: &[summary::Winner],
+    failed: usize,
+    unsupported: usize,
+) -> Headline {
     let s = best.speedup_vs_naive;
     let (verdict_class, verdict) = match s {
         _ if best.kind == perflab_core::VariantKind::Naive => {
@@ -475,24 +437,55 @@ fn headline(best: &Benchmark, winners: &[summary::Winner], problems: usize) -> H
             .unwrap_or_default(),
         time: best.median_ns.map(fmt::time_ns).unwrap_or_default(),
         speedup: s.map(|e| fmt::ratio(e.median)),
+        speedup_value: s.map(|e| e.median).filter(|x| x.is_finite()),
         verdict_class,
         verdict,
         bar_pct: 0,
-        across_sizes: winners
+        across_sizes: across_sizes(winners, &best.workload),
+        failed,
+        unsupported,
+    }
+}
+
+/// `simd-avx2 under every allocator, 16.7–19.4× (geo-mean over 4 sizes)`, or one
+/// `allocator: variant ratio` per allocator when they disagree.
+fn across_sizes(winners: &[summary::Winner], workload: &str) -> String {
+    let ws: Vec<&summary::Winner> = winners.iter().filter(|w| w.workload == workload).collect();
+    let Some(first) = ws.first() else {
+        return String::new();
+    };
+    let sizes = ws.iter().map(|w| w.sizes).max().unwrap_or(0);
+    let plural = if sizes == 1 { "" } else { "s" };
+    if ws.iter().all(|w| w.variant == first.variant) {
+        let lo = ws.iter().map(|w| w.speedup).fold(f64::INFINITY, f64::min);
+        let hi = ws.iter().map(|w| w.speedup).fold(0.0, f64::max);
+        let range = if fmt::sig3(lo) == fmt::sig3(hi) {
+            fmt::ratio(lo)
+        } else {
+            format!("{}–{}", fmt::sig3(lo), fmt::ratio(hi))
+        };
+        let under = if ws.len() == 1 {
+            format!("under {}", first.allocator)
+        } else {
+            "under every allocator".to_owned()
+        };
+        format!(
+            "{} {under}, {range} (geo-mean over {sizes} size{plural})",
+            first.variant
+        )
+    } else {
+        let each: Vec<String> = ws
             .iter()
-            .filter(|w| w.workload == best.workload)
             .map(|w| {
                 format!(
-                    "{}: {} {} over {} size{}",
-                    w.allocator,
+                    "{} under {} {}",
                     w.variant,
-                    fmt::ratio(w.speedup),
-                    w.sizes,
-                    if w.sizes == 1 { "" } else { "s" }
+                    w.allocator,
+                    fmt::ratio(w.speedup)
                 )
             })
-            .collect(),
-        problems,
+            .collect();
+        format!("{} (geo-mean over {sizes} size{plural})", each.join(" · "))
     }
 }
 
@@ -531,46 +524,10 @@ fn row(b: &Benchmark, best: bool, change: Option<&Change>, opts: &RenderOptions)
         peak_v,
         arena,
         arena_v,
-        change: change.map(change_cell),
+        change: change.map(baseline::change_cell),
         profile: profile_link(b, opts),
         best,
         error: b.error.clone().unwrap_or_default(),
-    }
-}
-
-fn change_cell(c: &Change) -> ChangeCell {
-    let class = match c {
-        Change::Regression(_) => "regression",
-        Change::Improvement(_) => "improvement",
-        Change::Unchanged(_) => "unchanged",
-        Change::NotComparable(_) => "na",
-    };
-    match (c.ratio(), c) {
-        (Some(e), _) => ChangeCell {
-            class,
-            label: c.label(),
-            text: fmt::percent_change(e.median),
-            ci: format!(
-                "{} to {}",
-                fmt::percent_change(e.ci95[0]),
-                fmt::percent_change(e.ci95[1])
-            ),
-            v: format!("{}", e.median),
-        },
-        (None, Change::NotComparable(why)) => ChangeCell {
-            class,
-            label: c.label(),
-            text: why.clone(),
-            ci: String::new(),
-            v: String::new(),
-        },
-        (None, _) => ChangeCell {
-            class,
-            label: c.label(),
-            text: String::new(),
-            ci: String::new(),
-            v: String::new(),
-        },
     }
 }
 
@@ -584,248 +541,4 @@ fn profile_link(b: &Benchmark, opts: &RenderOptions) -> Option<String> {
     );
     let safe = !name.contains(['/', '\\']) && !name.starts_with('.');
     (safe && dir.join(&name).is_file()).then(|| format!("profiles/{name}"))
-}
-
-fn allocator_view(
-    results: &Results,
-    workloads: &[String],
-    allocators: &[String],
-) -> (Vec<String>, Vec<AllocRow>, String) {
-    let others: Vec<String> = allocators
-        .iter()
-        .filter(|a| *a != "system")
-        .cloned()
-        .collect();
-    if !allocators.iter().any(|a| a == "system") {
-        return (
-            Vec::new(),
-            Vec::new(),
-            "No cell ran under the system allocator, so there is nothing to compare against."
-                .to_owned(),
-        );
-    }
-    if others.is_empty() {
-        return (
-            Vec::new(),
-            Vec::new(),
-            "Only the system allocator was measured; run with --allocator jemalloc --allocator mimalloc to compare."
-                .to_owned(),
-        );
-    }
-    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some();
-    let mut rows = Vec::new();
-    for w in workloads {
-        let cells: Vec<&Benchmark> = results
-            .benchmarks
-            .iter()
-            .filter(|b| &b.workload == w)
-            .filter(ok)
-            .collect();
-        let allocating = distinct(
-            cells
-                .iter()
-                .filter(|b| b.allocs_per_iter.is_some_and(|a| a > 0.0))
-                .map(|b| b.variant.as_str()),
-        );
-        let mut sys: Vec<&&Benchmark> = cells
-            .iter()
-            .filter(|b| b.allocator == "system" && allocating.contains(&b.variant))
-            .collect();
-        sys.sort_by_key(|b| {
-            (
-                allocating.iter().position(|v| v == &b.variant),
-                b.size_bytes,
-            )
-        });
-        for s in sys {
-            let others = others
-                .iter()
-                .map(|a| {
-                    let cell = cells
-                        .iter()
-                        .find(|b| &b.allocator == a && b.variant == s.variant && b.size == s.size);
-                    let est = cell.and_then(|c| {
-                        change::time_ratio(
-                            &s.samples_ns,
-                            s.median_ns,
-                            &c.samples_ns,
-                            c.median_ns,
-                            change::seed_of(&c.id),
-                        )
-                    });
-                    match est {
-                        Some(e) => AllocCell {
-                            text: fmt::ratio(e.median),
-                            ci: fmt::ratio_ci(e.ci95),
-                            class: if e.ci95[1] < 1.0 {
-                                "improvement"
-                            } else if e.ci95[0] > 1.0 {
-                                "regression"
-                            } else {
-                                "unchanged"
-                            },
-                            v: format!("{}", e.median),
-                        },
-                        None => AllocCell {
-                            text: "–".to_owned(),
-                            ci: String::new(),
-                            class: "na",
-                            v: String::new(),
-                        },
-                    }
-                })
-                .collect();
-            rows.push(AllocRow {
-                workload: w.clone(),
-                variant: s.variant.clone(),
-                size: s.size.clone(),
-                allocs: s.allocs_per_iter.map(fmt::count).unwrap_or_default(),
-                system_time: s.median_ns.map(fmt::time_ns).unwrap_or_default(),
-                others,
-            });
-        }
-    }
-    let note = if rows.is_empty() {
-        "No variant allocates (allocations per iteration are 0 everywhere), so the allocator cannot matter.".to_owned()
-    } else {
-        String::new()
-    };
-    (others, rows, note)
-}
-
-fn baseline_view(results: &Results, base: &Results, changes: &BTreeMap<&str, Change>) -> Baseline {
-    let count = |f: fn(&Change) -> bool| changes.values().filter(|c| f(c)).count();
-    let mut notable: Vec<(f64, BaselineRow)> = Vec::new();
-    for b in &results.benchmarks {
-        let Some(c) = changes.get(b.id.as_str()) else {
-            continue;
-        };
-        let (Change::Regression(e) | Change::Improvement(e)) = c else {
-            continue;
-        };
-        let base_cell = base.get(&b.id);
-        notable.push((
-            -(e.median.ln().abs()),
-            BaselineRow {
-                id: b.id.clone(),
-                class: c.label(),
-                label: c.label(),
-                base: base_cell
-                    .and_then(|x| x.median_ns)
-                    .map(fmt::time_ns)
-                    .unwrap_or_default(),
-                head: b.median_ns.map(fmt::time_ns).unwrap_or_default(),
-                change: fmt::percent_change(e.median),
-                ci: format!(
-                    "{} to {}",
-                    fmt::percent_change(e.ci95[0]),
-                    fmt::percent_change(e.ci95[1])
-                ),
-            },
-        ));
-    }
-    // Regressions first, each group by size of change.
-    notable.sort_by(|a, b| {
-        (a.1.class != "regression")
-            .cmp(&(b.1.class != "regression"))
-            .then(a.0.total_cmp(&b.0))
-    });
-    Baseline {
-        regressions: count(|c| matches!(c, Change::Regression(_))),
-        improvements: count(|c| matches!(c, Change::Improvement(_))),
-        unchanged: count(|c| matches!(c, Change::Unchanged(_))),
-        not_comparable: count(|c| matches!(c, Change::NotComparable(_))),
-        threshold: format!("{}%", DEFAULT_THRESHOLD * 100.0),
-        commit: base
-            .environment
-            .git_commit
-            .clone()
-            .unwrap_or_else(|| "unknown".to_owned()),
-        comparable_env: base.environment.comparable_with(&results.environment),
-        notable: notable.into_iter().map(|(_, r)| r).collect(),
-        only_in_base: base
-            .benchmarks
-            .iter()
-            .filter(|b| results.get(&b.id).is_none())
-            .map(|b| b.id.clone())
-            .collect(),
-    }
-}
-
-fn environment(r: &Results) -> Vec<(String, String)> {
-    let e = &r.environment;
-    let or_unknown = |s: &Option<String>| s.clone().unwrap_or_else(|| "unknown".to_owned());
-    vec![
-        ("CPU".into(), e.cpu_model.clone()),
-        ("cores".into(), e.cores.to_string()),
-        ("SIMD features".into(), e.simd_features.join(" ")),
-        ("OS".into(), e.os.clone()),
-        ("architecture".into(), e.arch.clone()),
-        ("rustc".into(), or_unknown(&e.rustc)),
-        ("commit".into(), or_unknown(&e.git_commit)),
-        ("perflab".into(), e.perflab_version.clone()),
-        ("timer precision".into(), fmt::time_ns(e.timer_precision_ns)),
-        (
-            "empty loop".into(),
-            format!(
-                "{} per iteration (included, not subtracted)",
-                fmt::time_ns(e.empty_loop_ns)
-            ),
-        ),
-    ]
-}
-
-fn config(r: &Results) -> Vec<(String, String)> {
-    let c = &r.config;
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "all".to_owned()
-        } else {
-            v.join(", ")
-        }
-    };
-    vec![
-        ("preset".into(), c.preset.clone()),
-        ("measure".into(), c.measure.clone()),
-        ("workloads".into(), list(&c.workloads)),
-        ("variants".into(), list(&c.variants)),
-        ("kinds".into(), list(&c.kinds)),
-        ("allocators".into(), list(&c.allocators)),
-        (
-            "sizes".into(),
-            if c.sizes.is_empty() {
-                "–".to_owned()
-            } else {
-                c.sizes
-                    .iter()
-                    .map(|s| fmt::bytes(*s as f64))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-        ),
-        (
-            "input file".into(),
-            c.input.clone().unwrap_or_else(|| "generated".to_owned()),
-        ),
-        ("seed".into(), c.seed.to_string()),
-        (
-            "shard".into(),
-            c.shard.clone().unwrap_or_else(|| "–".to_owned()),
-        ),
-        (
-            "budget".into(),
-            c.budget_s
-                .map(|s| format!("{s} s"))
-                .unwrap_or_else(|| "none".to_owned()),
-        ),
-        (
-            "sample target".into(),
-            fmt::time_ns(c.sample_target_ns as f64),
-        ),
-        ("warm-up per cell".into(), fmt::time_ns(c.warmup_ns as f64)),
-        (
-            "samples per cell".into(),
-            format!("{}–{}", c.min_samples, c.max_samples),
-        ),
-    ]
 }

@@ -1,0 +1,185 @@
+//! The allocator view: each allocator's time relative to `system` for every variant that
+//! allocates, since an allocator can only matter where something is allocated.
+
+use super::distinct;
+use crate::change;
+use crate::charts;
+use crate::fmt;
+use perflab_harness::results::{Benchmark, CellStatus, Results};
+
+/// One row of the allocator view: a variant that allocates, at one size.
+pub struct AllocRow {
+    pub workload: String,
+    pub variant: String,
+    pub size: String,
+    pub allocs: String,
+    pub system_time: String,
+    /// One per non-system allocator, in order.
+    pub others: Vec<AllocCell>,
+}
+
+/// Another allocator's time relative to `system`.
+pub struct AllocCell {
+    pub text: String,
+    pub ci: String,
+    pub class: &'static str,
+    pub v: String,
+}
+
+/// One allocator against `system` over every allocating cell.
+pub struct AllocSummary {
+    pub name: String,
+    pub color: String,
+    pub geo_mean: String,
+    pub class: &'static str,
+    pub cells: usize,
+    pub faster: usize,
+    pub slower: usize,
+}
+
+pub fn allocator_view(
+    results: &Results,
+    workloads: &[String],
+    allocators: &[String],
+) -> (Vec<String>, Vec<AllocRow>, String) {
+    let others: Vec<String> = allocators
+        .iter()
+        .filter(|a| *a != "system")
+        .cloned()
+        .collect();
+    if !allocators.iter().any(|a| a == "system") {
+        return (
+            Vec::new(),
+            Vec::new(),
+            "No cell ran under the system allocator, so there is nothing to compare against."
+                .to_owned(),
+        );
+    }
+    if others.is_empty() {
+        return (
+            Vec::new(),
+            Vec::new(),
+            "Only the system allocator was measured; run with --allocator jemalloc --allocator mimalloc to compare."
+                .to_owned(),
+        );
+    }
+    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some();
+    let mut rows = Vec::new();
+    for w in workloads {
+        let cells: Vec<&Benchmark> = results
+            .benchmarks
+            .iter()
+            .filter(|b| &b.workload == w)
+            .filter(ok)
+            .collect();
+        let allocating = distinct(
+            cells
+                .iter()
+                .filter(|b| b.allocs_per_iter.is_some_and(|a| a > 0.0))
+                .map(|b| b.variant.as_str()),
+        );
+        let mut sys: Vec<&&Benchmark> = cells
+            .iter()
+            .filter(|b| b.allocator == "system" && allocating.contains(&b.variant))
+            .collect();
+        sys.sort_by_key(|b| {
+            (
+                allocating.iter().position(|v| v == &b.variant),
+                b.size_bytes,
+            )
+        });
+        for s in sys {
+            let others = others
+                .iter()
+                .map(|a| {
+                    let cell = cells
+                        .iter()
+                        .find(|b| &b.allocator == a && b.variant == s.variant && b.size == s.size);
+                    let est = cell.and_then(|c| {
+                        change::time_ratio(
+                            &s.samples_ns,
+                            s.median_ns,
+                            &c.samples_ns,
+                            c.median_ns,
+                            change::seed_of(&c.id),
+                        )
+                    });
+                    match est {
+                        Some(e) => AllocCell {
+                            text: fmt::ratio(e.median),
+                            ci: fmt::ratio_ci(e.ci95),
+                            class: if e.ci95[1] < 1.0 {
+                                "improvement"
+                            } else if e.ci95[0] > 1.0 {
+                                "regression"
+                            } else {
+                                "unchanged"
+                            },
+                            v: format!("{}", e.median),
+                        },
+                        None => AllocCell {
+                            text: "–".to_owned(),
+                            ci: String::new(),
+                            class: "na",
+                            v: String::new(),
+                        },
+                    }
+                })
+                .collect();
+            rows.push(AllocRow {
+                workload: w.clone(),
+                variant: s.variant.clone(),
+                size: s.size.clone(),
+                allocs: s.allocs_per_iter.map(fmt::count).unwrap_or_default(),
+                system_time: s.median_ns.map(fmt::time_ns).unwrap_or_default(),
+                others,
+            });
+        }
+    }
+    let note = if rows.is_empty() {
+        "No variant allocates (allocations per iteration are 0 everywhere), so the allocator cannot matter.".to_owned()
+    } else {
+        String::new()
+    };
+    (others, rows, note)
+}
+
+/// Per other allocator: the geometric mean of its ratios to `system` over the allocating cells,
+/// and how many cells are certainly faster or slower.
+pub fn summarise(others: &[String], rows: &[AllocRow], allocators: &[String]) -> Vec<AllocSummary> {
+    others
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let cells: Vec<&AllocCell> = rows.iter().filter_map(|r| r.others.get(i)).collect();
+            let logs: Vec<f64> = cells
+                .iter()
+                .filter_map(|c| c.v.parse::<f64>().ok())
+                .filter(|x| *x > 0.0)
+                .map(f64::ln)
+                .collect();
+            if logs.is_empty() {
+                return None;
+            }
+            let geo = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
+            let faster = cells.iter().filter(|c| c.class == "improvement").count();
+            let slower = cells.iter().filter(|c| c.class == "regression").count();
+            Some(AllocSummary {
+                name: name.clone(),
+                color: charts::css(charts::allocator_color(
+                    name,
+                    allocators.iter().position(|a| a == name).unwrap_or(0),
+                )),
+                geo_mean: fmt::ratio(geo),
+                class: if geo < 1.0 {
+                    "improvement"
+                } else {
+                    "regression"
+                },
+                cells: logs.len(),
+                faster,
+                slower,
+            })
+        })
+        .collect()
+}
