@@ -103,33 +103,61 @@ impl Comparison {
     }
 }
 
-/// Bootstrap 95% CI of `median(head) / median(base)`, resampling each side independently.
-pub fn ratio_of_medians(base: &[f64], head: &[f64], seed: u64) -> Option<stats::Estimate> {
-    let (mb, mh) = (stats::median(base)?, stats::median(head)?);
-    if mb <= 0.0 {
-        return None;
+/// `median(num) / median(den)` of two independent sample sets with a bootstrap 95% interval:
+/// each of [`stats::BOOTSTRAP_RESAMPLES`] rounds resamples both sets with replacement,
+/// independently, and takes the ratio of the resampled medians. A side with no samples falls back
+/// to its given median as a point; `None` when a side has no positive time at all.
+pub fn time_ratio(
+    den: &[f64],
+    den_median: Option<f64>,
+    num: &[f64],
+    num_median: Option<f64>,
+    seed: u64,
+) -> Option<stats::Estimate> {
+    let d = stats::median(den).or(den_median).filter(|x| *x > 0.0)?;
+    let n = stats::median(num)
+        .or(num_median)
+        .filter(|x| x.is_finite())?;
+    let point = n / d;
+    if den.is_empty() && num.is_empty() {
+        return Some(stats::Estimate {
+            median: point,
+            ci95: [point, point],
+        });
     }
     let mut rng = Rng::new(seed);
-    let mut draw = |xs: &[f64], buf: &mut Vec<f64>| {
-        buf.clear();
-        buf.extend((0..xs.len()).map(|_| xs[rng.below(xs.len() as u64) as usize]));
-        stats::median(buf)
-    };
-    let (mut bb, mut hb) = (Vec::new(), Vec::new());
-    let mut ratios: Vec<f64> = (0..stats::BOOTSTRAP_RESAMPLES)
-        .filter_map(|_| {
-            let b = draw(base, &mut bb)?;
-            let h = draw(head, &mut hb)?;
-            (b > 0.0).then(|| h / b)
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
+    let mut ratios = Vec::with_capacity(stats::BOOTSTRAP_RESAMPLES);
+    let (mut bd, mut bn) = (Vec::new(), Vec::new());
+    for _ in 0..stats::BOOTSTRAP_RESAMPLES {
+        let rd = resampled_median(den, d, &mut rng, &mut bd);
+        let rn = resampled_median(num, n, &mut rng, &mut bn);
+        if rd > 0.0 {
+            ratios.push(rn / rd);
+        }
+    }
     Some(stats::Estimate {
-        median: mh / mb,
+        median: point,
         ci95: [
             stats::quantile(&ratios, 0.025)?,
             stats::quantile(&ratios, 0.975)?,
         ],
+    })
+}
+
+/// The median of one resample of `xs` drawn with replacement (`fallback` when `xs` is empty).
+fn resampled_median(xs: &[f64], fallback: f64, rng: &mut Rng, buf: &mut Vec<f64>) -> f64 {
+    if xs.is_empty() {
+        return fallback;
+    }
+    buf.clear();
+    buf.extend((0..xs.len()).map(|_| xs[rng.below(xs.len() as u64) as usize]));
+    stats::median(buf).unwrap_or(fallback)
+}
+
+/// A stable seed from a cell id (FNV-1a), so a comparison is reproducible.
+pub fn seed_of(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 
@@ -160,13 +188,15 @@ fn classify_with(base: &Benchmark, head: &Benchmark, t: Thresholds, paired: bool
         c.note = Some(format!("base {:?}, head {:?}", base.status, head.status).to_lowercase());
         return c;
     }
-    let seed = head
-        .id
-        .bytes()
-        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
     c.time_ratio = match (paired, head.vs_base) {
         (true, Some(e)) => Some(e),
-        _ => ratio_of_medians(&base.samples_ns, &head.samples_ns, seed),
+        _ => time_ratio(
+            &base.samples_ns,
+            base.median_ns,
+            &head.samples_ns,
+            head.median_ns,
+            seed_of(&head.id),
+        ),
     };
     c.instructions_ratio = match (base.instructions, head.instructions) {
         (Some(b), Some(h)) if b > 0.0 => Some(h / b),

@@ -1,26 +1,28 @@
-//! Whether a cell got slower or faster between two runs: one small pure rule, shared by the
-//! report's baseline view and (later) `perflab compare`, so both always agree.
+//! Whether a cell got slower or faster between two runs, for the report's baseline view. The rule
+//! itself is `perflab compare`'s ([`perflab_harness::compare`]), so the page and the gate agree.
 //!
 //! # The rule
 //!
 //! The change of a cell is the **time ratio** `median(head) / median(base)` (above 1: slower).
 //! Its 95% confidence interval comes from a bootstrap over the two sample sets (`samples_ns`):
-//! each of [`BOOTSTRAP_RESAMPLES`] rounds draws both sets with replacement, independently (the
+//! each of 2000 rounds draws both sets with replacement, independently (the
 //! two runs were not interleaved, so nothing pairs their samples), and takes the ratio of the two
 //! resampled medians; the interval is the 2.5% and 97.5% quantiles of those ratios.
 //!
 //! With a threshold `t` (0.05 for 5%):
 //! - **regression** when the whole interval lies above `1 + t`;
-//! - **improvement** when the whole interval lies below `1 − t`;
+//! - **improvement** when the whole interval lies below `1 / (1 + t)`;
 //! - otherwise **unchanged**: the change is within the threshold or not certain enough.
 //!
 //! A cell that is not `ok` on both sides, or has no time, is **not comparable**. A side that
 //! kept its median but no samples contributes its median as a point (no spread).
 //! The bootstrap is seeded from the cell's id, so the same two files always give the same answer.
 
-use perflab_core::Rng;
+use perflab_harness::compare::{self, Thresholds, Verdict};
 use perflab_harness::results::{Benchmark, CellStatus};
-use perflab_harness::stats::{BOOTSTRAP_RESAMPLES, Estimate, median, quantile};
+use perflab_harness::stats::Estimate;
+
+pub use perflab_harness::compare::{seed_of, time_ratio};
 
 /// The default threshold: changes smaller than 5% are not called out.
 pub const DEFAULT_THRESHOLD: f64 = 0.05;
@@ -30,7 +32,7 @@ pub const DEFAULT_THRESHOLD: f64 = 0.05;
 pub enum Change {
     /// Slower: the time ratio's whole 95% interval is above `1 + threshold`.
     Regression(Estimate),
-    /// Faster: the time ratio's whole 95% interval is below `1 − threshold`.
+    /// Faster: the time ratio's whole 95% interval is below `1 / (1 + threshold)`.
     Improvement(Estimate),
     /// Within the threshold, or not certainly beyond it.
     Unchanged(Estimate),
@@ -58,8 +60,9 @@ impl Change {
     }
 }
 
-/// Classifies `head` against `base` by the rule in this module's docs. `threshold` is a
-/// fraction (0.05 = 5%); negative or NaN thresholds are treated as 0.
+/// Classifies `head` against `base` with `perflab compare`'s rule
+/// ([`perflab_harness::compare::classify`]), so the page and the CI gate always agree.
+/// `threshold` is a fraction (0.05 = 5%); negative or NaN thresholds are treated as 0.
 pub fn classify(base: &Benchmark, head: &Benchmark, threshold: f64) -> Change {
     let t = if threshold.is_nan() {
         0.0
@@ -75,80 +78,28 @@ pub fn classify(base: &Benchmark, head: &Benchmark, threshold: f64) -> Change {
             return Change::NotComparable(format!("{side} {status}"));
         }
     }
-    let Some(ratio) = time_ratio(
-        &base.samples_ns,
-        base.median_ns,
-        &head.samples_ns,
-        head.median_ns,
-        seed_of(&head.id),
-    ) else {
-        return Change::NotComparable("no time to compare".to_owned());
-    };
-    if ratio.ci95[0] > 1.0 + t {
-        Change::Regression(ratio)
-    } else if ratio.ci95[1] < 1.0 - t {
-        Change::Improvement(ratio)
-    } else {
-        Change::Unchanged(ratio)
+    let c = compare::classify(
+        base,
+        head,
+        Thresholds {
+            time: t,
+            ..Thresholds::default()
+        },
+    );
+    match (c.verdict, c.time_ratio) {
+        (Verdict::Regression, Some(e)) => Change::Regression(e),
+        (Verdict::Improvement, Some(e)) => Change::Improvement(e),
+        (Verdict::Unchanged, Some(e)) => Change::Unchanged(e),
+        _ => Change::NotComparable(c.note.unwrap_or_else(|| "no time to compare".to_owned())),
     }
-}
-
-/// The ratio `median(num) / median(den)` of two independent sample sets with a bootstrap 95%
-/// interval (see the module docs). Empty sets fall back to the given medians as points; `None`
-/// when a side has no positive time at all.
-pub fn time_ratio(
-    den: &[f64],
-    den_median: Option<f64>,
-    num: &[f64],
-    num_median: Option<f64>,
-    seed: u64,
-) -> Option<Estimate> {
-    let d = median(den).or(den_median).filter(|x| *x > 0.0)?;
-    let n = median(num).or(num_median).filter(|x| x.is_finite())?;
-    let point = n / d;
-    if den.is_empty() && num.is_empty() {
-        return Some(Estimate {
-            median: point,
-            ci95: [point, point],
-        });
-    }
-    let mut rng = Rng::new(seed);
-    let mut ratios = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
-    let (mut bd, mut bn) = (Vec::new(), Vec::new());
-    for _ in 0..BOOTSTRAP_RESAMPLES {
-        let rd = resampled_median(den, d, &mut rng, &mut bd);
-        let rn = resampled_median(num, n, &mut rng, &mut bn);
-        if rd > 0.0 {
-            ratios.push(rn / rd);
-        }
-    }
-    Some(Estimate {
-        median: point,
-        ci95: [quantile(&ratios, 0.025)?, quantile(&ratios, 0.975)?],
-    })
-}
-
-/// The median of one resample of `xs` drawn with replacement (`fallback` when `xs` is empty).
-fn resampled_median(xs: &[f64], fallback: f64, rng: &mut Rng, buf: &mut Vec<f64>) -> f64 {
-    if xs.is_empty() {
-        return fallback;
-    }
-    buf.clear();
-    buf.extend((0..xs.len()).map(|_| xs[rng.below(xs.len() as u64) as usize]));
-    median(buf).unwrap_or(fallback)
-}
-
-/// A stable seed from a cell id (FNV-1a), so a page or a comparison is reproducible.
-pub fn seed_of(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use perflab_core::Rng;
     use perflab_core::VariantKind;
+    use perflab_harness::stats::median;
 
     fn cell(samples: &[f64]) -> Benchmark {
         let mut b = Benchmark::empty("w", "v", VariantKind::Naive, "system", "4KiB", 4096);
