@@ -9,56 +9,20 @@
 use super::syntax;
 use super::tally::Tally;
 use super::{Logs, LogsOutput};
-use crate::scan::{self, Classify, Level, PlainSet, ScanParser, Structurals};
+use crate::scan::{self, Classify, PlainSet, ScanParser, Structurals};
 use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
 use smallvec::SmallVec;
 
 /// Printable ASCII except space and `=`: everything else is structural.
 const PLAIN: PlainSet = PlainSet::new([(0x21, 0x3C), (0x3E, 0x7E), (0x21, 0x3C), (0x3E, 0x7E)]);
 
-/// The SIMD `logs` kernel at one scanner level.
-pub struct Simd {
-    name: &'static str,
-    level: Level,
-}
-
-impl Simd {
-    /// `simd`: the best level this CPU has (detected once, cached), falling back to portable.
-    pub fn best() -> Self {
-        Simd {
-            name: "simd",
-            level: Level::best(),
-        }
-    }
-
-    /// `simd-sse2`: unsupported off x86_64.
-    pub fn sse2() -> Self {
-        Simd {
-            name: "simd-sse2",
-            level: Level::Sse2,
-        }
-    }
-
-    /// `simd-avx2`: unsupported where AVX2 is absent.
-    pub fn avx2() -> Self {
-        Simd {
-            name: "simd-avx2",
-            level: Level::Avx2,
-        }
-    }
-
-    /// `simd-portable`: the scanner's table fallback, for tests.
-    pub fn portable() -> Self {
-        Simd {
-            name: "simd-portable",
-            level: Level::Portable,
-        }
-    }
-}
+/// The SIMD `logs` kernel at one scanner level (`simd`, `simd-sse2`, `simd-avx2`, and
+/// `simd-portable` for tests).
+pub type Simd = scan::LevelKernel<Logs>;
 
 impl Kernel<Logs> for Simd {
     fn name(&self) -> &'static str {
-        self.name
+        self.name()
     }
 
     fn kind(&self) -> VariantKind {
@@ -66,13 +30,13 @@ impl Kernel<Logs> for Simd {
     }
 
     fn supported(&self) -> bool {
-        self.level.supported()
+        self.level().supported()
     }
 
     /// Returns an empty output if called on a CPU without the level (callers check
     /// [`Kernel::supported`] first).
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> LogsOutput {
-        scan::run(self.level, PLAIN, input.as_slice(), Parser).unwrap_or_default()
+        scan::run(self.level(), PLAIN, input.as_slice(), Parser).unwrap_or_default()
     }
 }
 

@@ -68,6 +68,55 @@ pub trait ScanParser {
     fn parse<C: Classify>(self, classifier: C, input: &[u8]) -> Self::Output;
 }
 
+/// A kernel of workload `W` that runs its parser over the scanner at one [`Level`]. `tags` and
+/// `logs` each implement `Kernel<W>` for their instantiation; the levels and names are shared.
+pub struct LevelKernel<W> {
+    name: &'static str,
+    level: Level,
+    workload: std::marker::PhantomData<fn() -> W>,
+}
+
+impl<W> LevelKernel<W> {
+    const fn at(name: &'static str, level: Level) -> Self {
+        LevelKernel {
+            name,
+            level,
+            workload: std::marker::PhantomData,
+        }
+    }
+
+    /// `simd`: the best level this CPU has (detected once, cached), falling back to portable.
+    pub fn best() -> Self {
+        Self::at("simd", Level::best())
+    }
+
+    /// `simd-sse2`: unsupported off x86_64.
+    pub fn sse2() -> Self {
+        Self::at("simd-sse2", Level::Sse2)
+    }
+
+    /// `simd-avx2`: unsupported where AVX2 is absent.
+    pub fn avx2() -> Self {
+        Self::at("simd-avx2", Level::Avx2)
+    }
+
+    /// `simd-portable`: the scanner's table fallback, for tests (not in the families, since it is
+    /// what `simd` becomes on CPUs without vectors).
+    pub fn portable() -> Self {
+        Self::at("simd-portable", Level::Portable)
+    }
+
+    /// The variant's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The scanner level it runs at.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+}
+
 /// An instruction-set level for the scanner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {

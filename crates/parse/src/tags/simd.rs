@@ -8,7 +8,7 @@
 //! instantiates it inside each ISA's `#[target_feature]` entry.
 
 use super::{MAX_TAG_LEN, MAX_TAGS, Tags, TagsOutput};
-use crate::scan::{self, Classify, Level, PlainSet, ScanParser, Structurals};
+use crate::scan::{self, Classify, PlainSet, ScanParser, Structurals};
 use arrayvec::ArrayVec;
 use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
 use rustc_hash::FxHashSet;
@@ -16,50 +16,13 @@ use rustc_hash::FxHashSet;
 /// Tag bytes: everything else is structural.
 const PLAIN: PlainSet = PlainSet::new([(b'a', b'z'), (b'0', b'9'), (b'_', b'_'), (b'-', b'-')]);
 
-/// The SIMD `tags` kernel at one scanner level.
-pub struct Simd {
-    name: &'static str,
-    level: Level,
-}
-
-impl Simd {
-    /// `simd`: the best level this CPU has (detected once, cached), falling back to portable.
-    pub fn best() -> Self {
-        Simd {
-            name: "simd",
-            level: Level::best(),
-        }
-    }
-
-    /// `simd-sse2`: unsupported off x86_64.
-    pub fn sse2() -> Self {
-        Simd {
-            name: "simd-sse2",
-            level: Level::Sse2,
-        }
-    }
-
-    /// `simd-avx2`: unsupported where AVX2 is absent.
-    pub fn avx2() -> Self {
-        Simd {
-            name: "simd-avx2",
-            level: Level::Avx2,
-        }
-    }
-
-    /// `simd-portable`: the scanner's table fallback, for tests (not in the family, since it
-    /// is what `simd` becomes on CPUs without vectors).
-    pub fn portable() -> Self {
-        Simd {
-            name: "simd-portable",
-            level: Level::Portable,
-        }
-    }
-}
+/// The SIMD `tags` kernel at one scanner level (`simd`, `simd-sse2`, `simd-avx2`, and
+/// `simd-portable` for tests).
+pub type Simd = scan::LevelKernel<Tags>;
 
 impl Kernel<Tags> for Simd {
     fn name(&self) -> &'static str {
-        self.name
+        self.name()
     }
 
     fn kind(&self) -> VariantKind {
@@ -67,13 +30,13 @@ impl Kernel<Tags> for Simd {
     }
 
     fn supported(&self) -> bool {
-        self.level.supported()
+        self.level().supported()
     }
 
     /// Returns an all-zero output if called on a CPU without the level (callers check
     /// [`Kernel::supported`] first).
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> TagsOutput {
-        scan::run(self.level, PLAIN, input.as_slice(), Parser).unwrap_or_default()
+        scan::run(self.level(), PLAIN, input.as_slice(), Parser).unwrap_or_default()
     }
 }
 
