@@ -110,3 +110,24 @@ fn write_svg(title: &str, lines: &[String], path: &Path) -> std::io::Result<()> 
     }
     inferno::flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), file)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folded_lines_become_an_svg_naming_the_frames() {
+        let dir = std::env::temp_dir().join(format!("perflab-flame-{}", std::process::id()));
+        let path = dir.join("profile").join(SVG_NAME);
+        let lines = vec![
+            "main;bench;count_generic 7".to_owned(),
+            "main;bench;find_generic 3".to_owned(),
+        ];
+        assert_eq!(lines.iter().map(|l| sample_count(l)).sum::<u64>(), 10);
+        write_svg("system/search/4KiB/simd-avx2", &lines, &path).unwrap();
+        write_svg("empty", &[], &dir.join("empty.svg")).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(svg.contains("count_generic") && svg.contains("simd-avx2"));
+    }
+}
