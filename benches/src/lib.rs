@@ -18,6 +18,7 @@
 pub mod allocs;
 #[cfg(unix)]
 pub mod flame;
+pub mod instructions;
 pub mod mode;
 
 use criterion::Criterion;
