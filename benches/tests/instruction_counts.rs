@@ -46,28 +46,13 @@ fn target_dir() -> PathBuf {
         .to_owned()
 }
 
-/// The instruction count (callgrind `Ir`) in one gungraun summary, wherever the schema puts it:
-/// the first integer under a key `Ir`.
+/// The instruction count (callgrind `Ir`) in one gungraun summary (schema v6):
+/// `profiles[i].data.total.metrics.Ir.values.new` of the profile that has one.
 fn instructions(summary: &Value) -> Option<u64> {
-    match summary {
-        Value::Object(map) => {
-            if let Some(n) = map.get("Ir").and_then(first_int) {
-                return Some(n);
-            }
-            map.values().find_map(instructions)
-        }
-        Value::Array(items) => items.iter().find_map(instructions),
-        _ => None,
-    }
-}
-
-fn first_int(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::Object(map) => map.values().find_map(first_int),
-        Value::Array(items) => items.iter().find_map(first_int),
-        _ => None,
-    }
+    summary["profiles"]
+        .as_array()?
+        .iter()
+        .find_map(|p| p.pointer("/data/total/metrics/Ir/values/new")?.as_u64())
 }
 
 #[test]
