@@ -6,7 +6,8 @@
 //! either is missing the test passes after printing `SKIPPED` and why, so a plain
 //! `cargo test` works on any machine while CI, which installs both, really runs it. The bench is
 //! built with the `test` profile into this test's own target directory, reusing the test build's
-//! dependencies: the counts are then unoptimised ones, fine for "is every variant there".
+//! dependencies: the counts are then unoptimised ones, fine for "is every variant there", and
+//! they go to `<target>/gungraun-test`, away from the real bench's baselines.
 
 use perflab_benches::instructions::{cases, describe};
 use serde_json::Value;
@@ -78,6 +79,9 @@ fn every_supported_variant_has_an_instruction_count() {
         .arg(&manifest)
         .args(["--", "--output-format=json", "--save-summary=json"])
         .env("CARGO_TARGET_DIR", target_dir())
+        // Its own output directory, so these unoptimised counts never become the baseline that
+        // a user's `cargo bench --bench instructions` compares against.
+        .env("GUNGRAUN_HOME", target_dir().join("gungraun-test"))
         .output()
         .expect("run cargo bench");
     let stdout = String::from_utf8_lossy(&out.stdout);
