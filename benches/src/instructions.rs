@@ -1,0 +1,127 @@
+//! The cases of the gungraun bench (`cargo bench --bench instructions`): every supported variant
+//! of every workload at one size, as a list computed at run time from the registry.
+//!
+//! Instruction counts under callgrind are deterministic, so they catch a regression of a few
+//! percent that wall-clock noise on a shared machine hides. gungraun generates one benchmark per
+//! element of [`cases`] (`#[benches::all(iter = cases(), setup = setup)]`), named `all_<n>` by
+//! position; [`cases`] is what maps that position back to `workload/variant`, for people
+//! ([`describe`]) and for the summary test alike.
+
+use crate::SELFTEST_WORKLOAD;
+use perflab_core::{Ctx, InputSource, PreparedInput, format_size};
+use std::fmt;
+
+/// The one size instruction counts are taken at: big enough to reach every kernel's steady
+/// state, small enough for callgrind's ~50x slowdown.
+pub const INSTRUCTIONS_SIZE: usize = 64 << 10;
+
+/// One `(workload, variant)` pair to count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Case {
+    /// Workload name.
+    pub workload: &'static str,
+    /// Variant name.
+    pub variant: &'static str,
+    /// The variant's index within its workload, for `PreparedInput::run_iters`.
+    pub index: usize,
+}
+
+impl fmt::Display for Case {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}",
+            self.workload,
+            format_size(INSTRUCTIONS_SIZE),
+            self.variant
+        )
+    }
+}
+
+/// Every supported variant of every benchmarked workload, in registry order.
+pub fn cases() -> Vec<Case> {
+    let registry = perflab_catalog::registry();
+    let mut out = Vec::new();
+    for w in registry.workloads() {
+        if w.name() == SELFTEST_WORKLOAD {
+            continue;
+        }
+        for (index, v) in w.variants().into_iter().enumerate() {
+            if v.supported {
+                out.push(Case {
+                    workload: w.name(),
+                    variant: v.name,
+                    index,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `all_<n>  workload/64KiB/variant` lines: which gungraun id is which variant.
+pub fn describe() -> String {
+    cases()
+        .iter()
+        .enumerate()
+        .map(|(n, c)| format!("all_{n}  {c}\n"))
+        .collect()
+}
+
+/// A case ready to run: its input, built and verified outside the counted function.
+pub struct Ready {
+    input: Box<dyn PreparedInput>,
+    index: usize,
+    ctx: Ctx,
+}
+
+/// gungraun's setup (not counted): generates the input and checks the variant against naive.
+///
+/// # Panics
+/// If the input cannot be generated or the variant disagrees with naive.
+pub fn setup(case: Case) -> Ready {
+    let registry = perflab_catalog::registry();
+    let workload = registry
+        .get(case.workload)
+        .unwrap_or_else(|| panic!("perflab-benches: no workload `{}`", case.workload));
+    let input = workload
+        .prepare(&InputSource::generated(INSTRUCTIONS_SIZE))
+        .unwrap_or_else(|e| panic!("perflab-benches: {case}: cannot generate input: {e}"));
+    let mut ctx = Ctx::new();
+    let (naive, _) = input.check(0, &mut ctx);
+    let (got, ok) = input.check(case.index, &mut ctx);
+    assert!(
+        ok,
+        "perflab-benches: {case}: output differs from naive, refusing to count it\n  got:   {got}\n  naive: {naive}"
+    );
+    Ready {
+        input,
+        index: case.index,
+        ctx,
+    }
+}
+
+/// The counted function: one run of the variant, through the same loop criterion times. Returns
+/// its argument so that freeing the input happens outside the count.
+pub fn run(mut ready: Ready) -> Ready {
+    ready.input.run_iters(ready.index, 1, &mut ready.ctx);
+    ready
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cases_cover_every_supported_variant_and_verify() {
+        let cases = cases();
+        assert!(cases.iter().any(|c| c.variant == "naive"));
+        for c in cases.into_iter().take(3) {
+            let name = c.to_string();
+            let ready = run(setup(c));
+            assert!(name.contains("/64KiB/"), "{name}");
+            drop(ready);
+        }
+        assert!(describe().starts_with("all_0  "));
+    }
+}

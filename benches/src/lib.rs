@@ -1,0 +1,257 @@
+//! perflab-benches: `cargo bench` over the whole catalogue, under each global allocator.
+//!
+//! The harness (`perflab run`) is the tool for comparisons; this crate gives the same kernels
+//! the plain `cargo bench` workflow people expect, with criterion's reports, baselines and
+//! filters, plus what criterion lacks: allocation counts per iteration ([`allocs`]) and an
+//! in-process flamegraph profiler ([`flame`]). Each of the three bench targets (`system`,
+//! `jemalloc`, `mimalloc`) pins its global allocator at compile time and calls [`main`]; the
+//! benchmarks are generated from `perflab_catalog::registry()`, so a kernel added to the catalogue
+//! is benchmarked with no change here.
+//!
+//! Benchmark ids are `<allocator>/<workload>/<size>/<variant>`: one criterion group per
+//! allocator, workload and size (throughput in input bytes), one function per variant this CPU
+//! supports. Every variant's output is checked against naive's before anything is timed, and a
+//! mismatch aborts the run: a fast wrong answer must never become a number. Timing uses the
+//! registry's statically dispatched loop (`PreparedInput::run_iters`) in `iter_custom`, the same
+//! loop `perflab run` times.
+
+pub mod allocs;
+#[cfg(unix)]
+pub mod flame;
+pub mod instructions;
+pub mod mode;
+
+use criterion::Criterion;
+use criterion::Throughput;
+use perflab_alloc::Allocator;
+use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, format_size};
+use std::time::Instant;
+
+pub use mode::{BENCH_SIZES, Mode, SIZES_ENV};
+
+/// The catalogue's test-only workload (enabled by a dev-dependency feature when the whole
+/// workspace is built): its variants panic and abort on purpose, so it is never benchmarked.
+pub const SELFTEST_WORKLOAD: &str = "selftest";
+
+/// Sizes at or above this get fewer samples, so a naive pass of a few milliseconds still fits
+/// criterion's default measurement time.
+const LARGE: usize = 1 << 20;
+
+/// The body of every bench target: configure criterion from the command line, benchmark the
+/// catalogue under `allocator` (which must be the target's global allocator), print criterion's
+/// summary and write the allocation report.
+///
+/// # Panics
+/// If `PERFLAB_BENCH_SIZES` is malformed, an input cannot be generated, or a variant disagrees
+/// with naive: this is a benchmark binary, and each of those makes its numbers meaningless.
+pub fn main(allocator: Allocator) {
+    let args: Vec<String> = std::env::args().collect();
+    let mode = Mode::from_args(&args);
+    let sizes = mode::sizes(mode, std::env::var(SIZES_ENV).ok().as_deref())
+        .unwrap_or_else(|e| panic!("perflab-benches: {e}"));
+    let selected = perflab_alloc::selection();
+    assert_eq!(
+        selected,
+        Ok(allocator),
+        "perflab-benches: the `{}` target must declare PerflabAllocator::fixed(Allocator::{allocator:?}) as its global allocator",
+        allocator.name()
+    );
+    if mode == Mode::Bench {
+        eprintln!(
+            "perflab-benches: {}: {}",
+            allocator.name(),
+            perflab_alloc::proof()
+        );
+    }
+    // Timed loops run with the counters off, as in `perflab run`; counting has its own pass.
+    perflab_alloc::set_counting(false);
+
+    let mut c = criterion().configure_from_args();
+    let counted = bench_catalogue(&mut c, allocator, &sizes, mode);
+    c.final_summary();
+
+    if mode == Mode::Bench && !counted.is_empty() {
+        let path = allocs::criterion_dir().join(allocs::REPORT_FILE);
+        match allocs::AllocReport::merge_into(&counted, &path) {
+            Ok(()) => eprintln!(
+                "perflab-benches: allocations per iteration of {} benchmarks: {}",
+                counted.len(),
+                path.display()
+            ),
+            Err(e) => eprintln!("perflab-benches: cannot write {}: {e}", path.display()),
+        }
+    }
+}
+
+/// criterion with the flamegraph profiler attached where it can run.
+fn criterion() -> Criterion {
+    let c = Criterion::default();
+    #[cfg(unix)]
+    let c = c.with_profiler(flame::FlameProfiler::new());
+    c
+}
+
+/// Registers one group per workload and size and one benchmark per supported variant, and runs
+/// them (criterion runs a benchmark as it is registered, if its id passes the filter). Returns the
+/// allocation counts of the benchmarks that ran (none in profile or list mode).
+pub fn bench_catalogue(
+    c: &mut Criterion,
+    allocator: Allocator,
+    sizes: &[usize],
+    mode: Mode,
+) -> Vec<allocs::AllocEntry> {
+    let registry = perflab_catalog::registry();
+    let mut counted = Vec::new();
+    for workload in registry.workloads() {
+        if workload.name() == SELFTEST_WORKLOAD {
+            continue;
+        }
+        for &size in sizes {
+            bench_group(c, allocator, workload.as_ref(), size, mode, &mut counted);
+        }
+    }
+    counted
+}
+
+fn bench_group(
+    c: &mut Criterion,
+    allocator: Allocator,
+    workload: &dyn DynWorkload,
+    size: usize,
+    mode: Mode,
+    counted: &mut Vec<allocs::AllocEntry>,
+) {
+    let size_name = format_size(size);
+    let group_name = format!("{}/{}/{size_name}", allocator.name(), workload.name());
+    let input = workload
+        .prepare(&InputSource::generated(size))
+        .unwrap_or_else(|e| panic!("perflab-benches: {group_name}: cannot generate input: {e}"));
+    let variants = workload.variants();
+    if mode != Mode::List {
+        // Verification is cheap (each variant once) and done for every group, filtered or not,
+        // so no timed benchmark can skip it.
+        verify_all(&group_name, workload, input.as_ref());
+    }
+
+    let mut g = c.benchmark_group(&group_name);
+    g.throughput(Throughput::Bytes(input.bytes()));
+    if size >= LARGE {
+        g.sample_size(30);
+    }
+    for (index, v) in variants.iter().enumerate().filter(|(_, v)| v.supported) {
+        let mut ctx = Ctx::new();
+        let mut counted_once = false;
+        g.bench_function(v.name, |b| {
+            // criterion calls this closure only for benchmarks that pass the filter: count their
+            // allocations once, untimed, before the first timed batch.
+            if !counted_once && matches!(mode, Mode::Bench | Mode::Test) {
+                counted_once = true;
+                let pass = allocs::count(input.as_ref(), index, &mut ctx);
+                let entry = allocs::AllocEntry {
+                    allocator: allocator.name().to_owned(),
+                    workload: workload.name().to_owned(),
+                    size: size_name.clone(),
+                    variant: v.name.to_owned(),
+                    iters: pass.iters,
+                    allocs_per_iter: pass.allocs_per_iter,
+                    reallocs_per_iter: pass.reallocs_per_iter,
+                    bytes_allocated_per_iter: pass.bytes_allocated_per_iter,
+                    peak_bytes: pass.peak_bytes,
+                };
+                if mode == Mode::Bench {
+                    println!("{}", entry.line());
+                }
+                counted.push(entry);
+            }
+            b.iter_custom(|iters| {
+                let t = Instant::now();
+                input.run_iters(index, iters, &mut ctx);
+                t.elapsed()
+            });
+        });
+    }
+    g.finish();
+}
+
+/// Checks every supported variant against naive on `input`.
+///
+/// # Panics
+/// On the first variant whose output differs from naive's, naming it, both outputs and the input.
+pub fn verify_all(group: &str, workload: &dyn DynWorkload, input: &dyn PreparedInput) {
+    let mut ctx = Ctx::new();
+    let (naive, _) = input.check(0, &mut ctx);
+    for (index, v) in workload.variants().iter().enumerate().skip(1) {
+        if !v.supported {
+            continue;
+        }
+        let (got, ok) = input.check(index, &mut ctx);
+        assert!(
+            ok,
+            "perflab-benches: {group}/{}: output differs from naive, refusing to time it\n  \
+             got:   {got}\n  naive: {naive}\n  input: {}",
+            v.name,
+            input.describe()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perflab_core::{Family, InputError, Kernel, Registry, VariantKind, Workload};
+
+    struct Len;
+    impl Workload for Len {
+        const NAME: &'static str = "len";
+        const SUMMARY: &'static str = "input length";
+        type Input = Vec<u8>;
+        type Output = usize;
+        fn generate(size: usize, _seed: u64) -> Vec<u8> {
+            vec![1; size]
+        }
+        fn from_file(data: &[u8]) -> Result<Vec<u8>, InputError> {
+            Ok(data.to_vec())
+        }
+        fn input_bytes(input: &Vec<u8>) -> usize {
+            input.len()
+        }
+    }
+
+    struct K(&'static str, VariantKind, usize);
+    impl Kernel<Len> for K {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        fn kind(&self) -> VariantKind {
+            self.1
+        }
+        fn run(&self, input: &Vec<u8>, _ctx: &Ctx) -> usize {
+            input.len() + self.2
+        }
+    }
+
+    fn check(off_by: usize) {
+        let mut r = Registry::new();
+        r.add(
+            Family::<Len>::new(K("naive", VariantKind::Naive, 0)).with(K(
+                "fast",
+                VariantKind::Optimized,
+                off_by,
+            )),
+        );
+        let w = r.get("len").unwrap();
+        let input = w.prepare(&InputSource::generated(100)).unwrap();
+        verify_all("system/len/100B", w.as_ref(), input.as_ref());
+    }
+
+    #[test]
+    fn agreeing_variants_pass() {
+        check(0);
+    }
+
+    #[test]
+    #[should_panic(expected = "system/len/100B/fast: output differs from naive")]
+    fn a_wrong_variant_stops_the_run() {
+        check(1);
+    }
+}
