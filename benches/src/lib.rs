@@ -83,9 +83,14 @@ pub fn main(allocator: Allocator) {
     }
 }
 
-/// criterion with the flamegraph profiler attached where it can run.
+/// criterion with the flamegraph profiler attached where it can run, and shorter default
+/// warm-up (1 s) and measurement (3 s) than criterion's 3 s and 5 s: the catalogue has about a
+/// hundred benchmarks per allocator, and perflab's kernels reach a steady state in well under a
+/// second. `--warm-up-time` and `--measurement-time` on the command line still override these.
 fn criterion() -> Criterion {
-    let c = Criterion::default();
+    let c = Criterion::default()
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(3));
     #[cfg(unix)]
     let c = c.with_profiler(flame::FlameProfiler::new());
     c
