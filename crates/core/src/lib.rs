@@ -24,5 +24,5 @@ pub use kind::{UnknownKind, VariantKind};
 pub use registry::{DynWorkload, Family, PreparedInput, Registry, VariantInfo};
 pub use rng::Rng;
 pub use size::{DEFAULT_SIZES, SizeError, format_size, parse_size};
-pub use verify::{Status, Verdict, verify};
+pub use verify::{Status, Verdict, panic_message, verify};
 pub use workload::{Ctx, Kernel, Workload};

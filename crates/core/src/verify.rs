@@ -80,8 +80,9 @@ pub fn verify(workload: &dyn DynWorkload, input: &dyn PreparedInput) -> Vec<Verd
         .collect()
 }
 
-/// The text of a panic payload (`&str` or `String`), or a placeholder.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+/// The text of a panic payload (`&str` or `String`), or a placeholder: what a failed cell's
+/// error says when its variant panicked.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -107,7 +107,7 @@ pub fn serve(registry: &Registry, req: &InstrRequest) -> InstrReply {
         Err(p) => {
             reply.error = Some(format!(
                 "panicked: {}",
-                crate::measure::panic_text(p.as_ref())
+                perflab_core::panic_message(p.as_ref())
             ));
             return reply;
         }

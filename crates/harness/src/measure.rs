@@ -9,7 +9,7 @@
 use crate::plan::{Group, Settings};
 use crate::results::{Benchmark, CellStatus};
 use crate::stats;
-use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput};
+use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, panic_message};
 use std::hint::black_box;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -112,7 +112,7 @@ pub fn measure_group(
         Err(p) => {
             return fail_all(
                 cells,
-                &format!("input generation panicked: {}", panic_text(p.as_ref())),
+                &format!("input generation panicked: {}", panic_message(p.as_ref())),
             );
         }
     };
@@ -121,7 +121,7 @@ pub fn measure_group(
     on_check(Some(infos[0].name));
     let naive_output = catch_unwind(AssertUnwindSafe(|| input.check(0, &mut Ctx::new())))
         .map(|(out, _)| out)
-        .map_err(|p| panic_text(p.as_ref()));
+        .map_err(|p| panic_message(p.as_ref()));
 
     let mut live: Vec<Live> = Vec::new();
     for (slot, cell) in cells.iter_mut().enumerate() {
@@ -154,7 +154,7 @@ pub fn measure_group(
             }
             Err(p) => {
                 ctx = Ctx::new();
-                cell.error = Some(format!("panicked: {}", panic_text(p.as_ref())));
+                cell.error = Some(format!("panicked: {}", panic_message(p.as_ref())));
             }
         }
     }
@@ -259,7 +259,7 @@ pub(crate) fn warm_up(
     loop {
         let t = Instant::now();
         catch_unwind(AssertUnwindSafe(|| input.run_iters(index, iters, ctx)))
-            .map_err(|p| panic_text(p.as_ref()))?;
+            .map_err(|p| panic_message(p.as_ref()))?;
         let dt = t.elapsed();
         if Instant::now() >= deadline || dt >= s.warmup {
             let per_iter = dt.as_nanos().max(1) as f64 / iters as f64;
@@ -281,7 +281,7 @@ pub(crate) fn take_sample(
         input.run_iters(black_box(l.index), iters, ctx)
     }));
     let dt: Duration = t.elapsed();
-    r.map_err(|p| panic_text(p.as_ref()))?;
+    r.map_err(|p| panic_message(p.as_ref()))?;
     l.samples.push(dt.as_nanos() as f64 / iters as f64);
     Ok(())
 }
@@ -301,7 +301,7 @@ pub(crate) fn count_allocations(
     let b = probe.snapshot();
     let r = catch_unwind(AssertUnwindSafe(|| input.run_iters(l.index, iters, ctx)));
     let a = probe.snapshot();
-    r.map_err(|p| panic_text(p.as_ref()))?;
+    r.map_err(|p| panic_message(p.as_ref()))?;
     l.total_iters = iters;
     l.allocs = a.allocs.saturating_sub(b.allocs);
     l.reallocs = a.reallocs.saturating_sub(b.reallocs);
@@ -317,9 +317,7 @@ pub(crate) fn finish(
     naive: Option<&[f64]>,
     counted: bool,
 ) {
-    let seed = cell.id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
+    let seed = crate::compare::seed_of(&cell.id);
     cell.status = CellStatus::Ok;
     cell.error = None;
     cell.iters_per_sample = l.iters;
@@ -341,15 +339,4 @@ pub(crate) fn finish(
         cell.speedup_vs_naive = stats::paired_ratio(naive, &l.samples, seed);
     }
     cell.samples_ns = l.samples.clone();
-}
-
-/// The text of a panic payload.
-pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a non-string panic payload".to_owned()
-    }
 }

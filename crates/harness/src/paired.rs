@@ -8,9 +8,7 @@
 //! bootstrap 95% interval: the way tango-bench reaches a sensitivity that two separate runs
 //! cannot. Both builds must be perflab builds that speak this protocol.
 
-use crate::measure::{
-    AllocProbe, Live, count_allocations, finish, panic_text, take_sample, warm_up,
-};
+use crate::measure::{AllocProbe, Live, count_allocations, finish, take_sample, warm_up};
 use crate::plan::{Group, Settings};
 use crate::results::{Benchmark, CellStatus, Results};
 use crate::runner::{ALLOCATOR_ENV, ChildCommand, Progress, RunError, failed_cells};
@@ -212,7 +210,10 @@ fn prepare(
         let verdict = match catch_unwind(AssertUnwindSafe(|| input.check(index, ctx))) {
             Ok((_, true)) => Ok(()),
             Ok((out, false)) => Err(format!("output differs from naive: got {out}")),
-            Err(p) => Err(format!("panicked: {}", panic_text(p.as_ref()))),
+            Err(p) => Err(format!(
+                "panicked: {}",
+                perflab_core::panic_message(p.as_ref())
+            )),
         };
         let calibrated = verdict.and_then(|()| warm_up(input.as_ref(), index, settings, ctx));
         match calibrated {
