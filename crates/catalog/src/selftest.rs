@@ -46,6 +46,10 @@ impl Workload for Selftest {
     fn input_bytes(input: &Vec<u8>) -> usize {
         input.len()
     }
+
+    fn relocated(input: &Vec<u8>) -> Option<Vec<u8>> {
+        Some(input.clone())
+    }
 }
 
 fn sum(v: &[u8]) -> u64 {

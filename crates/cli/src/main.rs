@@ -21,7 +21,7 @@ enum Command {
     /// Check every variant's output against naive's on the same input.
     Verify(cmd::verify::Args),
     /// Verify and measure the matrix (workload × variant × allocator × size).
-    Run(cmd::run::Args),
+    Run(Box<cmd::run::Args>),
     /// Compare two results files: what got slower or faster (exit 1 on a regression).
     Compare(cmd::compare::Args),
     /// Render the HTML report of a results file (optionally against a baseline).
@@ -116,7 +116,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::List(args) => cmd::list::run(args),
         Command::Verify(args) => cmd::verify::run(args),
-        Command::Run(args) => cmd::run::run(args),
+        Command::Run(args) => cmd::run::run(*args),
         Command::Merge(args) => cmd::merge::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::Compare(args) => cmd::compare::run(args),

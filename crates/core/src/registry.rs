@@ -149,6 +149,9 @@ pub trait PreparedInput: Send + Sync {
     /// Runs variant `index` `iters` times in a statically dispatched loop with `black_box` on
     /// input and output. The caller times the call.
     fn run_iters(&self, index: usize, iters: u64, ctx: &mut Ctx);
+    /// Moves the input to freshly allocated memory (see [`Workload::relocated`]). Returns false
+    /// when the workload cannot, leaving the input where it was.
+    fn relocate(&mut self) -> bool;
 }
 
 struct Erased<W: Workload>(Arc<Family<W>>);
@@ -217,6 +220,17 @@ impl<W: Workload> PreparedInput for Prepared<W> {
 
     fn run_iters(&self, index: usize, iters: u64, ctx: &mut Ctx) {
         self.family.kernels[index].run_iters(&self.input, iters, ctx);
+    }
+
+    fn relocate(&mut self) -> bool {
+        // The copy is made while the old buffer is still alive, so it cannot land on it.
+        match W::relocated(&self.input) {
+            Some(fresh) => {
+                self.input = fresh;
+                true
+            }
+            None => false,
+        }
     }
 }
 

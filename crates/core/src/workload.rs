@@ -29,6 +29,16 @@ pub trait Workload: Send + Sync + 'static {
     /// Bytes processed per run, for throughput.
     fn input_bytes(input: &Self::Input) -> usize;
 
+    /// A copy of `input` in freshly allocated memory, laid out alike (same misalignment), or
+    /// `None` when the workload cannot make one (the default).
+    ///
+    /// Paired A/B runs call this between rounds: where a buffer lands in memory biases
+    /// memory-bound kernels by several percent for the buffer's whole life, which two processes
+    /// would otherwise report as a difference between two builds. See [`crate::ByteInput::relocated`].
+    fn relocated(_input: &Self::Input) -> Option<Self::Input> {
+        None
+    }
+
     /// Workload-specific facts about an input worth reporting (a needle, a line count), merged
     /// into the input's description. Empty by default.
     fn describe_input(_input: &Self::Input) -> serde_json::Map<String, serde_json::Value> {

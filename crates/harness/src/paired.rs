@@ -21,6 +21,60 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
+/// Where the two children of a paired run may execute.
+///
+/// Measured on this shared 2-core host: unpinned, the scheduler tends to keep each child on "its"
+/// CPU, and the two CPUs of a virtual machine are not equally fast (their siblings' tenants differ),
+/// so whole groups of an A/A run came out 10–60% apart with tight intervals — a bias between the
+/// two *processes* that no amount of sampling removes. Pinned to one CPU, the same groups agreed
+/// within 2% (METHODOLOGY.md §7). Both children block while the other samples, so sharing one CPU
+/// costs nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pinning {
+    /// The last CPU this process may run on (CPU 0 takes most interrupts on Linux).
+    Auto,
+    /// This CPU.
+    Cpu(usize),
+    /// Let the scheduler place the children.
+    Off,
+}
+
+impl std::str::FromStr for Pinning {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "auto" => Ok(Pinning::Auto),
+            "off" | "none" => Ok(Pinning::Off),
+            n => n
+                .parse()
+                .map(Pinning::Cpu)
+                .map_err(|_| format!("`{text}` is not a CPU number, `auto` or `off`")),
+        }
+    }
+}
+
+/// Restricts the calling thread — and so every child it starts afterwards, which inherits the
+/// mask — to one CPU. Returns the CPU, or `None` when unpinned or the platform cannot pin (the run
+/// then goes on unpinned: pinning sharpens a comparison, it is not needed for one).
+pub fn pin_current_thread(pinning: Pinning) -> Result<Option<usize>, RunError> {
+    let allowed = || core_affinity::get_core_ids().unwrap_or_default();
+    let id = match pinning {
+        Pinning::Off => return Ok(None),
+        Pinning::Auto => match allowed().iter().map(|c| c.id).max() {
+            Some(id) => id,
+            None => return Ok(None),
+        },
+        Pinning::Cpu(id) => {
+            if !allowed().iter().any(|c| c.id == id) {
+                return Err(RunError::Pin(id));
+            }
+            id
+        }
+    };
+    Ok(core_affinity::set_for_current(core_affinity::CoreId { id }).then_some(id))
+}
+
 /// A command to a step-wise child.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "lowercase")]
@@ -48,6 +102,9 @@ pub enum Cmd {
         /// Index into the group's variants.
         variant: usize,
     },
+    /// Move the prepared input to fresh memory (between rounds; see
+    /// [`perflab_core::Workload::relocated`]).
+    Relocate,
 }
 
 /// A step-wise child's answer.
@@ -70,6 +127,11 @@ pub enum Reply {
     Counted {
         /// Allocations, reallocations, bytes allocated, peak bytes, iterations.
         counts: [u64; 5],
+    },
+    /// After `relocate`: whether the input moved.
+    Relocated {
+        /// False when the workload cannot relocate its input.
+        moved: bool,
     },
     /// Something went wrong with the command.
     Error {
@@ -142,6 +204,14 @@ pub fn serve_stepwise(
                         Err(message) => Reply::Error { message },
                     }
                 }
+            },
+            Ok(Cmd::Relocate) => match state.as_mut() {
+                Some(s) => Reply::Relocated {
+                    moved: s.input.relocate(),
+                },
+                None => Reply::Error {
+                    message: "nothing is prepared".to_owned(),
+                },
             },
             Ok(Cmd::Count { variant }) => match (
                 probe,
@@ -379,6 +449,11 @@ fn sample(p: &mut Peer, variant: usize, iters: u64) -> Result<f64, String> {
     }
 }
 
+/// Asks a peer to relocate its input; false when it cannot (or does not know how).
+fn relocate(p: &mut Peer) -> bool {
+    matches!(p.ask(&Cmd::Relocate), Ok(Reply::Relocated { moved: true }))
+}
+
 fn pair_group(
     h: &mut Peer,
     b: &mut Peer,
@@ -435,9 +510,21 @@ fn pair_group(
     }
     let start = Instant::now();
     let mut round = 0;
+    let mut relocating = true;
     while !live.is_empty() && round < s.max_samples {
         if round >= s.min_samples && start.elapsed() >= s.group_budget {
             break;
+        }
+        if round > 0 && relocating {
+            // In the order of the round's first samples, so neither side's fresh copy is
+            // systematically the one still in cache. An older base build does not know the
+            // command: then neither side relocates again.
+            let (first, second) = if round % 2 == 0 {
+                (&mut *b, &mut *h)
+            } else {
+                (&mut *h, &mut *b)
+            };
+            relocating = relocate(first) && relocate(second);
         }
         let n = live.len();
         for k in 0..n {
@@ -479,4 +566,127 @@ fn pair_group(
         hcells[*i].vs_base = stats::paired_ratio(hs, bs, seed);
     }
     Ok((hcells, bcells))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Preset;
+    use perflab_core::{ByteInput, Family, InputError, Kernel, VariantKind, Workload};
+
+    /// Sums bytes; its input relocates like the catalogue's byte inputs do.
+    struct Sum;
+
+    impl Workload for Sum {
+        const NAME: &'static str = "sum";
+        const SUMMARY: &'static str = "sums bytes";
+        type Input = ByteInput;
+        type Output = u64;
+        fn generate(size: usize, seed: u64) -> ByteInput {
+            let mut data = vec![0; size];
+            perflab_core::Rng::new(seed).fill_bytes(&mut data);
+            ByteInput::with_misalignment(&data, 3)
+        }
+        fn from_file(data: &[u8]) -> Result<ByteInput, InputError> {
+            Ok(ByteInput::new(data))
+        }
+        fn input_bytes(input: &ByteInput) -> usize {
+            input.len()
+        }
+        fn relocated(input: &ByteInput) -> Option<ByteInput> {
+            Some(input.relocated())
+        }
+    }
+
+    struct Naive;
+
+    impl Kernel<Sum> for Naive {
+        fn name(&self) -> &'static str {
+            "naive"
+        }
+        fn kind(&self) -> VariantKind {
+            VariantKind::Naive
+        }
+        fn run(&self, input: &ByteInput, _: &Ctx) -> u64 {
+            input.as_slice().iter().map(|&b| u64::from(b)).sum()
+        }
+    }
+
+    fn replies(commands: &[&str]) -> Vec<serde_json::Value> {
+        let mut registry = Registry::new();
+        registry.add(Family::<Sum>::new(Naive));
+        let mut script = commands.join("\n");
+        script.push('\n');
+        let mut out = Vec::new();
+        serve_stepwise(&registry, None, &mut script.as_bytes(), &mut out).unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn prepare_command() -> String {
+        let group = Group {
+            workload: "sum".into(),
+            allocator: "system".into(),
+            size: "4KiB".into(),
+            size_bytes: Some(4096),
+            variants: vec!["naive".into(), "missing".into()],
+            kinds: vec![VariantKind::Naive, VariantKind::Optimized],
+        };
+        serde_json::to_string(&Cmd::Prepare {
+            group: Box::new(group),
+            settings: Preset::Quick.settings(),
+            seed: 7,
+            input: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_child_prepares_samples_and_relocates_between_rounds() {
+        let prepare = prepare_command();
+        let r = replies(&[
+            r#"{"cmd":"relocate"}"#,
+            &prepare,
+            r#"{"cmd":"sample","variant":0,"iters":3}"#,
+            r#"{"cmd":"relocate"}"#,
+            r#"{"cmd":"sample","variant":0,"iters":3}"#,
+            r#"{"cmd":"sample","variant":1,"iters":3}"#,
+            "not json",
+        ]);
+        assert_eq!(r.len(), 7);
+        assert_eq!(r[0]["reply"], "error", "nothing prepared yet: {}", r[0]);
+        assert_eq!(r[1]["reply"], "prepared");
+        assert_eq!(r[1]["size_bytes"], 4096);
+        assert!(r[1]["variants"][0]["Ok"].as_u64().unwrap() >= 1, "{}", r[1]);
+        assert!(
+            r[1]["variants"][1]["Err"][1]
+                .as_str()
+                .unwrap()
+                .contains("missing")
+        );
+        assert!(r[2]["ns"].as_f64().unwrap() > 0.0);
+        assert_eq!(
+            r[3],
+            serde_json::json!({"reply": "relocated", "moved": true})
+        );
+        assert!(r[4]["ns"].as_f64().unwrap() > 0.0);
+        assert_eq!(r[5]["reply"], "error");
+        assert!(r[6]["message"].as_str().unwrap().contains("malformed"));
+    }
+
+    #[test]
+    fn pinning_parses_and_refuses_a_cpu_it_may_not_use() {
+        assert_eq!("auto".parse(), Ok(Pinning::Auto));
+        assert_eq!("off".parse(), Ok(Pinning::Off));
+        assert_eq!("3".parse(), Ok(Pinning::Cpu(3)));
+        assert!("three".parse::<Pinning>().is_err());
+        assert!(matches!(
+            pin_current_thread(Pinning::Cpu(usize::MAX)),
+            Err(RunError::Pin(_))
+        ));
+        assert_eq!(pin_current_thread(Pinning::Off).unwrap(), None);
+    }
 }

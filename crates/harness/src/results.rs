@@ -106,6 +106,9 @@ pub struct RunConfig {
     /// Paired runs: an id shared by the head and base files measured together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paired: Option<String>,
+    /// Paired runs: the one CPU both builds' children ran on, when pinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_cpu: Option<usize>,
 }
 
 /// What became of a cell.

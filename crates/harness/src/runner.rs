@@ -195,6 +195,9 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// `--pin-cpu` named a CPU this process may not run on.
+    #[error("cannot pin to CPU {0}: this process may not run there")]
+    Pin(usize),
 }
 
 /// Everything a parent needs to measure a plan besides the plan itself.

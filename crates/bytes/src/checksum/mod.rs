@@ -59,6 +59,10 @@ impl Workload for Checksum {
     fn input_bytes(input: &ByteInput) -> usize {
         input.len()
     }
+
+    fn relocated(input: &ByteInput) -> Option<ByteInput> {
+        Some(input.relocated())
+    }
 }
 
 /// Every checksum kernel, naive first: what the registry, the benches and the tests iterate.

@@ -89,6 +89,13 @@ impl Workload for Search {
         input.haystack.len()
     }
 
+    fn relocated(input: &SearchInput) -> Option<SearchInput> {
+        Some(SearchInput {
+            haystack: input.haystack.relocated(),
+            needle: input.needle,
+        })
+    }
+
     fn describe_input(input: &SearchInput) -> serde_json::Map<String, serde_json::Value> {
         let mut map = serde_json::Map::new();
         map.insert("needle".into(), input.needle.into());

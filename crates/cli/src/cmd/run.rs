@@ -75,6 +75,16 @@ pub struct Args {
         requires = "compare_with"
     )]
     threshold: f64,
+    /// Paired runs: the one CPU both builds run on (`auto`: the last CPU this process may use;
+    /// `off`: let the scheduler place them). Pinning removes a bias between the two processes
+    /// that unpinned A/A runs showed (METHODOLOGY.md §7).
+    #[arg(
+        long,
+        value_name = "CPU",
+        default_value = "auto",
+        requires = "compare_with"
+    )]
+    pin_cpu: perflab_harness::paired::Pinning,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -178,6 +188,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         min_samples: settings.min_samples,
         max_samples: settings.max_samples,
         paired: None,
+        pinned_cpu: None,
     };
     let mut results = match &args.resume {
         Some(_) => {
@@ -305,6 +316,7 @@ fn run_paired(
         std::process::id()
     );
     head.config.paired = Some(run_id);
+    head.config.pinned_cpu = perflab_harness::paired::pin_current_thread(args.pin_cpu)?;
     let mut base = head.clone();
     let head_cmd = ChildCommand {
         exe: std::env::current_exe().context("cannot find the perflab executable")?,
@@ -351,7 +363,10 @@ fn run_paired(
     }
     use perflab_harness::compare::Verdict;
     eprintln!(
-        "perflab: paired run: {} regressions, {} improvements, {} unchanged (threshold {}%) → {} and {}",
+        "perflab: paired run{}: {} regressions, {} improvements, {} unchanged (threshold {}%) → {} and {}",
+        head.config
+            .pinned_cpu
+            .map_or(String::new(), |c| format!(" on CPU {c}")),
         cmp.count(Verdict::Regression),
         cmp.count(Verdict::Improvement),
         cmp.count(Verdict::Unchanged),

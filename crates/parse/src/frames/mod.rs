@@ -172,6 +172,12 @@ impl Workload for Frames {
     fn input_bytes(input: &FramesInput) -> usize {
         input.as_slice().len()
     }
+
+    fn relocated(input: &FramesInput) -> Option<FramesInput> {
+        let bytes = input.as_slice();
+        let misalign = bytes.as_ptr() as usize % 64;
+        Some(ByteInput::with_misalignment(bytes, misalign).into())
+    }
 }
 
 /// Appends a header with the given fields, valid or not, so tests and fuzzers can build streams.

@@ -134,6 +134,10 @@ impl Workload for Logs {
     fn input_bytes(input: &ByteInput) -> usize {
         input.len()
     }
+
+    fn relocated(input: &ByteInput) -> Option<ByteInput> {
+        Some(input.relocated())
+    }
 }
 
 /// Every `logs` variant, naive first.

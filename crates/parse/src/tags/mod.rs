@@ -90,6 +90,10 @@ impl Workload for Tags {
     fn input_bytes(input: &ByteInput) -> usize {
         input.len()
     }
+
+    fn relocated(input: &ByteInput) -> Option<ByteInput> {
+        Some(input.relocated())
+    }
 }
 
 /// Every `tags` variant, naive first: what the registry, benches and tests iterate.

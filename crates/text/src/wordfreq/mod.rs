@@ -78,6 +78,10 @@ impl Workload for Wordfreq {
     fn input_bytes(input: &ByteInput) -> usize {
         input.len()
     }
+
+    fn relocated(input: &ByteInput) -> Option<ByteInput> {
+        Some(input.relocated())
+    }
 }
 
 /// Every `wordfreq` variant, naive first: the list the registry, benches and tests iterate.
