@@ -8,7 +8,7 @@
 //! bootstrap 95% interval: the way tango-bench reaches a sensitivity that two separate runs
 //! cannot. Both builds must be perflab builds that speak this protocol.
 
-use crate::measure::{AllocProbe, Live, count_allocations, finish, take_sample, warm_up};
+use crate::measure::{AllocProbe, Clock, Live, count_allocations, finish, take_sample, warm_up};
 use crate::plan::{Group, Settings};
 use crate::results::{Benchmark, CellStatus, Results};
 use crate::runner::{ALLOCATOR_ENV, ChildCommand, Progress, RunError, failed_cells};
@@ -75,10 +75,16 @@ pub fn pin_current_thread(pinning: Pinning) -> Result<Option<usize>, RunError> {
     Ok(core_affinity::set_for_current(core_affinity::CoreId { id }).then_some(id))
 }
 
+/// The version of the step-wise protocol this build speaks. 1: prepare, sample, count (builds
+/// before `hello` existed answer it with an error). 2: `hello`, `relocate`, and `prepare`'s clock.
+pub const PROTOCOL: u32 = 2;
+
 /// A command to a step-wise child.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "lowercase")]
 pub enum Cmd {
+    /// Which protocol do you speak?
+    Hello,
     /// Build the group's input, verify every variant, warm up and calibrate.
     Prepare {
         /// The group.
@@ -89,6 +95,9 @@ pub enum Cmd {
         seed: u64,
         /// The user's input file, if any.
         input: Option<PathBuf>,
+        /// What samples are timed with (protocol 2; older builds ignore it and time wall).
+        #[serde(default)]
+        clock: Clock,
     },
     /// One timed sample of variant `variant` (index into the group's variants).
     Sample {
@@ -111,6 +120,11 @@ pub enum Cmd {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "lowercase")]
 pub enum Reply {
+    /// After `hello`.
+    Hello {
+        /// [`PROTOCOL`] of the child.
+        protocol: u32,
+    },
     /// After `prepare`.
     Prepared {
         /// Bytes per iteration.
@@ -164,11 +178,13 @@ pub fn serve_stepwise(
             Err(e) => Reply::Error {
                 message: format!("malformed command: {e}"),
             },
+            Ok(Cmd::Hello) => Reply::Hello { protocol: PROTOCOL },
             Ok(Cmd::Prepare {
                 group,
                 settings,
                 seed,
                 input,
+                clock,
             }) => {
                 if let Some(p) = probe {
                     p.set_counting(false);
@@ -176,7 +192,7 @@ pub fn serve_stepwise(
                 match prepare(
                     registry,
                     &group,
-                    &settings,
+                    (&settings, clock),
                     seed,
                     input.as_deref(),
                     &mut ctx,
@@ -244,7 +260,7 @@ pub fn serve_stepwise(
 fn prepare(
     registry: &Registry,
     group: &Group,
-    settings: &Settings,
+    (settings, clock): (&Settings, Clock),
     seed: u64,
     file: Option<&Path>,
     ctx: &mut Ctx,
@@ -290,6 +306,7 @@ fn prepare(
             Ok(iters) => {
                 let mut l = Live::new(slot, index);
                 l.iters = iters;
+                l.clock = clock;
                 live.push(Some(l));
                 variants.push(Ok(iters));
             }
@@ -313,6 +330,7 @@ fn prepare(
 /// A running step-wise child.
 struct Peer {
     name: &'static str,
+    protocol: u32,
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
@@ -337,12 +355,18 @@ impl Peer {
                 source: std::io::Error::other("no pipes"),
             });
         };
-        Ok(Peer {
+        let mut peer = Peer {
             name,
+            protocol: 1,
             child,
             stdin,
             stdout: BufReader::new(stdout),
-        })
+        };
+        // A build that predates `hello` answers it with an error: it speaks protocol 1.
+        if let Ok(Reply::Hello { protocol }) = peer.ask(&Cmd::Hello) {
+            peer.protocol = protocol;
+        }
+        Ok(peer)
     }
 
     fn ask(&mut self, cmd: &Cmd) -> Result<Reply, String> {
@@ -381,20 +405,37 @@ impl Drop for Peer {
     }
 }
 
+/// How a paired run measures, besides which groups.
+#[derive(Clone, Debug)]
+pub struct PairedConfig {
+    /// How to start this build's step-wise child (head).
+    pub head: ChildCommand,
+    /// How to start the other build's step-wise child (base).
+    pub base: ChildCommand,
+    /// Warm-up, sample target, sample counts.
+    pub settings: Settings,
+    /// Generator seed.
+    pub seed: u64,
+    /// The user's input file, if any.
+    pub input: Option<PathBuf>,
+    /// The clock asked for; a base build too old to know clocks is timed by wall on both sides.
+    pub clock: Clock,
+}
+
 /// Runs `groups` paired: head (this build) against base (`base` build). Saves `head` to
-/// `head_out` and `base` to `base_out` after every group.
-#[allow(clippy::too_many_arguments)]
+/// `head_out` and `base` to `base_out` after every group; their `config.clock` says which
+/// clock was used.
 pub fn run_paired(
-    head_cmd: &ChildCommand,
-    base_cmd: &ChildCommand,
+    cfg: &PairedConfig,
     groups: &[Group],
-    settings: &Settings,
-    seed: u64,
-    input: Option<&Path>,
     (head, head_out): (&mut Results, &Path),
     (base, base_out): (&mut Results, &Path),
     progress: &mut dyn Progress,
 ) -> Result<(), RunError> {
+    let (head_cmd, base_cmd, settings, seed) = (&cfg.head, &cfg.base, &cfg.settings, cfg.seed);
+    let input = cfg.input.as_deref();
+    head.config.clock = Some(cfg.clock);
+    base.config.clock = Some(cfg.clock);
     head.write_atomic(head_out)?;
     base.write_atomic(base_out)?;
     let mut peers: Option<(String, Peer, Peer)> = None;
@@ -410,7 +451,12 @@ pub fn run_paired(
             ));
         }
         let (_, h, b) = peers.as_mut().expect("peers were just started");
-        let (hc, bc) = match pair_group(h, b, g, settings, seed, input) {
+        if h.protocol.min(b.protocol) < 2 && head.config.clock != Some(Clock::Wall) {
+            head.config.clock = Some(Clock::Wall);
+            base.config.clock = Some(Clock::Wall);
+        }
+        let clock = head.config.clock.unwrap_or_default();
+        let (hc, bc) = match pair_group(h, b, g, (settings, clock), seed, input) {
             Ok(cells) => cells,
             Err(msg) => {
                 peers = None;
@@ -458,7 +504,7 @@ fn pair_group(
     h: &mut Peer,
     b: &mut Peer,
     g: &Group,
-    s: &Settings,
+    (s, clock): (&Settings, Clock),
     seed: u64,
     input: Option<&Path>,
 ) -> Result<(Vec<Benchmark>, Vec<Benchmark>), String> {
@@ -467,6 +513,7 @@ fn pair_group(
         settings: *s,
         seed,
         input: input.map(Path::to_path_buf),
+        clock,
     };
     let (hbytes, hv) = prepared(h.ask(&cmd)?)?;
     let (bbytes, bv) = prepared(b.ask(&cmd)?)?;
@@ -510,7 +557,7 @@ fn pair_group(
     }
     let start = Instant::now();
     let mut round = 0;
-    let mut relocating = true;
+    let mut relocating = h.protocol.min(b.protocol) >= 2;
     while !live.is_empty() && round < s.max_samples {
         if round >= s.min_samples && start.elapsed() >= s.group_budget {
             break;
@@ -640,6 +687,7 @@ mod tests {
             settings: Preset::Quick.settings(),
             seed: 7,
             input: None,
+            clock: Clock::Cpu,
         })
         .unwrap()
     }
@@ -648,6 +696,7 @@ mod tests {
     fn a_child_prepares_samples_and_relocates_between_rounds() {
         let prepare = prepare_command();
         let r = replies(&[
+            r#"{"cmd":"hello"}"#,
             r#"{"cmd":"relocate"}"#,
             &prepare,
             r#"{"cmd":"sample","variant":0,"iters":3}"#,
@@ -656,6 +705,11 @@ mod tests {
             r#"{"cmd":"sample","variant":1,"iters":3}"#,
             "not json",
         ]);
+        assert_eq!(
+            r[0],
+            serde_json::json!({"reply": "hello", "protocol": PROTOCOL})
+        );
+        let r = &r[1..];
         assert_eq!(r.len(), 7);
         assert_eq!(r[0]["reply"], "error", "nothing prepared yet: {}", r[0]);
         assert_eq!(r[1]["reply"], "prepared");

@@ -109,6 +109,9 @@ pub struct RunConfig {
     /// Paired runs: the one CPU both builds' children ran on, when pinned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned_cpu: Option<usize>,
+    /// Paired runs: the clock samples were timed with (absent: wall).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<crate::measure::Clock>,
 }
 
 /// What became of a cell.

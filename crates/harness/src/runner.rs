@@ -173,6 +173,7 @@ pub trait Progress {
 }
 
 /// How the parent starts children.
+#[derive(Clone, Debug)]
 pub struct ChildCommand {
     /// The binary (normally the running `perflab`).
     pub exe: PathBuf,

@@ -85,6 +85,16 @@ pub struct Args {
         requires = "compare_with"
     )]
     pin_cpu: perflab_harness::paired::Pinning,
+    /// Paired runs: time samples by the measuring thread's CPU time (`cpu`, robust to
+    /// preemption on a loaded machine) or by elapsed time (`wall`). See METHODOLOGY.md §7.
+    #[arg(long, value_enum, default_value = "cpu", requires = "compare_with")]
+    clock: ClockArg,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ClockArg {
+    Wall,
+    Cpu,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -189,6 +199,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         max_samples: settings.max_samples,
         paired: None,
         pinned_cpu: None,
+        clock: None,
     };
     let mut results = match &args.resume {
         Some(_) => {
@@ -318,22 +329,27 @@ fn run_paired(
     head.config.paired = Some(run_id);
     head.config.pinned_cpu = perflab_harness::paired::pin_current_thread(args.pin_cpu)?;
     let mut base = head.clone();
-    let head_cmd = ChildCommand {
-        exe: std::env::current_exe().context("cannot find the perflab executable")?,
-        args: vec!["__stepwise".into()],
-    };
-    let base_cmd = ChildCommand {
-        exe: base_exe.to_path_buf(),
-        args: vec!["__stepwise".into()],
+    let cfg = perflab_harness::paired::PairedConfig {
+        head: ChildCommand {
+            exe: std::env::current_exe().context("cannot find the perflab executable")?,
+            args: vec!["__stepwise".into()],
+        },
+        base: ChildCommand {
+            exe: base_exe.to_path_buf(),
+            args: vec!["__stepwise".into()],
+        },
+        settings,
+        seed: args.seed,
+        input: args.input.clone(),
+        clock: match args.clock {
+            ClockArg::Wall => perflab_harness::measure::Clock::Wall,
+            ClockArg::Cpu => perflab_harness::measure::Clock::Cpu,
+        },
     };
     let (head_path, base_path) = (out_dir.join("results.json"), out_dir.join("base.json"));
     perflab_harness::paired::run_paired(
-        &head_cmd,
-        &base_cmd,
+        &cfg,
         groups,
-        &settings,
-        args.seed,
-        args.input.as_deref(),
         (&mut head, &head_path),
         (&mut base, &base_path),
         &mut progress,
@@ -363,10 +379,11 @@ fn run_paired(
     }
     use perflab_harness::compare::Verdict;
     eprintln!(
-        "perflab: paired run{}: {} regressions, {} improvements, {} unchanged (threshold {}%) → {} and {}",
+        "perflab: paired run{}, {} clock: {} regressions, {} improvements, {} unchanged (threshold {}%) → {} and {}",
         head.config
             .pinned_cpu
             .map_or(String::new(), |c| format!(" on CPU {c}")),
+        head.config.clock.unwrap_or_default().as_str(),
         cmp.count(Verdict::Regression),
         cmp.count(Verdict::Improvement),
         cmp.count(Verdict::Unchanged),
