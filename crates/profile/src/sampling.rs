@@ -95,10 +95,19 @@ pub fn fold_report(report: &pprof::Report, cell_root: Option<&str>) -> Folded {
                 );
             }
             Some(root) => match names.iter().rposition(|n| is_harness_loop(n)) {
-                Some(cut) => folded.add(
-                    std::iter::once(root).chain(names[cut + 1..].iter().map(String::as_str)),
-                    count,
-                ),
+                Some(cut) => {
+                    let mut below: Vec<String> = names[cut + 1..].to_vec();
+                    if let (Some(first), Some(kernel)) =
+                        (below.first_mut(), qualified_kernel_run(&names[cut]))
+                        && first == "run"
+                    {
+                        *first = kernel;
+                    }
+                    folded.add(
+                        std::iter::once(root).chain(below.iter().map(String::as_str)),
+                        count,
+                    );
+                }
                 None => folded.add(
                     std::iter::once(OUTSIDE_ROOT).chain(names.iter().map(String::as_str)),
                     count,
@@ -109,13 +118,36 @@ pub fn fold_report(report: &pprof::Report, cell_root: Option<&str>) -> Folded {
     folded
 }
 
-/// The harness's timed loop, under which the kernel runs: `run_iters` (and `run_once`) in
-/// perflab-core's registry, whichever of them the optimiser left as frames.
+/// The harness's timed loop, under which the kernel runs: `run_iters` in perflab-core's
+/// registry. A function the optimiser kept is named by its symbol
+/// (`perflab_core::registry::…::run_iters`); an inlined one only by its debug-info name, which
+/// has no path (`run_iters<perflab_text::wordfreq::Wordfreq, …::Naive>`).
 fn is_harness_loop(name: &str) -> bool {
     name.starts_with("perflab_core::registry::")
-        || (name.contains("perflab_core::registry::")
-            && (name.ends_with("::run_iters") || name.ends_with("::run_once")))
-        || name.ends_with("as perflab_core::registry::PreparedInput>::run_iters")
+        || (name.contains("perflab_core::registry::") && name.ends_with("::run_iters"))
+        || name == "run_iters"
+        || name.starts_with("run_iters<")
+}
+
+/// `<K as Kernel<W>>::run` from an inlined `run_iters<W, K>` frame: in a release build the
+/// kernel's `run` is inlined too and named just `run`, so the loop's type arguments are the only
+/// place that says whose `run` it is.
+fn qualified_kernel_run(run_iters: &str) -> Option<String> {
+    let args = run_iters.strip_prefix("run_iters<")?.strip_suffix('>')?;
+    let (mut depth, mut split) = (0i32, None);
+    for (i, c) in args.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => split = Some(i),
+            _ => {}
+        }
+    }
+    let i = split?;
+    let (workload, kernel) = (args[..i].trim(), args[i + 1..].trim());
+    Some(format!(
+        "<{kernel} as perflab_core::Kernel<{workload}>>::run"
+    ))
 }
 
 /// A demangled name without the legacy mangling's `::h0123456789abcdef` hash suffix, which
@@ -143,6 +175,14 @@ mod tests {
         assert!(is_harness_loop(
             "perflab_core::registry::<impl perflab_core::registry::Entry<W> for K>::run_iters"
         ));
+        assert!(is_harness_loop(
+            "run_iters<perflab_text::wordfreq::Wordfreq, perflab_text::wordfreq::naive::Naive>"
+        ));
+        assert_eq!(
+            qualified_kernel_run("run_iters<a::W, b::K<c::X, d::Y>>").as_deref(),
+            Some("<b::K<c::X, d::Y> as perflab_core::Kernel<a::W>>::run")
+        );
+        assert_eq!(qualified_kernel_run("run_iters<a::W>"), None);
         assert!(!is_harness_loop(
             "<perflab_text::wordfreq::naive::Naive as perflab_core::workload::Kernel<perflab_text::wordfreq::Wordfreq>>::run"
         ));
