@@ -55,6 +55,14 @@ impl ScopeFolder {
         self.frames += 1;
     }
 
+    /// Learns the names in `scopes` (e.g. a `FrameView`'s collection, whose frames may no
+    /// longer carry the deltas that introduced them).
+    pub fn learn(&mut self, scopes: &ScopeCollection) {
+        for details in scopes.scopes_by_id().values() {
+            self.scopes.insert(Arc::clone(details));
+        }
+    }
+
     /// Frames folded so far.
     pub fn frames(&self) -> u64 {
         self.frames
