@@ -30,6 +30,10 @@ enum Command {
     Merge(cmd::merge::Args),
     /// Convert results for other tools (Bencher Metric Format for bencher.dev).
     Export(cmd::export::Args),
+    /// Flamegraph of one cell: where its time goes (pprof samples or puffin scopes, inferno SVG).
+    Flame(cmd::flame::Args),
+    /// Serve live puffin profiles of the cells for puffin_viewer (and record them).
+    Live(cmd::live::Args),
     /// The measuring child of `run` (internal).
     #[command(name = "__measure", hide = true)]
     Measure,
@@ -121,6 +125,8 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::report::run(args),
         Command::Compare(args) => cmd::compare::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Flame(args) => cmd::flame::run(args),
+        Command::Live(args) => cmd::live::run(args),
         Command::Measure => cmd::child::run(),
         Command::Instructions => cmd::child::run_instructions(),
         Command::Stepwise => cmd::child::run_stepwise(),

@@ -15,6 +15,7 @@ mod input;
 mod kind;
 mod registry;
 mod rng;
+mod scope;
 mod size;
 mod verify;
 mod workload;
@@ -23,6 +24,12 @@ pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource};
 pub use kind::{UnknownKind, VariantKind};
 pub use registry::{DynWorkload, Family, PreparedInput, Registry, VariantInfo};
 pub use rng::Rng;
+pub use scope::SCOPES_COMPILED;
 pub use size::{DEFAULT_SIZES, SizeError, format_size, parse_size};
 pub use verify::{Status, Verdict, panic_message, verify};
 pub use workload::{Ctx, Kernel, Workload};
+
+/// puffin, for the expansion of [`scope!`] when the `puffin` feature is on (not an API).
+#[cfg(feature = "puffin")]
+#[doc(hidden)]
+pub use puffin as __puffin;

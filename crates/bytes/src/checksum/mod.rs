@@ -119,6 +119,7 @@ impl Kernel<Checksum> for naive::Naive {
         VariantKind::Naive
     }
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> Adler32Output {
+        perflab_core::scope!("checksum/naive");
         output(naive::update(INITIAL, bytes(input)))
     }
 }
@@ -131,6 +132,7 @@ impl Kernel<Checksum> for optimized::Optimized {
         VariantKind::Optimized
     }
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> Adler32Output {
+        perflab_core::scope!("checksum/optimized");
         output(optimized::update(INITIAL, bytes(input)))
     }
 }

@@ -18,6 +18,7 @@ impl Kernel<Checksum> for SimdAdler32 {
         VariantKind::Reference
     }
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> Adler32Output {
+        perflab_core::scope!("checksum/simd-adler32");
         // `adler32` builds a hasher (one cached feature check) and writes the slice once: the
         // crate's own recommended one-shot use.
         output(simd_adler32::adler32(&input.as_slice()))
@@ -32,6 +33,7 @@ impl Kernel<Checksum> for Adler2 {
         VariantKind::Reference
     }
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> Adler32Output {
+        perflab_core::scope!("checksum/adler2");
         output(adler2::adler32_slice(input.as_slice()))
     }
 }

@@ -27,6 +27,7 @@ impl Kernel<Search> for Naive {
     }
 
     fn run(&self, input: &SearchInput, _ctx: &Ctx) -> SearchOutput {
+        perflab_core::scope!("search/naive");
         let h = input.haystack.as_slice();
         SearchOutput::new(count(h, input.needle), find(h, input.needle))
     }

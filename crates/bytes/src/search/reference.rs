@@ -25,6 +25,7 @@ impl Kernel<Search> for Memchr {
     }
 
     fn run(&self, input: &SearchInput, _ctx: &Ctx) -> SearchOutput {
+        perflab_core::scope!("search/memchr");
         let h = input.haystack.as_slice();
         let n = input.needle;
         SearchOutput::new(memchr::memchr_iter(n, h).count(), memchr::memchr(n, h))
@@ -41,6 +42,7 @@ impl Kernel<Search> for Bytecount {
     }
 
     fn run(&self, input: &SearchInput, _ctx: &Ctx) -> SearchOutput {
+        perflab_core::scope!("search/bytecount");
         let h = input.haystack.as_slice();
         let n = input.needle;
         SearchOutput::new(bytecount::count(h, n), memchr::memchr(n, h))

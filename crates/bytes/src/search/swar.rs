@@ -103,6 +103,7 @@ impl Kernel<Search> for Swar {
     }
 
     fn run(&self, input: &SearchInput, _ctx: &Ctx) -> SearchOutput {
+        perflab_core::scope!("search/swar");
         let h = input.haystack.as_slice();
         SearchOutput::new(count(h, input.needle), find(h, input.needle))
     }

@@ -3,7 +3,9 @@
 pub mod child;
 pub mod compare;
 pub mod export;
+pub mod flame;
 pub mod list;
+pub mod live;
 pub mod merge;
 pub mod report;
 pub mod run;

@@ -25,6 +25,7 @@ impl Kernel<Frames> for Arena {
     }
 
     fn run(&self, input: &FramesInput, ctx: &Ctx) -> FramesOutput {
+        perflab_core::scope!("frames/arena");
         let arena = ctx.arena();
         let data = input.as_slice();
         let mut messages: BumpVec<'_, &[u8]> = BumpVec::new_in(arena);

@@ -26,6 +26,7 @@ impl Kernel<Frames> for ZeroCopyBytes {
     }
 
     fn run(&self, input: &FramesInput, _ctx: &Ctx) -> FramesOutput {
+        perflab_core::scope!("frames/bytes");
         let mut buf = input.bytes().clone();
         let total = buf.len();
         let mut out = FramesOutput::default();

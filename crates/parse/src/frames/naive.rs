@@ -24,6 +24,7 @@ impl Kernel<Frames> for Naive {
     }
 
     fn run(&self, input: &FramesInput, _ctx: &Ctx) -> FramesOutput {
+        perflab_core::scope!("frames/naive");
         let data = input.as_slice();
         let mut cursor = Cursor::new(data);
         let mut out = FramesOutput::default();

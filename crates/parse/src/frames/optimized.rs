@@ -23,6 +23,7 @@ impl Kernel<Frames> for Optimized {
     }
 
     fn run(&self, input: &FramesInput, _ctx: &Ctx) -> FramesOutput {
+        perflab_core::scope!("frames/optimized");
         let data = input.as_slice();
         let mut rest = data;
         let mut out = FramesOutput::default();

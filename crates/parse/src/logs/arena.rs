@@ -31,19 +31,24 @@ impl Kernel<Logs> for Arena {
     }
 
     fn run(&self, input: &ByteInput, ctx: &Ctx) -> LogsOutput {
+        perflab_core::scope!("logs/arena");
         let bump = ctx.arena();
         let mut records: BumpVec<Record<'_>> = BumpVec::with_capacity_in(input.len() / 64, bump);
         let mut malformed = 0u64;
-        for raw in input.as_slice().split(|&b| b == b'\n') {
-            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if line.is_empty() {
-                continue;
-            }
-            match parse_line(line, bump) {
-                Some(record) => records.push(record),
-                None => malformed += 1,
+        {
+            perflab_core::scope!("parse");
+            for raw in input.as_slice().split(|&b| b == b'\n') {
+                let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+                if line.is_empty() {
+                    continue;
+                }
+                match parse_line(line, bump) {
+                    Some(record) => records.push(record),
+                    None => malformed += 1,
+                }
             }
         }
+        perflab_core::scope!("tally");
         let mut tally = Tally::new();
         for _ in 0..malformed {
             tally.malformed();

@@ -28,6 +28,7 @@ impl Kernel<Logs> for Naive {
     }
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> LogsOutput {
+        perflab_core::scope!("logs/naive");
         let mut out = LogsOutput::default();
         for raw in input.as_slice().split(|&b| b == b'\n') {
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);

@@ -24,6 +24,7 @@ impl Kernel<Logs> for Optimized {
     }
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> LogsOutput {
+        perflab_core::scope!("logs/optimized");
         let data = input.as_slice();
         let mut tally = Tally::new();
         let mut fields = Fields::new();

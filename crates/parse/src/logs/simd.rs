@@ -36,6 +36,7 @@ impl Kernel<Logs> for Simd {
     /// Returns an empty output if called on a CPU without the level (callers check
     /// [`Kernel::supported`] first).
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> LogsOutput {
+        perflab_core::scope!("logs/simd", self.name());
         scan::run(self.level(), PLAIN, input.as_slice(), Parser).unwrap_or_default()
     }
 }

@@ -23,6 +23,7 @@ impl Kernel<Tags> for Arena {
     }
 
     fn run(&self, input: &ByteInput, ctx: &Ctx) -> TagsOutput {
+        perflab_core::scope!("tags/arena");
         let bump = ctx.arena();
         let mut out = TagsOutput::default();
         let mut distinct = ArenaSet::new(bump);

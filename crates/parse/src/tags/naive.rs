@@ -18,6 +18,7 @@ impl Kernel<Tags> for Naive {
     }
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> TagsOutput {
+        perflab_core::scope!("tags/naive");
         let mut out = TagsOutput::default();
         let mut distinct: HashSet<String> = HashSet::new();
         for raw in input.as_slice().split(|&b| b == b'\n') {

@@ -43,6 +43,7 @@ impl Kernel<Tags> for Optimized {
     }
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> TagsOutput {
+        perflab_core::scope!("tags/optimized");
         let data = input.as_slice();
         let mut out = TagsOutput::default();
         // Sized for a realistic vocabulary; it grows if the input has more.

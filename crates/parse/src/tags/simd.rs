@@ -36,6 +36,7 @@ impl Kernel<Tags> for Simd {
     /// Returns an all-zero output if called on a CPU without the level (callers check
     /// [`Kernel::supported`] first).
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> TagsOutput {
+        perflab_core::scope!("tags/simd", self.name());
         scan::run(self.level(), PLAIN, input.as_slice(), Parser).unwrap_or_default()
     }
 }

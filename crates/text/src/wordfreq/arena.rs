@@ -25,6 +25,7 @@ impl Kernel<Wordfreq> for Arena {
     }
 
     fn run(&self, input: &ByteInput, ctx: &Ctx) -> WordfreqOutput {
+        perflab_core::scope!("wordfreq/arena");
         let bump = ctx.arena();
         let mut counts = Counts {
             bump,
@@ -32,17 +33,21 @@ impl Kernel<Wordfreq> for Arena {
             total: 0,
         };
         let mut word = bumpalo::collections::Vec::with_capacity_in(64, bump);
-        for &b in input.as_slice() {
-            if b.is_ascii_alphanumeric() {
-                word.push(b.to_ascii_lowercase());
-            } else if !word.is_empty() {
+        {
+            perflab_core::scope!("tokenize_count");
+            for &b in input.as_slice() {
+                if b.is_ascii_alphanumeric() {
+                    word.push(b.to_ascii_lowercase());
+                } else if !word.is_empty() {
+                    counts.add(&word);
+                    word.clear();
+                }
+            }
+            if !word.is_empty() {
                 counts.add(&word);
-                word.clear();
             }
         }
-        if !word.is_empty() {
-            counts.add(&word);
-        }
+        perflab_core::scope!("top_k");
         let mut top = TopK::default();
         for (w, &c) in &counts.map {
             top.offer(w, c);

@@ -23,19 +23,24 @@ impl Kernel<Wordfreq> for Naive {
     }
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> WordfreqOutput {
+        perflab_core::scope!("wordfreq/naive");
         let mut counts: HashMap<String, u64> = HashMap::new();
         let mut total_words = 0;
-        for word in input
-            .as_slice()
-            .split(|b| !b.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
         {
-            // The word is ASCII, so the lossy conversion borrows and never replaces anything.
-            let word = String::from_utf8_lossy(word).to_lowercase();
-            *counts.entry(word).or_insert(0) += 1;
-            total_words += 1;
+            perflab_core::scope!("tokenize_count");
+            for word in input
+                .as_slice()
+                .split(|b| !b.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
+                // The word is ASCII, so the lossy conversion borrows and never replaces anything.
+                let word = String::from_utf8_lossy(word).to_lowercase();
+                *counts.entry(word).or_insert(0) += 1;
+                total_words += 1;
+            }
         }
         let distinct = counts.len() as u64;
+        perflab_core::scope!("top_k");
         let mut all: Vec<(String, u64)> = counts.into_iter().collect();
         let order =
             |a: &(String, u64), b: &(String, u64)| rank(a.1, a.0.as_bytes(), b.1, b.0.as_bytes());

@@ -23,6 +23,7 @@ impl Kernel<Wordfreq> for Optimized {
     }
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> WordfreqOutput {
+        perflab_core::scope!("wordfreq/optimized");
         count_words(input.as_slice(), &SwarMask)
     }
 }

@@ -43,22 +43,26 @@ pub(crate) trait BlockMask {
 #[inline(always)]
 pub(crate) fn count_words<M: BlockMask>(text: &[u8], m: &M) -> WordfreqOutput {
     let mut table = WordTable::new();
-    let mut open = None;
-    let (blocks, rest) = text.as_chunks::<64>();
-    let mut base = 0;
-    for block in blocks {
-        walk_block(&mut table, text, base, m.mask(block), &mut open);
-        base += 64;
+    {
+        perflab_core::scope!("tokenize_count");
+        let mut open = None;
+        let (blocks, rest) = text.as_chunks::<64>();
+        let mut base = 0;
+        for block in blocks {
+            walk_block(&mut table, text, base, m.mask(block), &mut open);
+            base += 64;
+        }
+        if !rest.is_empty() {
+            let mut last = [0u8; 64];
+            last[..rest.len()].copy_from_slice(rest);
+            // Zero padding is not a word byte, so an open word closes inside this block.
+            walk_block(&mut table, text, base, m.mask(&last), &mut open);
+        }
+        if let Some(start) = open {
+            table.add(text, start, text.len() - start);
+        }
     }
-    if !rest.is_empty() {
-        let mut last = [0u8; 64];
-        last[..rest.len()].copy_from_slice(rest);
-        // Zero padding is not a word byte, so an open word closes inside this block.
-        walk_block(&mut table, text, base, m.mask(&last), &mut open);
-    }
-    if let Some(start) = open {
-        table.add(text, start, text.len() - start);
-    }
+    perflab_core::scope!("top_k");
     table.into_output()
 }
 

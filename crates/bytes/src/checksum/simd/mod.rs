@@ -142,6 +142,7 @@ impl Kernel<Checksum> for Simd {
         self.update.is_some()
     }
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> Adler32Output {
+        perflab_core::scope!("checksum/simd", self.name());
         // The harness never runs an unsupported kernel; should anyone else, answer correctly.
         let update = self.update.unwrap_or(optimized::update);
         output(update(INITIAL, input.as_slice()))

@@ -184,6 +184,7 @@ impl Kernel<Search> for SimdKernel {
     }
 
     fn run(&self, input: &SearchInput, _ctx: &Ctx) -> SearchOutput {
+        perflab_core::scope!("search/simd", self.name());
         let h = input.haystack.as_slice();
         let n = input.needle;
         // The harness never runs an unsupported kernel; if someone does, fall back rather

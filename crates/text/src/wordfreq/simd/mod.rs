@@ -98,6 +98,7 @@ impl Kernel<Wordfreq> for Simd {
     }
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> WordfreqOutput {
+        perflab_core::scope!("wordfreq/simd");
         let text = input.as_slice();
         count_with(detected(), text).unwrap_or_else(|| count_words(text, &SwarMask))
     }

@@ -1,0 +1,190 @@
+//! `perflab flame`: from a slow cell to the function that costs the time, in one command.
+//!
+//! Runs one cell in the harness's loop for `--seconds`, under pprof's sampler (`sampling`, the
+//! default) or with the kernels' puffin scopes on (`scopes`), and writes an inferno SVG plus the
+//! folded stacks beside it (`.folded`, for other tools and for `--diff`). Prints where the time
+//! went: the frames with the most self time.
+
+use crate::Outcome;
+use anyhow::{Context, Result, bail};
+use perflab_profile::render::{self, Labels};
+use perflab_profile::{Cell, Folded};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Arguments of `perflab flame`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The workload, e.g. wordfreq.
+    #[arg(long, short = 'w', value_name = "W")]
+    workload: String,
+    /// The variant, e.g. naive.
+    #[arg(long, value_name = "V")]
+    variant: String,
+    /// The allocator to run under: system, jemalloc or mimalloc. Default: this process's
+    /// (PERFLAB_ALLOCATOR, else system).
+    #[arg(long, value_name = "A")]
+    allocator: Option<perflab_alloc::Allocator>,
+    /// Generated input size, e.g. 1MiB.
+    #[arg(long, value_name = "S", default_value = "1MiB", value_parser = super::parse_size_arg)]
+    size: usize,
+    /// How long to run the cell, seconds.
+    #[arg(long, value_name = "N", default_value_t = 5.0)]
+    seconds: f64,
+    /// Where stacks come from: sampled by pprof (every function) or the kernels' puffin scopes
+    /// (the phases the kernel names, exactly timed).
+    #[arg(long, value_enum, default_value = "sampling")]
+    source: Source,
+    /// The SVG to write; the folded stacks go beside it (same name, `.folded`). Default:
+    /// profiles/<workload>-<variant>-<allocator>-<size>[-scopes].svg
+    #[arg(short = 'o', long = "output", value_name = "FILE.svg")]
+    output: Option<PathBuf>,
+    /// Render a differential flamegraph against these folded stacks (an earlier `.folded`):
+    /// red frames grew, blue shrank.
+    #[arg(long, value_name = "BASE.folded")]
+    diff: Option<PathBuf>,
+    /// Seed of the generated input.
+    #[arg(long, default_value_t = perflab_core::DEFAULT_SEED)]
+    seed: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Source {
+    Sampling,
+    Scopes,
+}
+
+/// Profiles one cell and writes its flamegraph and folded stacks.
+pub fn run(args: Args) -> Result<Outcome> {
+    if !(args.seconds.is_finite() && args.seconds > 0.0) {
+        bail!(
+            "malformed --seconds `{}` (expected a positive number)",
+            args.seconds
+        );
+    }
+    let current = perflab_alloc::selection()?;
+    if let Some(wanted) = args.allocator.filter(|&a| a != current) {
+        // The global allocator is fixed when the process starts: run again under the one asked.
+        return rerun_under(wanted);
+    }
+    // Read the base first: a bad --diff file should not cost a whole profile.
+    let base = args
+        .diff
+        .as_deref()
+        .map(Folded::read)
+        .transpose()
+        .context("--diff")?;
+    let registry = perflab_catalog::registry();
+    let mut cell = Cell::prepare(
+        &registry,
+        &args.workload,
+        &args.variant,
+        args.size,
+        args.seed,
+    )?;
+    let duration = Duration::from_secs_f64(args.seconds);
+    let id = format!("{}/{}", cell.id(), current.name());
+    let svg = args.output.clone().unwrap_or_else(|| {
+        let suffix = if args.source == Source::Scopes {
+            "-scopes"
+        } else {
+            ""
+        };
+        PathBuf::from("profiles").join(format!("{}{suffix}.svg", id.replace('/', "-")))
+    });
+    let folded_path = svg.with_extension("folded");
+
+    eprintln!(
+        "perflab: profiling {id} for {}s ({})",
+        args.seconds,
+        match args.source {
+            Source::Sampling => "pprof sampling",
+            Source::Scopes => "puffin scopes",
+        }
+    );
+    let (folded, labels) = match args.source {
+        Source::Sampling => sample(&mut cell, duration, &id)?,
+        Source::Scopes => {
+            let folder = perflab_profile::scopes::record_cell(&mut cell, duration)?;
+            let labels = Labels {
+                title: format!("{id} (puffin scopes, self time)"),
+                subtitle: Some(format!(
+                    "{} frames in {}s; widths are nanoseconds of self time",
+                    folder.frames(),
+                    args.seconds
+                )),
+                count_name: "ns".into(),
+            };
+            (folder.into_folded(), labels)
+        }
+    };
+    folded.write(&folded_path)?;
+    match &base {
+        Some(base) => render::write_diff_svg(&labels, base, &folded, &svg)?,
+        None => render::write_svg(&labels, &folded, &svg)?,
+    }
+    print_summary(&folded, &labels.count_name, &svg, &folded_path);
+    Ok(Outcome::Success)
+}
+
+#[cfg(unix)]
+fn sample(cell: &mut Cell, duration: Duration, id: &str) -> Result<(Folded, Labels)> {
+    let folded = perflab_profile::sampling::sample_cell(cell, duration)?;
+    let labels = Labels {
+        title: format!(
+            "{id} (pprof {} Hz)",
+            perflab_profile::sampling::FREQUENCY_HZ
+        ),
+        subtitle: Some(format!(
+            "{} samples; harness frames above the timed loop are folded into the root",
+            folded.total()
+        )),
+        count_name: "samples".into(),
+    };
+    Ok((folded, labels))
+}
+
+#[cfg(not(unix))]
+fn sample(_: &mut Cell, _: Duration, _: &str) -> Result<(Folded, Labels)> {
+    bail!("--source sampling needs a Unix (SIGPROF); use --source scopes")
+}
+
+/// Re-runs this same command in a child whose global allocator is `allocator`, and exits with
+/// its status.
+fn rerun_under(allocator: perflab_alloc::Allocator) -> Result<Outcome> {
+    let exe = std::env::current_exe().context("cannot find this perflab's executable")?;
+    let status = std::process::Command::new(&exe)
+        .args(std::env::args_os().skip(1))
+        .env(perflab_alloc::ENV_VAR, allocator.name())
+        .status()
+        .with_context(|| format!("cannot run {}", exe.display()))?;
+    // The child printed its own results or error; pass its exit code on.
+    std::process::exit(status.code().unwrap_or(2));
+}
+
+fn print_summary(folded: &Folded, unit: &str, svg: &Path, folded_path: &Path) {
+    let total = folded.total();
+    println!("flamegraph: {}", svg.display());
+    println!("folded:     {} ({total} {unit})", folded_path.display());
+    if total == 0 {
+        println!("no samples: run longer (--seconds) or on a larger --size");
+        return;
+    }
+    println!("most self {unit}:");
+    for (frame, count) in folded.top_self(5) {
+        println!(
+            "  {:>5.1}%  {}",
+            100.0 * count as f64 / total as f64,
+            shorten(&frame, 110)
+        );
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut s: String = text.chars().take(max - 1).collect();
+    s.push('…');
+    s
+}

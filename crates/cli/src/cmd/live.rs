@@ -1,0 +1,108 @@
+//! `perflab live`: watch the variants run, frame by frame, in puffin_viewer.
+//!
+//! Starts a puffin_http server (loopback by default), prints the exact `puffin_viewer --url …`
+//! command, and runs the selected cells in rotation, one puffin frame per round, until
+//! `--seconds` pass or Ctrl-C. `--record` also writes the frames to a `.puffin` file.
+
+use crate::Outcome;
+use anyhow::{Result, bail};
+use perflab_profile::Cell;
+use perflab_profile::capture::DEFAULT_MAX_FRAMES;
+use perflab_profile::live::{self, DEFAULT_ADDR, LiveOptions, LiveServer};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Arguments of `perflab live`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address of the puffin server. Loopback by default; give 0.0.0.0:PORT to serve others.
+    #[arg(long, value_name = "IP:PORT", default_value = DEFAULT_ADDR)]
+    addr: String,
+    /// Only these workloads (repeatable). Default: all.
+    #[arg(long = "workload", short = 'w', value_name = "W")]
+    workloads: Vec<String>,
+    /// Stop after N seconds. Default: run until Ctrl-C.
+    #[arg(long, value_name = "N")]
+    seconds: Option<f64>,
+    /// Generated input size of every cell.
+    #[arg(long, value_name = "S", default_value = "64KiB", value_parser = super::parse_size_arg)]
+    size: usize,
+    /// Also save the frames to this .puffin file (open it with `puffin_viewer FILE`).
+    #[arg(long, value_name = "FILE.puffin")]
+    record: Option<PathBuf>,
+    /// Frames a recording keeps (the newest); every scope's name is kept regardless.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FRAMES, requires = "record")]
+    max_frames: usize,
+    /// Seed of the generated inputs.
+    #[arg(long, default_value_t = perflab_core::DEFAULT_SEED)]
+    seed: u64,
+}
+
+/// Serves live profiles of the selected cells.
+pub fn run(args: Args) -> Result<Outcome> {
+    let duration = match args.seconds {
+        Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
+        Some(s) => bail!("malformed --seconds `{s}` (expected a positive number)"),
+        None => None,
+    };
+    if !perflab_core::SCOPES_COMPILED {
+        return Err(perflab_profile::ProfileError::ScopesNotCompiled.into());
+    }
+    let registry = perflab_catalog::registry();
+    let mut cells = Cell::all(&registry, &args.workloads, args.size, args.seed)?;
+    // Bind before anything is printed: a port in use is one line and exit code 2.
+    let server = LiveServer::bind(&args.addr)?;
+    if !server.addr().ip().is_loopback() {
+        eprintln!(
+            "perflab: warning: serving profiles on {}, reachable from other machines",
+            server.addr()
+        );
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
+        eprintln!("perflab: warning: Ctrl-C will not stop cleanly: {e}");
+    }
+    println!("serving {} cells on {}", cells.len(), server.addr());
+    println!("connect with: {}", server.viewer_command());
+    match duration {
+        Some(d) => println!("running for {}s", d.as_secs_f64()),
+        None => println!("running until Ctrl-C"),
+    }
+    // Tests and scripts wait for the command line above before connecting.
+    std::io::stdout().flush()?;
+
+    let options = LiveOptions {
+        duration,
+        record: args.record.clone(),
+        max_recorded_frames: args.max_frames,
+        stop,
+    };
+    let summary = live::run(&server, &mut cells, &options)?;
+    println!(
+        "{} rounds in {:.1}s ({:.0} frames/s), at most {} viewer(s) connected",
+        summary.rounds,
+        summary.elapsed.as_secs_f64(),
+        summary.rounds as f64 / summary.elapsed.as_secs_f64().max(1e-9),
+        summary.max_clients
+    );
+    if let Some(c) = summary.capture {
+        let dropped = if c.dropped > 0 {
+            format!(" (the oldest {} dropped, see --max-frames)", c.dropped)
+        } else {
+            String::new()
+        };
+        println!(
+            "recorded {} frames{dropped} and {} scope names: {}",
+            c.frames,
+            c.scopes,
+            c.path.display()
+        );
+        println!("view with: puffin_viewer {}", c.path.display());
+    }
+    Ok(Outcome::Success)
+}

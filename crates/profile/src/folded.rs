@@ -1,0 +1,175 @@
+//! Collapsed stacks: `root;caller;callee count`, one line per distinct stack.
+//!
+//! It is the format inferno, flamegraph.pl, speedscope and most other flamegraph tools read, so
+//! `perflab flame` writes it beside every SVG: users can re-render, diff or load the profile
+//! elsewhere. Both sources fold into it: pprof samples (count = samples) and puffin scopes
+//! (count = self time in nanoseconds).
+
+use crate::ProfileError;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Stacks and their counts, sorted by stack (the order inferno wants).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Folded {
+    stacks: BTreeMap<String, u64>,
+}
+
+impl Folded {
+    /// No stacks.
+    pub fn new() -> Self {
+        Folded::default()
+    }
+
+    /// Adds `count` to the stack `frames` (root first). Frames are cleaned so the line stays
+    /// parseable: `;` inside a name becomes `:`, line breaks become spaces. Zero counts and
+    /// empty stacks are dropped.
+    pub fn add<'a>(&mut self, frames: impl IntoIterator<Item = &'a str>, count: u64) {
+        if count == 0 {
+            return;
+        }
+        let mut line = String::new();
+        for f in frames {
+            if !line.is_empty() {
+                line.push(';');
+            }
+            line.extend(f.chars().map(|c| match c {
+                ';' => ':',
+                '\n' | '\r' => ' ',
+                c => c,
+            }));
+        }
+        if !line.is_empty() {
+            *self.stacks.entry(line).or_insert(0) += count;
+        }
+    }
+
+    /// Adds a stack already joined by `;`.
+    pub fn add_line(&mut self, stack: &str, count: u64) {
+        if count > 0 && !stack.is_empty() {
+            *self.stacks.entry(stack.to_owned()).or_insert(0) += count;
+        }
+    }
+
+    /// Whether there is no stack.
+    pub fn is_empty(&self) -> bool {
+        self.stacks.is_empty()
+    }
+
+    /// The sum of all counts: total samples, or total nanoseconds.
+    pub fn total(&self) -> u64 {
+        self.stacks.values().sum()
+    }
+
+    /// `(stack, count)`, sorted by stack.
+    pub fn stacks(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.stacks.iter().map(|(s, &c)| (s.as_str(), c))
+    }
+
+    /// The lines `stack count`, as inferno reads them.
+    pub fn lines(&self) -> Vec<String> {
+        self.stacks
+            .iter()
+            .map(|(s, c)| format!("{s} {c}"))
+            .collect()
+    }
+
+    /// The text of a `.folded` file.
+    pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        for (s, c) in &self.stacks {
+            let _ = writeln!(text, "{s} {c}");
+        }
+        text
+    }
+
+    /// Parses the text of a `.folded` file (blank lines ignored). `path` is only for messages.
+    ///
+    /// # Errors
+    /// A line without a trailing count.
+    pub fn parse(text: &str, path: &Path) -> Result<Folded, ProfileError> {
+        let mut folded = Folded::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim_end();
+            if line.is_empty() {
+                continue;
+            }
+            let parsed = line
+                .rsplit_once(' ')
+                .and_then(|(stack, n)| Some((stack.trim_end(), n.parse::<u64>().ok()?)));
+            match parsed {
+                Some((stack, n)) if !stack.is_empty() => folded.add_line(stack, n),
+                _ => {
+                    return Err(ProfileError::BadFolded {
+                        path: path.to_owned(),
+                        line: i + 1,
+                        text: line.chars().take(80).collect(),
+                    });
+                }
+            }
+        }
+        Ok(folded)
+    }
+
+    /// Reads a `.folded` file.
+    ///
+    /// # Errors
+    /// An unreadable file or a malformed line, naming the file.
+    pub fn read(path: &Path) -> Result<Folded, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ProfileError::io("read", path, e))?;
+        Folded::parse(&text, path)
+    }
+
+    /// Writes the `.folded` file, creating its directory.
+    ///
+    /// # Errors
+    /// An unwritable path, naming it.
+    pub fn write(&self, path: &Path) -> Result<(), ProfileError> {
+        crate::render::create_parent(path)?;
+        std::fs::write(path, self.to_text()).map_err(|e| ProfileError::io("write", path, e))
+    }
+
+    /// The `n` frames with the most *self* count (the leaf of each stack), with their counts,
+    /// most first: where the time is spent, as the summary `perflab flame` prints.
+    pub fn top_self(&self, n: usize) -> Vec<(String, u64)> {
+        let mut by_leaf: BTreeMap<&str, u64> = BTreeMap::new();
+        for (stack, &count) in &self.stacks {
+            let leaf = stack.rsplit(';').next().unwrap_or(stack);
+            *by_leaf.entry(leaf).or_insert(0) += count;
+        }
+        let mut top: Vec<(String, u64)> = by_leaf
+            .into_iter()
+            .map(|(f, c)| (f.to_owned(), c))
+            .collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        top.truncate(n);
+        top
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_round_trip_and_counts_add_up() {
+        let mut f = Folded::new();
+        f.add(["main", "run;x", "leaf a"], 3);
+        f.add(["main", "run;x", "leaf a"], 2);
+        f.add(["main", "other"], 4);
+        f.add(["main", "zero"], 0);
+        assert_eq!(f.total(), 9);
+        let text = f.to_text();
+        assert_eq!(text, "main;other 4\nmain;run:x;leaf a 5\n");
+        let back = Folded::parse(&text, Path::new("x.folded")).unwrap();
+        assert_eq!(back, f);
+        assert_eq!(
+            f.top_self(1),
+            vec![("leaf a".to_owned(), 5)],
+            "self time is the leaf's"
+        );
+        let err = Folded::parse("a;b 1\nno-count\n", Path::new("x.folded")).unwrap_err();
+        assert!(err.to_string().contains("x.folded:2"), "{err}");
+    }
+}
