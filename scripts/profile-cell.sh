@@ -4,7 +4,7 @@
 #   scripts/profile-cell.sh WORKLOAD VARIANT [perflab flame options…]
 #   scripts/profile-cell.sh wordfreq naive --size 1MiB --seconds 5
 #   scripts/profile-cell.sh wordfreq naive --source scopes        # the kernel's named phases
-#   scripts/profile-cell.sh wordfreq naive --diff profiles/wordfreq-naive-1MiB-system.folded
+#   scripts/profile-cell.sh wordfreq naive --diff profiles/wordfreq-naive-system-1MiB.folded
 #
 # Writes profiles/<workload>-<variant>-<allocator>-<size>.svg and .folded (open the SVG in a
 # browser: click to zoom, Ctrl-F to search). CARGO_PROFILE=profiling builds with full debug info.

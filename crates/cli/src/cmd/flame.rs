@@ -74,6 +74,9 @@ pub fn run(args: Args) -> Result<Outcome> {
         .map(Folded::read)
         .transpose()
         .context("--diff")?;
+    // Profile what `run` times: allocations uncounted (counting costs ~6 ns a pair, which would
+    // show up as perflab-alloc frames that the measured samples never paid for).
+    perflab_alloc::set_counting(false);
     let registry = perflab_catalog::registry();
     let mut cell = Cell::prepare(
         &registry,
@@ -83,7 +86,15 @@ pub fn run(args: Args) -> Result<Outcome> {
         args.seed,
     )?;
     let duration = Duration::from_secs_f64(args.seconds);
-    let id = format!("{}/{}", cell.id(), current.name());
+    // The results file's cell id (workload/variant/allocator/size), so a slow cell in a report
+    // and its flamegraph share a name.
+    let id = format!(
+        "{}/{}/{}/{}",
+        cell.workload(),
+        cell.variant(),
+        current.name(),
+        perflab_core::format_size(args.size)
+    );
     let svg = args.output.clone().unwrap_or_else(|| {
         let suffix = if args.source == Source::Scopes {
             "-scopes"

@@ -51,6 +51,8 @@ pub fn run(args: Args) -> Result<Outcome> {
     if !perflab_core::SCOPES_COMPILED {
         return Err(perflab_profile::ProfileError::ScopesNotCompiled.into());
     }
+    // Scope times should be what `run` measures: allocations uncounted, as in its timed samples.
+    perflab_alloc::set_counting(false);
     let registry = perflab_catalog::registry();
     let mut cells = Cell::all(&registry, &args.workloads, args.size, args.seed)?;
     // Bind before anything is printed: a port in use is one line and exit code 2.
