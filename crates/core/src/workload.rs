@@ -97,11 +97,42 @@ impl Ctx {
         self.arena.reset();
     }
 
+    /// Resets the arena and moves it to fresh memory of the same capacity, so the next runs
+    /// neither grow it nor reuse its old placement (see [`crate::ByteInput::relocated`] for why
+    /// paired runs move what kernels read and write between rounds).
+    pub fn relocate_arena(&mut self) {
+        self.reset_arena();
+        let capacity = self.arena.allocated_bytes();
+        // The new chunk is allocated before the old one is freed, so it cannot land on it.
+        let fresh = Bump::with_capacity(capacity);
+        drop(std::mem::replace(&mut self.arena, fresh));
+    }
+
     /// The most bytes the arena held at any reset since the last [`Ctx::take_arena_peak`]. These
     /// bytes come from the global allocator in big chunks; reporting them separately shows what
     /// an arena variant really holds.
     pub fn take_arena_peak(&mut self) -> usize {
         let used = self.arena.allocated_bytes();
         std::mem::take(&mut self.arena_peak).max(used)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relocated_arena_keeps_its_capacity_and_peak_but_moves() {
+        let mut ctx = Ctx::new();
+        let first = ctx.arena().alloc_slice_fill_copy(100_000, 1u8).as_ptr() as usize;
+        ctx.reset_arena();
+        let capacity = ctx.arena().allocated_bytes();
+        ctx.relocate_arena();
+        assert!(ctx.arena().allocated_bytes() >= capacity);
+        let second = ctx.arena().alloc_slice_fill_copy(100_000, 2u8).as_ptr() as usize;
+        assert_ne!(first, second);
+        // No growth was needed for the same work: still one chunk of the old size.
+        assert!(ctx.arena().allocated_bytes() < 2 * capacity);
+        assert!(ctx.take_arena_peak() >= 100_000);
     }
 }

@@ -222,9 +222,12 @@ pub fn serve_stepwise(
                 }
             },
             Ok(Cmd::Relocate) => match state.as_mut() {
-                Some(s) => Reply::Relocated {
-                    moved: s.input.relocate(),
-                },
+                Some(s) => {
+                    ctx.relocate_arena();
+                    Reply::Relocated {
+                        moved: s.input.relocate(),
+                    }
+                }
                 None => Reply::Error {
                     message: "nothing is prepared".to_owned(),
                 },
