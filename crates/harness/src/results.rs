@@ -182,6 +182,11 @@ pub struct Benchmark {
     /// Paired runs only: this time / the base build's time, paired sample by sample.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vs_base: Option<Estimate>,
+    /// Paired runs only: when the group's first measurement showed a change beyond the
+    /// threshold, it was measured again by a fresh pair of processes, and the attempt closer to
+    /// "no change" is the one kept above; this is the other attempt's estimate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vs_base_other: Option<Estimate>,
 }
 
 impl Benchmark {
@@ -219,6 +224,7 @@ impl Benchmark {
             speedup_vs_naive: None,
             outliers: None,
             vs_base: None,
+            vs_base_other: None,
         }
     }
 }

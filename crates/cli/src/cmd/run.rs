@@ -67,11 +67,13 @@ pub struct Args {
     /// comparison and exits 1 on a regression.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["resume", "measure"])]
     compare_with: Option<PathBuf>,
-    /// Regression threshold of a paired run, percent.
+    /// Regression threshold of a paired run, percent: a cell regressed when its whole 95%
+    /// interval lies above it. 2% was chosen from paired A/A and 5%-slowdown runs on a shared
+    /// 2-core host (METHODOLOGY.md §7); separate runs compared with `perflab compare` need 5%.
     #[arg(
         long,
         value_name = "PCT",
-        default_value_t = 5.0,
+        default_value_t = 2.0,
         requires = "compare_with"
     )]
     threshold: f64,
@@ -89,6 +91,11 @@ pub struct Args {
     /// preemption on a loaded machine) or by elapsed time (`wall`). See METHODOLOGY.md §7.
     #[arg(long, value_enum, default_value = "cpu", requires = "compare_with")]
     clock: ClockArg,
+    /// Paired runs: do not re-measure a group that shows a change beyond the threshold with a
+    /// fresh pair of processes (by default the attempt closer to no change is kept; see
+    /// METHODOLOGY.md §7).
+    #[arg(long, requires = "compare_with")]
+    no_confirm: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -345,6 +352,7 @@ fn run_paired(
             ClockArg::Wall => perflab_harness::measure::Clock::Wall,
             ClockArg::Cpu => perflab_harness::measure::Clock::Cpu,
         },
+        confirm: (!args.no_confirm).then_some(args.threshold / 100.0),
     };
     let (head_path, base_path) = (out_dir.join("results.json"), out_dir.join("base.json"));
     perflab_harness::paired::run_paired(
