@@ -424,7 +424,8 @@ pub struct PairedConfig {
     /// The clock asked for; a base build too old to know clocks is timed by wall on both sides.
     pub clock: Clock,
     /// Re-measure a group whose cells show a change beyond this fraction (0.05 = 5%) with a
-    /// fresh pair of processes, and keep the attempt closer to no change; `None`: never.
+    /// fresh pair of processes; a cell then shows a change only if both attempts do (see
+    /// [`keep_closer`]). `None`: never.
     ///
     /// Why: in whole-matrix A/A runs on a shared host, about one process pair in three carried
     /// a bias of its own (up to ±50% on a few cache-sensitive cells, with tight intervals) that
@@ -442,8 +443,14 @@ fn beyond(cells: &[Benchmark], threshold: f64) -> bool {
         .any(|e| e.ci95[0] > 1.0 + threshold || e.ci95[1] < 1.0 / (1.0 + threshold))
 }
 
-/// Keeps, cell by cell, the attempt whose paired ratio is closer to 1 (in log terms), and
-/// records the other's estimate in `vs_base_other`.
+/// Joins two attempts at a group, cell by cell: keeps the samples and median of the attempt
+/// whose paired ratio is closer to 1 (in log terms), widens its interval to span both
+/// attempts' intervals, and records the other attempt's estimate in `vs_base_other`.
+///
+/// The spanning interval lies beyond a threshold only when both attempts' intervals do, in the
+/// same direction: a change must repeat in a second pair of processes to be reported. (In
+/// loaded A/A runs, some first and second attempts flagged the same cell in opposite
+/// directions, e.g. −3.7% and +4.4%: keeping either alone would have reported noise.)
 fn keep_closer(
     first: (Vec<Benchmark>, Vec<Benchmark>),
     second: (Vec<Benchmark>, Vec<Benchmark>),
@@ -464,6 +471,9 @@ fn keep_closer(
         } else {
             h.vs_base
         };
+        if let (Some(kept), Some(o)) = (h1[i].vs_base.as_mut(), other) {
+            kept.ci95 = [kept.ci95[0].min(o.ci95[0]), kept.ci95[1].max(o.ci95[1])];
+        }
         h1[i].vs_base_other = other;
     }
     (h1, b1)
@@ -816,7 +826,13 @@ mod tests {
             1.01,
             "the biased attempt is set aside"
         );
+        assert_eq!(
+            h[0].vs_base.unwrap().ci95,
+            [0.99, 1.10],
+            "spanning both attempts"
+        );
         assert_eq!(h[0].vs_base_other.unwrap().median, 1.08);
+        assert!(!beyond(&h, 0.05));
         assert_eq!(
             b[0].vs_base.unwrap().median,
             1.01,
@@ -836,6 +852,20 @@ mod tests {
             ),
         );
         assert!(beyond(&h, 0.05));
+        assert_eq!(h[0].vs_base.unwrap().ci95, [1.27, 1.33]);
+        // Both flagged, in opposite directions: noise, not a change.
+        let (h, _) = keep_closer(
+            (
+                vec![with_ratio(0.963, 0.928, 0.977)],
+                vec![with_ratio(1.0, 1.0, 1.0)],
+            ),
+            (
+                vec![with_ratio(1.044, 1.020, 1.059)],
+                vec![with_ratio(1.0, 1.0, 1.0)],
+            ),
+        );
+        assert_eq!(h[0].vs_base.unwrap().median, 0.963);
+        assert!(!beyond(&h, 0.02));
     }
 
     #[test]
