@@ -513,7 +513,7 @@ pub fn run_paired(
             base.config.clock = Some(Clock::Wall);
         }
         let clock = head.config.clock.unwrap_or_default();
-        let (mut hc, mut bc) = match pair_group(h, b, g, (settings, clock), seed, input) {
+        let (mut hc, mut bc) = match pair_group(h, b, g, (settings, clock, false), seed, input) {
             Ok(cells) => cells,
             Err(msg) => {
                 peers = None;
@@ -521,11 +521,14 @@ pub fn run_paired(
             }
         };
         if cfg.confirm.is_some_and(|t| beyond(&hc, t)) {
-            // A fresh pair of processes for the second opinion (see `PairedConfig::confirm`).
+            // A fresh pair of processes for the second opinion (see `PairedConfig::confirm`),
+            // started, prepared and sampled in the mirrored order: a bias that comes with
+            // going first then changes sign instead of repeating.
             drop(peers.take());
-            let mut h = Peer::start(head_cmd, &g.allocator, "head")?;
             let mut b = Peer::start(base_cmd, &g.allocator, "base")?;
-            if let Ok(second) = pair_group(&mut h, &mut b, g, (settings, clock), seed, input) {
+            let mut h = Peer::start(head_cmd, &g.allocator, "head")?;
+            let mirrored = (settings, clock, true);
+            if let Ok(second) = pair_group(&mut h, &mut b, g, mirrored, seed, input) {
                 (hc, bc) = keep_closer((hc, bc), second);
             }
             peers = Some((g.allocator.clone(), h, b));
@@ -571,7 +574,7 @@ fn pair_group(
     h: &mut Peer,
     b: &mut Peer,
     g: &Group,
-    (s, clock): (&Settings, Clock),
+    (s, clock, mirror): (&Settings, Clock, bool),
     seed: u64,
     input: Option<&Path>,
 ) -> Result<(Vec<Benchmark>, Vec<Benchmark>), String> {
@@ -582,8 +585,13 @@ fn pair_group(
         input: input.map(Path::to_path_buf),
         clock,
     };
-    let (hbytes, hv) = prepared(h.ask(&cmd)?)?;
-    let (bbytes, bv) = prepared(b.ask(&cmd)?)?;
+    let ((hbytes, hv), (bbytes, bv)) = if mirror {
+        let base = prepared(b.ask(&cmd)?)?;
+        (prepared(h.ask(&cmd)?)?, base)
+    } else {
+        let head = prepared(h.ask(&cmd)?)?;
+        (head, prepared(b.ask(&cmd)?)?)
+    };
     let cell = |i: usize, bytes: u64| {
         let kind = g
             .kinds
@@ -633,7 +641,7 @@ fn pair_group(
             // In the order of the round's first samples, so neither side's fresh copy is
             // systematically the one still in cache. An older base build does not know the
             // command: then neither side relocates again.
-            let (first, second) = if round % 2 == 0 {
+            let (first, second) = if (round % 2 == 0) != mirror {
                 (&mut *b, &mut *h)
             } else {
                 (&mut *h, &mut *b)
@@ -643,7 +651,7 @@ fn pair_group(
         let n = live.len();
         for k in 0..n {
             let (i, iters, hs, bs) = &mut live[(k + round) % n];
-            if round % 2 == 0 {
+            if (round % 2 == 0) != mirror {
                 hs.push(sample(h, *i, *iters)?);
                 bs.push(sample(b, *i, *iters)?);
             } else {
