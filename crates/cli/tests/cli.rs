@@ -594,6 +594,35 @@ fn compare_reports_each_kind_of_change_with_the_right_exit_code() {
 }
 
 #[test]
+fn files_of_one_paired_run_are_compared_at_the_paired_threshold() {
+    let dir = tmp("compare-paired");
+    let write = |name: &str, v: &Value| {
+        let p = dir.join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let mut base = synthetic(&[("w/v/system/4KiB", "ok", around(100.0))]);
+    let mut head = synthetic(&[("w/v/system/4KiB", "ok", around(103.0))]);
+    for (f, id) in [(&mut base, "run-1"), (&mut head, "run-1")] {
+        f["config"]["paired"] = id.into();
+    }
+    // The paired ratio says +3% [+2.6%, +3.4%]: beyond the paired 2%, inside the separate 5%.
+    head["benchmarks"][0]["vs_base"] = serde_json::json!({"median": 1.03, "ci95": [1.026, 1.034]});
+    let (b, h) = (write("base.json", &base), write("head.json", &head));
+    let o = run(&["compare", &b, &h]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("threshold 2.0% time"));
+    let o = run(&["compare", &b, &h, "--threshold", "5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Two separate runs (different or no paired ids) keep the 5% default.
+    head["config"]["paired"] = "run-2".into();
+    let h = write("head.json", &head);
+    let o = run(&["compare", &b, &h]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("threshold 5.0% time"));
+}
+
+#[test]
 fn instruction_counts_repeat_exactly() {
     if perflab_harness_valgrind_missing() {
         return;

@@ -22,6 +22,16 @@ pub struct Thresholds {
     pub instructions: f64,
 }
 
+/// The wall-time threshold for two files measured together by a paired run (`run
+/// --compare-with`): 2%. Pinned, relocated, CPU-timed and confirmed by a second pair of
+/// processes, a paired run's intervals are narrow and honest enough for it (METHODOLOGY.md §7).
+pub const PAIRED_TIME_THRESHOLD: f64 = 0.02;
+
+/// Whether `base` and `head` were measured together by one paired run.
+pub fn measured_together(base: &Results, head: &Results) -> bool {
+    head.config.paired.is_some() && head.config.paired == base.config.paired
+}
+
 impl Default for Thresholds {
     /// 5% for time (see METHODOLOGY.md for how it was chosen), 0.5% for instructions.
     fn default() -> Self {
@@ -220,7 +230,7 @@ fn classify_with(base: &Benchmark, head: &Benchmark, t: Thresholds, paired: bool
 
 /// Compares every cell of `head` with `base`.
 pub fn compare(base: &Results, head: &Results, t: Thresholds) -> Comparison {
-    let paired = head.config.paired.is_some() && head.config.paired == base.config.paired;
+    let paired = measured_together(base, head);
     let mut cells = Vec::new();
     for b in &base.benchmarks {
         cells.push(match head.get(&b.id) {

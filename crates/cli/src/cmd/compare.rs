@@ -3,7 +3,9 @@
 
 use crate::Outcome;
 use anyhow::{Result, bail};
-use perflab_harness::compare::{CellChange, Comparison, Thresholds, Verdict, compare};
+use perflab_harness::compare::{
+    CellChange, Comparison, PAIRED_TIME_THRESHOLD, Thresholds, Verdict, compare, measured_together,
+};
 use perflab_harness::results::Results;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -18,8 +20,9 @@ pub struct Args {
     #[arg(value_name = "HEAD")]
     head: PathBuf,
     /// Wall-time threshold in percent: a regression's whole 95% interval must lie beyond it.
-    #[arg(long, value_name = "PCT", default_value_t = 5.0)]
-    threshold: f64,
+    /// Default: 5 for separate runs, 2 for the two files of one paired run (METHODOLOGY.md §7).
+    #[arg(long, value_name = "PCT")]
+    threshold: Option<f64>,
     /// Instruction-count threshold in percent (counts are exact).
     #[arg(long, value_name = "PCT", default_value_t = 0.5)]
     instructions_threshold: f64,
@@ -40,15 +43,20 @@ enum Format {
 
 /// Compares and prints.
 pub fn run(args: Args) -> Result<Outcome> {
-    for t in [args.threshold, args.instructions_threshold] {
+    for t in [args.threshold.unwrap_or(0.0), args.instructions_threshold] {
         if !(t.is_finite() && t >= 0.0) {
             bail!("malformed threshold `{t}` (expected a non-negative percentage)");
         }
     }
     let base = Results::read(&args.base)?;
     let head = Results::read(&args.head)?;
+    let time = match args.threshold {
+        Some(pct) => pct / 100.0,
+        None if measured_together(&base, &head) => PAIRED_TIME_THRESHOLD,
+        None => Thresholds::default().time,
+    };
     let thresholds = Thresholds {
-        time: args.threshold / 100.0,
+        time,
         instructions: args.instructions_threshold / 100.0,
     };
     let cmp = compare(&base, &head, thresholds);

@@ -73,7 +73,7 @@ pub struct Args {
     #[arg(
         long,
         value_name = "PCT",
-        default_value_t = 2.0,
+        default_value_t = perflab_harness::compare::PAIRED_TIME_THRESHOLD * 100.0,
         requires = "compare_with"
     )]
     threshold: f64,
