@@ -135,8 +135,17 @@ fn main() -> ExitCode {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
         Err(err) => {
-            // One line: the chain of contexts, outermost first.
-            eprintln!("perflab: error: {err:#}");
+            // One line: the chain of contexts, outermost first. Library errors often quote
+            // their cause already ("cannot listen on ADDR: {source}"); say each cause once.
+            let mut line = err.to_string();
+            for cause in err.chain().skip(1) {
+                let text = cause.to_string();
+                if !line.contains(&text) {
+                    line.push_str(": ");
+                    line.push_str(&text);
+                }
+            }
+            eprintln!("perflab: error: {line}");
             ExitCode::from(2)
         }
     }
