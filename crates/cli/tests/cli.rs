@@ -429,9 +429,6 @@ fn interrupted(signal: &str) {
             "run", "-w", "search", "-w", "selftest", "--kind", "naive", "--size", "1KiB", "--size",
             "8KiB", "--size", "64KiB", "--budget", "60",
         ])
-        // The full preset's 300-sample groups keep the run going for ~30 s: under the quick
-        // preset's 40, the whole run could end before a loaded machine scheduled the poller.
-        .args(["--preset", "full"])
         .args(["--out", dir.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
