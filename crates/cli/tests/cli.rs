@@ -2,30 +2,12 @@
 //! crash, are sharded or resumed. Uses the test-only `selftest` workload for broken variants.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn perflab() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_perflab"));
-    c.env_remove("PERFLAB_ALLOCATOR");
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    perflab().args(args).output().expect("perflab starts")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("perflab-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{perflab, run, stderr, tmp};
 
 /// Exit code 2 and exactly one line naming `needle`.
 fn assert_usage_error(args: &[&str], needle: &str) {

@@ -4,29 +4,11 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn perflab() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_perflab"));
-    c.env_remove("PERFLAB_ALLOCATOR");
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    perflab().args(args).output().expect("perflab starts")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("perflab-profile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{perflab, run, stderr, tmp};
 
 /// The text of every `<text>` and `<title>` element, after checking the whole file parses as
 /// XML.

@@ -391,7 +391,7 @@ pub(crate) fn finish(
     }
     // Speed-up = naive time / this time, paired round by round.
     if let Some(naive) = naive {
-        cell.speedup_vs_naive = stats::paired_ratio(naive, &l.samples, seed);
+        cell.speedup_vs_naive = stats::paired_ratio(naive, &l.samples);
     }
     cell.samples_ns = l.samples.clone();
 }

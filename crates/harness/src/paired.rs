@@ -425,7 +425,7 @@ pub struct PairedConfig {
     pub clock: Clock,
     /// Re-measure a group whose cells show a change beyond this fraction (0.05 = 5%) with a
     /// fresh pair of processes; a cell then shows a change only if both attempts do (see
-    /// [`keep_closer`]). `None`: never.
+    /// [`join_attempts`]). `None`: never.
     ///
     /// Why: in whole-matrix A/A runs on a shared host, about one process pair in three carried
     /// a bias of its own (up to ±50% on a few cache-sensitive cells, with tight intervals) that
@@ -451,7 +451,7 @@ fn beyond(cells: &[Benchmark], threshold: f64) -> bool {
 /// same direction: a change must repeat in a second pair of processes to be reported. (In
 /// loaded A/A runs, some first and second attempts flagged the same cell in opposite
 /// directions, e.g. −3.7% and +4.4%: keeping either alone would have reported noise.)
-fn keep_closer(
+fn join_attempts(
     first: (Vec<Benchmark>, Vec<Benchmark>),
     second: (Vec<Benchmark>, Vec<Benchmark>),
 ) -> (Vec<Benchmark>, Vec<Benchmark>) {
@@ -529,7 +529,7 @@ pub fn run_paired(
             let mut h = Peer::start(head_cmd, &g.allocator, "head")?;
             let mirrored = (settings, clock, true);
             if let Ok(second) = pair_group(&mut h, &mut b, g, mirrored, seed, input) {
-                (hc, bc) = keep_closer((hc, bc), second);
+                (hc, bc) = join_attempts((hc, bc), second);
             }
             peers = Some((g.allocator.clone(), h, b));
         }
@@ -688,8 +688,7 @@ fn pair_group(
             };
             finish(&mut cells[*i], &l, bytes, nv.as_deref(), counted);
         }
-        let seed = hcells[*i].id.len() as u64;
-        hcells[*i].vs_base = stats::paired_ratio(hs, bs, seed);
+        hcells[*i].vs_base = stats::paired_ratio(hs, bs);
     }
     Ok((hcells, bcells))
 }
@@ -820,7 +819,7 @@ mod tests {
     }
 
     #[test]
-    fn a_second_attempt_keeps_the_estimate_closer_to_no_change() {
+    fn a_change_counts_only_when_both_attempts_show_it() {
         let first = vec![with_ratio(1.08, 1.06, 1.10), with_ratio(1.0, 0.99, 1.01)];
         assert!(beyond(&first, 0.05));
         assert!(!beyond(&first[1..], 0.05));
@@ -829,7 +828,7 @@ mod tests {
             "improvements count too"
         );
         let second = vec![with_ratio(1.01, 0.99, 1.03), with_ratio(1.02, 1.0, 1.04)];
-        let (h, b) = keep_closer(
+        let (h, b) = join_attempts(
             (first.clone(), first.clone()),
             (second.clone(), second.clone()),
         );
@@ -853,7 +852,7 @@ mod tests {
         assert_eq!(h[1].vs_base.unwrap().median, 1.0);
         assert_eq!(h[1].vs_base_other.unwrap().median, 1.02);
         // A real change repeats: both attempts beyond, and the kept one still is.
-        let (h, _) = keep_closer(
+        let (h, _) = join_attempts(
             (
                 vec![with_ratio(1.3, 1.28, 1.33)],
                 vec![with_ratio(1.0, 1.0, 1.0)],
@@ -866,7 +865,7 @@ mod tests {
         assert!(beyond(&h, 0.05));
         assert_eq!(h[0].vs_base.unwrap().ci95, [1.27, 1.33]);
         // Both flagged, in opposite directions: noise, not a change.
-        let (h, _) = keep_closer(
+        let (h, _) = join_attempts(
             (
                 vec![with_ratio(0.963, 0.928, 0.977)],
                 vec![with_ratio(1.0, 1.0, 1.0)],

@@ -148,9 +148,8 @@ pub const BOOTSTRAP_RESAMPLES: usize = 2000;
 ///
 /// The interval is [`median_ci_order`]'s, not a bootstrap: paired runs of large inputs get only
 /// 7–10 pairs per cell, where a bootstrap interval of the median covers ~88% rather than 95%,
-/// and the A/A runs of METHODOLOGY.md §7 flagged exactly those cells. `_seed` is kept so callers
-/// need not change should a resampling method return.
-pub fn paired_ratio(a: &[f64], b: &[f64], _seed: u64) -> Option<Estimate> {
+/// and the A/A runs of METHODOLOGY.md §7 flagged exactly those cells.
+pub fn paired_ratio(a: &[f64], b: &[f64]) -> Option<Estimate> {
     let ratios: Vec<f64> = a
         .iter()
         .zip(b)
@@ -274,10 +273,10 @@ mod tests {
         let drift = [1.0, 1.5, 3.0, 1.2, 2.0];
         let a: Vec<f64> = drift.iter().map(|d| 10.0 * d).collect();
         let b: Vec<f64> = drift.iter().map(|d| 20.0 * d).collect();
-        let r = paired_ratio(&b, &a, 1).unwrap();
+        let r = paired_ratio(&b, &a).unwrap();
         assert_eq!(r.median, 2.0);
         assert_eq!(r.ci95, [2.0, 2.0]);
-        assert_eq!(paired_ratio(&[1.0], &[0.0], 1), None);
+        assert_eq!(paired_ratio(&[1.0], &[0.0]), None);
     }
 
     #[test]

@@ -1,0 +1,29 @@
+//! Helpers every CLI test file uses: the binary under test, a fresh scratch directory.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The `perflab` binary of this build, with the allocator left to its default.
+pub fn perflab() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_perflab"));
+    c.env_remove("PERFLAB_ALLOCATOR");
+    c
+}
+
+/// Runs `perflab ARGS` to completion.
+pub fn run(args: &[&str]) -> Output {
+    perflab().args(args).output().expect("perflab starts")
+}
+
+/// An empty directory private to this test process and `name`.
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("perflab-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A command's standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
