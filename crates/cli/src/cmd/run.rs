@@ -92,8 +92,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "cpu", requires = "compare_with")]
     clock: ClockArg,
     /// Paired runs: do not re-measure a group that shows a change beyond the threshold with a
-    /// fresh pair of processes (by default the attempt closer to no change is kept; see
-    /// METHODOLOGY.md §7).
+    /// fresh, mirrored pair of processes (by default a cell is reported only when both attempts'
+    /// intervals lie beyond the threshold; see METHODOLOGY.md §7).
     #[arg(long, requires = "compare_with")]
     no_confirm: bool,
 }
