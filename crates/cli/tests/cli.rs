@@ -733,8 +733,20 @@ fn paired_a_a_flags_nothing() {
 
 #[test]
 fn paired_a_b_flags_a_slowed_variant() {
-    let (o, _) = paired("30", "ab");
+    let (o, head) = paired("30", "ab");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // A regression is reported only after fresh pairs of processes repeated it.
+    let tunable = head["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["variant"] == "tunable")
+        .unwrap()
+        .clone();
+    assert!(
+        tunable["vs_base_other"]["median"].as_f64().unwrap() > 1.1,
+        "{tunable}"
+    );
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
         out.lines()

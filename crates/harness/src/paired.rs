@@ -424,15 +424,26 @@ pub struct PairedConfig {
     /// The clock asked for; a base build too old to know clocks is timed by wall on both sides.
     pub clock: Clock,
     /// Re-measure a group whose cells show a change beyond this fraction (0.05 = 5%) with a
-    /// fresh pair of processes; a cell then shows a change only if both attempts do (see
-    /// [`join_attempts`]). `None`: never.
+    /// fresh pair of processes, up to [`CONFIRMING_PAIRS`] times; a cell then shows a change only
+    /// if every attempt does (see [`join_attempts`]). `None`: never.
     ///
     /// Why: in whole-matrix A/A runs on a shared host, about one process pair in three carried
     /// a bias of its own (up to ±50% on a few cache-sensitive cells, with tight intervals) that
-    /// neither pinning nor relocation removed. It does not follow a cell into a new pair of
-    /// processes; a real change does. See METHODOLOGY.md §7.
+    /// neither pinning nor relocation removed. It rarely follows a cell into a new pair of
+    /// processes; a real change always does. See METHODOLOGY.md §7.
     pub confirm: Option<f64>,
 }
+
+/// How many fresh process pairs re-measure a group that still shows a change (each only while
+/// the attempts so far all agree), the first of them in the mirrored order.
+///
+/// Why two: with one, 20 whole-matrix A/A runs (two at a time on the 2-core VM) still reported
+/// a change in 1 and, with inputs in fresh mappings, in 2 of the first 8 runs — biases of +3.6%
+/// to +41% that the second pair repeated. A real change repeats in every pair (a 5% slowdown
+/// cleared the 2% threshold in ~97% of single ci-preset attempts), so a third pair costs it
+/// little sensitivity and one group's time per regressed group. METHODOLOGY.md §7 has the
+/// A/A and A/B figures with both settings.
+pub const CONFIRMING_PAIRS: usize = 2;
 
 /// Whether any cell's paired interval lies wholly beyond `threshold` either way (the rule of
 /// [`crate::compare`]).
@@ -445,10 +456,12 @@ fn beyond(cells: &[Benchmark], threshold: f64) -> bool {
 
 /// Joins two attempts at a group, cell by cell: keeps the samples and median of the attempt
 /// whose paired ratio is closer to 1 (in log terms), widens its interval to span both
-/// attempts' intervals, and records the other attempt's estimate in `vs_base_other`.
+/// attempts' intervals, and records the other attempt's estimate in `vs_base_other`. Joined
+/// again with a third attempt, the interval spans all three and `vs_base_other` holds the
+/// estimate set aside last.
 ///
-/// The spanning interval lies beyond a threshold only when both attempts' intervals do, in the
-/// same direction: a change must repeat in a second pair of processes to be reported. (In
+/// The spanning interval lies beyond a threshold only when every attempt's interval does, in the
+/// same direction: a change must repeat in fresh pairs of processes to be reported. (In
 /// loaded A/A runs, some first and second attempts flagged the same cell in opposite
 /// directions, e.g. −3.7% and +4.4%: keeping either alone would have reported noise.)
 fn join_attempts(
@@ -520,16 +533,25 @@ pub fn run_paired(
                 (failed_cells(g, &msg), failed_cells(g, &msg))
             }
         };
-        if cfg.confirm.is_some_and(|t| beyond(&hc, t)) {
-            // A fresh pair of processes for the second opinion (see `PairedConfig::confirm`),
-            // started, prepared and sampled in the mirrored order: a bias that comes with
-            // going first then changes sign instead of repeating.
+        for attempt in 0..CONFIRMING_PAIRS {
+            if !cfg.confirm.is_some_and(|t| beyond(&hc, t)) {
+                break;
+            }
+            // A fresh pair of processes for another opinion (see `PairedConfig::confirm`),
+            // the first one started, prepared and sampled in the mirrored order: a bias that
+            // comes with going first then changes sign instead of repeating.
             drop(peers.take());
-            let mut b = Peer::start(base_cmd, &g.allocator, "base")?;
-            let mut h = Peer::start(head_cmd, &g.allocator, "head")?;
-            let mirrored = (settings, clock, true);
-            if let Ok(second) = pair_group(&mut h, &mut b, g, mirrored, seed, input) {
-                (hc, bc) = join_attempts((hc, bc), second);
+            let mirror = attempt % 2 == 0;
+            let (mut h, mut b) = if mirror {
+                let b = Peer::start(base_cmd, &g.allocator, "base")?;
+                (Peer::start(head_cmd, &g.allocator, "head")?, b)
+            } else {
+                let h = Peer::start(head_cmd, &g.allocator, "head")?;
+                (h, Peer::start(base_cmd, &g.allocator, "base")?)
+            };
+            if let Ok(next) = pair_group(&mut h, &mut b, g, (settings, clock, mirror), seed, input)
+            {
+                (hc, bc) = join_attempts((hc, bc), next);
             }
             peers = Some((g.allocator.clone(), h, b));
         }
@@ -906,6 +928,17 @@ mod tests {
         );
         assert!(beyond(&h, 0.05));
         assert_eq!(h[0].vs_base.unwrap().ci95, [1.27, 1.33]);
+        // A third pair that does not repeat it clears the cell; one that does keeps it.
+        let base = || vec![with_ratio(1.0, 1.0, 1.0)];
+        let (cleared, _) = join_attempts(
+            (h.clone(), base()),
+            (vec![with_ratio(1.02, 1.0, 1.04)], base()),
+        );
+        assert!(!beyond(&cleared, 0.05));
+        assert_eq!(cleared[0].vs_base.unwrap().ci95, [1.0, 1.33]);
+        assert_eq!(cleared[0].vs_base_other.unwrap().median, 1.29);
+        let (kept, _) = join_attempts((h, base()), (vec![with_ratio(1.31, 1.3, 1.32)], base()));
+        assert!(beyond(&kept, 0.05));
         // Both flagged, in opposite directions: noise, not a change.
         let (h, _) = join_attempts(
             (

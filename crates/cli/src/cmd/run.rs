@@ -91,9 +91,9 @@ pub struct Args {
     /// preemption on a loaded machine) or by elapsed time (`wall`). See METHODOLOGY.md §7.
     #[arg(long, value_enum, default_value = "cpu", requires = "compare_with")]
     clock: ClockArg,
-    /// Paired runs: do not re-measure a group that shows a change beyond the threshold with a
-    /// fresh, mirrored pair of processes (by default a cell is reported only when both attempts'
-    /// intervals lie beyond the threshold; see METHODOLOGY.md §7).
+    /// Paired runs: do not re-measure a group that shows a change beyond the threshold with
+    /// fresh pairs of processes (by default up to two more pairs, and a cell is reported only
+    /// when every attempt's interval lies beyond the threshold; see METHODOLOGY.md §7).
     #[arg(long, requires = "compare_with")]
     no_confirm: bool,
 }
