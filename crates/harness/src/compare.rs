@@ -23,7 +23,7 @@ pub struct Thresholds {
 }
 
 /// The wall-time threshold for two files measured together by a paired run (`run
-/// --compare-with`): 2%. Pinned, relocated, CPU-timed and confirmed by a second pair of
+/// --compare-with`): 2%. Pinned, relocated, CPU-timed and confirmed by fresh pairs of
 /// processes, a paired run's intervals are narrow and honest enough for it (METHODOLOGY.md §7).
 pub const PAIRED_TIME_THRESHOLD: f64 = 0.02;
 
