@@ -90,57 +90,11 @@ pub enum InputError {
 /// Byte kernels are sensitive to alignment: SIMD loops have aligned and unaligned paths and
 /// heads and tails. `ByteInput` lets tests (and users) put the first byte at any misalignment,
 /// while the harness's generated inputs use offset 0, i.e. a 64-byte-aligned start.
-///
-/// The bytes live in their own anonymous memory mapping, not in the global allocator's heap:
-/// the input is the harness's, not the kernel's, so where it lands must not depend on the
-/// allocator a cell measures, and a [relocated](ByteInput::relocated) copy must really sit on
-/// fresh pages (jemalloc hands a freed 16 MiB extent straight back, so a heap "copy" alternated
-/// between the same two placements for a process's whole life). Where mapping fails, or on a
-/// platform without it, the bytes fall back to a heap buffer.
 #[derive(Debug, Default)]
 pub struct ByteInput {
-    buf: Storage,
+    buf: Vec<u8>,
     start: usize,
     len: usize,
-}
-
-/// Where a [`ByteInput`]'s bytes are kept.
-#[derive(Debug)]
-enum Storage {
-    /// A private anonymous mapping of its own (page-aligned, unmapped on drop).
-    Mapped(memmap2::MmapMut),
-    /// A heap buffer: the fallback when mapping is refused.
-    Heap(Vec<u8>),
-}
-
-impl Default for Storage {
-    fn default() -> Self {
-        Storage::Heap(Vec::new())
-    }
-}
-
-impl Storage {
-    /// `len` zeroed bytes, mapped when the system allows it.
-    fn zeroed(len: usize) -> Storage {
-        match memmap2::MmapMut::map_anon(len) {
-            Ok(map) => Storage::Mapped(map),
-            Err(_) => Storage::Heap(vec![0; len]),
-        }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Storage::Mapped(map) => map,
-            Storage::Heap(v) => v,
-        }
-    }
-
-    fn bytes_mut(&mut self) -> &mut [u8] {
-        match self {
-            Storage::Mapped(map) => map,
-            Storage::Heap(v) => v,
-        }
-    }
 }
 
 impl ByteInput {
@@ -151,10 +105,10 @@ impl ByteInput {
 
     /// `data` starting `misalign % 64` bytes past a 64-byte boundary.
     pub fn with_misalignment(data: &[u8], misalign: usize) -> Self {
-        let mut buf = Storage::zeroed(data.len() + 128);
-        let base = buf.bytes().as_ptr() as usize;
+        let mut buf = vec![0u8; data.len() + 128];
+        let base = buf.as_ptr() as usize;
         let start = (64 - base % 64) % 64 + misalign % 64;
-        buf.bytes_mut()[start..start + data.len()].copy_from_slice(data);
+        buf[start..start + data.len()].copy_from_slice(data);
         ByteInput {
             buf,
             start,
@@ -164,7 +118,7 @@ impl ByteInput {
 
     /// The bytes.
     pub fn as_slice(&self) -> &[u8] {
-        &self.buf.bytes()[self.start..self.start + self.len]
+        &self.buf[self.start..self.start + self.len]
     }
 
     /// How many bytes past a 64-byte boundary the first byte sits.
@@ -172,8 +126,7 @@ impl ByteInput {
         self.as_slice().as_ptr() as usize % 64
     }
 
-    /// A copy in a fresh mapping (new pages, first touched by the copy), at the same
-    /// misalignment.
+    /// A copy in a fresh buffer, at the same misalignment.
     ///
     /// Why: a buffer's placement (its physical pages, its cache sets) biases the speed of
     /// memory-bound kernels by several percent, fixed for as long as the buffer lives. A paired
@@ -240,18 +193,6 @@ mod tests {
             ByteInput::with_misalignment(&data, 3),
             ByteInput::new(&data)
         );
-    }
-
-    #[test]
-    #[cfg(unix)]
-    fn inputs_live_in_their_own_mapping() {
-        // Page-aligned storage of its own, whatever the global allocator: relocation then
-        // always lands on fresh pages.
-        let b = ByteInput::new(&[7u8; 5000]);
-        assert!(matches!(b.buf, Storage::Mapped(_)));
-        assert_eq!(b.buf.bytes().as_ptr() as usize % 4096, 0);
-        assert_eq!(b.relocated().as_slice(), &[7u8; 5000][..]);
-        assert!(ByteInput::default().is_empty());
     }
 
     #[test]
