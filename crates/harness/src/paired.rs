@@ -438,8 +438,8 @@ pub struct PairedConfig {
 /// the attempts so far all agree), the first of them in the mirrored order.
 ///
 /// Why two: with one, 20 whole-matrix A/A runs (two at a time on the 2-core VM) still reported
-/// a change in 1 and, with inputs in fresh mappings, in 5 of 20 runs — biases of +3.6% to +41%
-/// that the second pair repeated; with two, in 1 of 20. A real change repeats in every pair (a 5% slowdown
+/// a change in 1 (`wordfreq/simd/system/64KiB`, +41% in both pairs), and in 5 of 20 with an
+/// input placement tried since; with two, that placement's 5 came down to 1. A real change repeats in every pair (a 5% slowdown
 /// cleared the 2% threshold in ~97% of single ci-preset attempts), so a third pair costs it
 /// little sensitivity and one group's time per regressed group. METHODOLOGY.md §7 has the
 /// A/A and A/B figures with both settings.
