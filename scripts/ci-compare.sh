@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compare two commits of this repository on this machine: the instruction-count gate
 # (deterministic) and a paired wall-time run (head and base interleaved sample by sample, both
-# pinned to one CPU, a flagged group confirmed by a second pair of processes; 2% threshold). Both
+# pinned to one CPU, a flagged group confirmed by up to two fresh pairs of processes; 2% threshold). Both
 # decide the exit code; PERFLAB_GATE_TIME=0 makes the wall-time table advisory. Writes a Markdown
 # summary to $OUT/summary.md and, in GitHub Actions, to $GITHUB_STEP_SUMMARY.
 #

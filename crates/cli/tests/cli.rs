@@ -488,6 +488,13 @@ fn synthetic(cells: &[(&str, &str, Vec<f64>)]) -> Value {
     })
 }
 
+/// Writes `v` to `dir/name` and returns the path as the CLI takes it.
+fn write_json(dir: &Path, name: &str, v: &Value) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, v.to_string()).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
 fn around(center: f64) -> Vec<f64> {
     (0..30)
         .map(|i| center * (1.0 + 0.01 * f64::from(i % 5) - 0.02))
@@ -497,11 +504,7 @@ fn around(center: f64) -> Vec<f64> {
 #[test]
 fn compare_reports_each_kind_of_change_with_the_right_exit_code() {
     let dir = tmp("compare");
-    let write = |name: &str, v: &Value| {
-        let p = dir.join(name);
-        std::fs::write(&p, v.to_string()).unwrap();
-        p.to_str().unwrap().to_owned()
-    };
+    let write = |name: &str, v: &Value| write_json(&dir, name, v);
     let base = write(
         "base.json",
         &synthetic(&[
@@ -578,11 +581,7 @@ fn compare_reports_each_kind_of_change_with_the_right_exit_code() {
 #[test]
 fn files_of_one_paired_run_are_compared_at_the_paired_threshold() {
     let dir = tmp("compare-paired");
-    let write = |name: &str, v: &Value| {
-        let p = dir.join(name);
-        std::fs::write(&p, v.to_string()).unwrap();
-        p.to_str().unwrap().to_owned()
-    };
+    let write = |name: &str, v: &Value| write_json(&dir, name, v);
     let mut base = synthetic(&[("w/v/system/4KiB", "ok", around(100.0))]);
     let mut head = synthetic(&[("w/v/system/4KiB", "ok", around(103.0))]);
     for (f, id) in [(&mut base, "run-1"), (&mut head, "run-1")] {
@@ -682,6 +681,8 @@ fn base_wrapper(dir: &Path) -> String {
     path.to_str().unwrap().to_owned()
 }
 
+/// A paired run of `selftest/tunable` (head slowed by `extra_pct`%): its output and head's
+/// `tunable` cell.
 fn paired(extra_pct: &str, name: &str) -> (Output, Value) {
     let dir = tmp(name);
     let base = base_wrapper(&dir);
@@ -710,13 +711,6 @@ fn paired(extra_pct: &str, name: &str) -> (Output, Value) {
         .unwrap();
     let head = results(&dir);
     assert!(dir.join("base.json").is_file());
-    (o, head)
-}
-
-#[test]
-fn paired_a_a_flags_nothing() {
-    let (o, head) = paired("0", "aa");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let tunable = head["benchmarks"]
         .as_array()
         .unwrap()
@@ -724,6 +718,13 @@ fn paired_a_a_flags_nothing() {
         .find(|b| b["variant"] == "tunable")
         .unwrap()
         .clone();
+    (o, tunable)
+}
+
+#[test]
+fn paired_a_a_flags_nothing() {
+    let (o, tunable) = paired("0", "aa");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r = &tunable["vs_base"];
     assert!(
         r["median"].as_f64().unwrap() > 0.9 && r["median"].as_f64().unwrap() < 1.1,
@@ -733,16 +734,9 @@ fn paired_a_a_flags_nothing() {
 
 #[test]
 fn paired_a_b_flags_a_slowed_variant() {
-    let (o, head) = paired("30", "ab");
+    let (o, tunable) = paired("30", "ab");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     // A regression is reported only after fresh pairs of processes repeated it.
-    let tunable = head["benchmarks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["variant"] == "tunable")
-        .unwrap()
-        .clone();
     assert!(
         tunable["vs_base_other"]["median"].as_f64().unwrap() > 1.1,
         "{tunable}"

@@ -5,8 +5,8 @@
 //! has both prepare and verify the input, then asks them for samples in turn — head, base, base,
 //! head, … (the order alternates every round) — so a noisy neighbour slows both sides of a pair
 //! alike. The change of a cell is the median of the paired ratios `head_i / base_i` with a
-//! sign-test (order-statistic) 95% interval: the way tango-bench reaches a sensitivity that two separate runs
-//! cannot. Both builds must be perflab builds that speak this protocol.
+//! sign-test (order-statistic) 95% interval: the way tango-bench reaches a sensitivity that two
+//! separate runs cannot. Both builds must be perflab builds that speak this protocol.
 
 use crate::measure::{AllocProbe, Clock, Live, count_allocations, finish, take_sample, warm_up};
 use crate::plan::{Group, Settings};
@@ -439,9 +439,10 @@ pub struct PairedConfig {
 ///
 /// Why two: with one, 20 whole-matrix A/A runs (two at a time on the 2-core VM) still reported
 /// a change in 1 (`wordfreq/simd/system/64KiB`, +41% in both pairs), and in 5 of 20 with an
-/// input placement tried since; with two, that placement's 5 came down to 1. A real change repeats in every pair (a 5% slowdown
-/// cleared the 2% threshold in ~97% of single ci-preset attempts), so a third pair costs it
-/// little sensitivity and one group's time per regressed group. METHODOLOGY.md §7 has the
+/// input placement tried since; with two, that placement's 5 came down to 1. A real change
+/// repeats in every pair (a 5% slowdown cleared the 2% threshold in ~97% of single ci-preset
+/// attempts), so a third pair costs it little sensitivity and one group's time per regressed
+/// group. METHODOLOGY.md §7 has the
 /// A/A and A/B figures with both settings.
 pub const CONFIRMING_PAIRS: usize = 2;
 
@@ -502,7 +503,7 @@ pub fn run_paired(
     (base, base_out): (&mut Results, &Path),
     progress: &mut dyn Progress,
 ) -> Result<(), RunError> {
-    let (head_cmd, base_cmd, settings, seed) = (&cfg.head, &cfg.base, &cfg.settings, cfg.seed);
+    let (settings, seed) = (&cfg.settings, cfg.seed);
     let input = cfg.input.as_deref();
     head.config.clock = Some(cfg.clock);
     base.config.clock = Some(cfg.clock);
@@ -514,11 +515,8 @@ pub fn run_paired(
         if peers.as_ref().is_none_or(|(a, _, _)| *a != g.allocator) {
             // Stop the previous allocator's children before starting the next pair.
             drop(peers.take());
-            peers = Some((
-                g.allocator.clone(),
-                Peer::start(head_cmd, &g.allocator, "head")?,
-                Peer::start(base_cmd, &g.allocator, "base")?,
-            ));
+            let (h, b) = start_pair(cfg, &g.allocator, false)?;
+            peers = Some((g.allocator.clone(), h, b));
         }
         let (_, h, b) = peers.as_mut().expect("peers were just started");
         if h.protocol.min(b.protocol) < 2 && head.config.clock != Some(Clock::Wall) {
@@ -542,13 +540,7 @@ pub fn run_paired(
             // comes with going first then changes sign instead of repeating.
             drop(peers.take());
             let mirror = attempt % 2 == 0;
-            let (mut h, mut b) = if mirror {
-                let b = Peer::start(base_cmd, &g.allocator, "base")?;
-                (Peer::start(head_cmd, &g.allocator, "head")?, b)
-            } else {
-                let h = Peer::start(head_cmd, &g.allocator, "head")?;
-                (h, Peer::start(base_cmd, &g.allocator, "base")?)
-            };
+            let (mut h, mut b) = start_pair(cfg, &g.allocator, mirror)?;
             if let Ok(next) = pair_group(&mut h, &mut b, g, (settings, clock, mirror), seed, input)
             {
                 (hc, bc) = join_attempts((hc, bc), next);
@@ -584,6 +576,24 @@ fn sample(p: &mut Peer, variant: usize, iters: u64) -> Result<f64, String> {
     match p.ask(&Cmd::Sample { variant, iters })? {
         Reply::Sample { ns } => Ok(ns),
         other => Err(format!("unexpected reply {other:?}")),
+    }
+}
+
+/// Starts head's and base's children for `allocator`, base's first when `base_first` (a mirrored
+/// attempt). Returns `(head, base)`.
+fn start_pair(
+    cfg: &PairedConfig,
+    allocator: &str,
+    base_first: bool,
+) -> Result<(Peer, Peer), RunError> {
+    let start_head = || Peer::start(&cfg.head, allocator, "head");
+    let start_base = || Peer::start(&cfg.base, allocator, "base");
+    if base_first {
+        let b = start_base()?;
+        Ok((start_head()?, b))
+    } else {
+        let h = start_head()?;
+        Ok((h, start_base()?))
     }
 }
 
