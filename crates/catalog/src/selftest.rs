@@ -4,7 +4,7 @@
 //! are still measured; a process that aborts costs only its group; a wrong answer is never timed;
 //! a slowed copy of naive is detected by comparisons.
 
-use perflab_core::{Ctx, Family, InputError, Kernel, Rng, VariantKind, Workload};
+use perflab_core::{Ctx, Family, InputError, Kernel, Placement, Rng, VariantKind, Workload};
 use std::hint::black_box;
 
 /// Set this environment variable to make the `aborts` variant abort the process.
@@ -47,7 +47,7 @@ impl Workload for Selftest {
         input.len()
     }
 
-    fn relocated(input: &Vec<u8>) -> Option<Vec<u8>> {
+    fn relocated(input: &Vec<u8>, _place: Placement) -> Option<Vec<u8>> {
         Some(input.clone())
     }
 }

@@ -34,15 +34,9 @@ enum Command {
     Flame(cmd::flame::Args),
     /// Serve live puffin profiles of the cells for puffin_viewer (and record them).
     Live(cmd::live::Args),
-    /// The measuring child of `run` (internal).
-    #[command(name = "__measure", hide = true)]
-    Measure,
-    /// The step-wise measuring child of `run --compare-with` (internal).
-    #[command(name = "__stepwise", hide = true)]
-    Stepwise,
-    /// The instruction-counting child of `run --measure instructions` (internal).
-    #[command(name = "__instructions", hide = true)]
-    Instructions,
+    /// A measuring peer of `run` (internal).
+    #[command(name = "__peer", hide = true)]
+    Peer,
 }
 
 /// What a command concluded, beyond "it ran".
@@ -61,10 +55,10 @@ static GLOBAL: perflab_alloc::PerflabAllocator = perflab_alloc::PerflabAllocator
 /// The harness's view of perflab-alloc's counters.
 struct Probe;
 
-impl perflab_harness::measure::AllocProbe for Probe {
-    fn snapshot(&self) -> perflab_harness::measure::AllocCounts {
+impl perflab_harness::probe::AllocProbe for Probe {
+    fn snapshot(&self) -> perflab_harness::probe::AllocCounts {
         let s = perflab_alloc::snapshot();
-        perflab_harness::measure::AllocCounts {
+        perflab_harness::probe::AllocCounts {
             allocs: s.allocations,
             deallocs: s.deallocations,
             reallocs: s.reallocations,
@@ -84,7 +78,7 @@ impl perflab_harness::measure::AllocProbe for Probe {
 }
 
 /// The allocation counters of this process's global allocator, for the harness.
-pub fn alloc_probe() -> Option<&'static dyn perflab_harness::measure::AllocProbe> {
+pub fn alloc_probe() -> Option<&'static dyn perflab_harness::probe::AllocProbe> {
     Some(&Probe)
 }
 
@@ -127,9 +121,7 @@ fn main() -> ExitCode {
         Command::Export(args) => cmd::export::run(args),
         Command::Flame(args) => cmd::flame::run(args),
         Command::Live(args) => cmd::live::run(args),
-        Command::Measure => cmd::child::run(),
-        Command::Instructions => cmd::child::run_instructions(),
-        Command::Stepwise => cmd::child::run_stepwise(),
+        Command::Peer => cmd::child::run(),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -20,7 +20,7 @@ mod size;
 mod verify;
 mod workload;
 
-pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource};
+pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource, PAGE, Placement};
 pub use kind::{UnknownKind, VariantKind};
 pub use registry::{DynWorkload, Family, PreparedInput, Registry, VariantInfo};
 pub use rng::Rng;
@@ -28,6 +28,14 @@ pub use scope::SCOPES_COMPILED;
 pub use size::{DEFAULT_SIZES, SizeError, format_size, parse_size};
 pub use verify::{Status, Verdict, panic_message, verify};
 pub use workload::{Ctx, Kernel, Workload};
+
+/// The hasher `std`'s `HashMap::new()` uses (SipHash-1-3), with fixed keys instead of random
+/// ones: the same work per hash, but the same probe sequences in every run.
+///
+/// Naive kernels use it for their `std` maps. With `RandomState`, a map's collisions differ from
+/// run to run, and so did instruction counts of the naive `tags`, `logs` and `wordfreq` kernels
+/// (by up to 0.5%) — enough to trip the 0.5% instruction gate on an unchanged build.
+pub type FixedSipHasher = std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher>;
 
 /// puffin, for the expansion of [`scope!`] when the `puffin` feature is on (not an API).
 #[cfg(feature = "puffin")]

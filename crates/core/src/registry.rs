@@ -4,7 +4,7 @@
 //! [`DynWorkload`]. Preparing an input yields a [`PreparedInput`], which can run any variant once
 //! (checking it against naive) or many times in a tight, statically dispatched loop for timing.
 
-use crate::{Ctx, InputError, InputSource, Kernel, VariantKind, Workload};
+use crate::{Ctx, InputError, InputSource, Kernel, Placement, VariantKind, Workload};
 use serde::Serialize;
 use std::hint::black_box;
 use std::sync::{Arc, OnceLock};
@@ -149,9 +149,10 @@ pub trait PreparedInput: Send + Sync {
     /// Runs variant `index` `iters` times in a statically dispatched loop with `black_box` on
     /// input and output. The caller times the call.
     fn run_iters(&self, index: usize, iters: u64, ctx: &mut Ctx);
-    /// Moves the input to freshly allocated memory (see [`Workload::relocated`]). Returns false
-    /// when the workload cannot, leaving the input where it was.
-    fn relocate(&mut self) -> bool;
+    /// Moves the input to freshly allocated memory at `place` in its page (see
+    /// [`Workload::relocated`]). Returns false when the workload cannot, leaving the input where
+    /// it was.
+    fn relocate(&mut self, place: Placement) -> bool;
 }
 
 struct Erased<W: Workload>(Arc<Family<W>>);
@@ -222,9 +223,9 @@ impl<W: Workload> PreparedInput for Prepared<W> {
         self.family.kernels[index].run_iters(&self.input, iters, ctx);
     }
 
-    fn relocate(&mut self) -> bool {
+    fn relocate(&mut self, place: Placement) -> bool {
         // The copy is made while the old buffer is still alive, so it cannot land on it.
-        match W::relocated(&self.input) {
+        match W::relocated(&self.input, place) {
             Some(fresh) => {
                 self.input = fresh;
                 true

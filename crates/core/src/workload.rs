@@ -1,6 +1,6 @@
 //! The two typed traits: a [`Workload`] says what is computed, a [`Kernel`] computes it.
 
-use crate::{InputError, VariantKind};
+use crate::{InputError, Placement, VariantKind};
 use bumpalo::Bump;
 use serde::Serialize;
 use std::fmt::Debug;
@@ -29,13 +29,16 @@ pub trait Workload: Send + Sync + 'static {
     /// Bytes processed per run, for throughput.
     fn input_bytes(input: &Self::Input) -> usize;
 
-    /// A copy of `input` in freshly allocated memory, laid out alike (same misalignment), or
-    /// `None` when the workload cannot make one (the default).
+    /// A copy of `input` in freshly allocated memory, starting at `place` within its page and
+    /// otherwise laid out alike (the same misalignment within a cache line), or `None` when the
+    /// workload cannot make one (the default).
     ///
-    /// Paired A/B runs call this between rounds: where a buffer lands in memory biases
-    /// memory-bound kernels by several percent for the buffer's whole life, which two processes
-    /// would otherwise report as a difference between two builds. See [`crate::ByteInput::relocated`].
-    fn relocated(_input: &Self::Input) -> Option<Self::Input> {
+    /// The harness calls this between rounds with a fresh random placement: where a buffer lands
+    /// in memory biases memory-bound kernels by several percent for the buffer's whole life, which
+    /// would otherwise pose as a difference between variants, allocators or builds measured in
+    /// different processes. For an input held in a [`crate::ByteInput`], this is
+    /// `Some(input.relocated_to(place))`.
+    fn relocated(_input: &Self::Input, _place: Placement) -> Option<Self::Input> {
         None
     }
 
@@ -106,6 +109,13 @@ impl Ctx {
         // The new chunk is allocated before the old one is freed, so it cannot land on it.
         let fresh = Bump::with_capacity(capacity);
         drop(std::mem::replace(&mut self.arena, fresh));
+        // Touch the fresh chunk now, outside any timing: a timed sample must not pay the page
+        // faults of memory the harness just handed out (at 16 MiB, with one iteration per sample,
+        // they were most of an arena variant's time under glibc, which maps big chunks afresh).
+        if capacity > 0 {
+            self.arena.alloc_slice_fill_copy(capacity, 0u8);
+            self.arena.reset();
+        }
     }
 
     /// The most bytes the arena held at any reset since the last [`Ctx::take_arena_peak`]. These

@@ -1,23 +1,26 @@
 //! perflab-harness: how perflab measures, and what it writes down.
 //!
-//! - [`stats`]: pure statistics (median, MAD, bootstrap CI, outliers, paired ratios).
-//! - [`env`]: the environment, with the timer's precision and the loop's overhead measured.
-//! - [`measure`]: verification, warm-up, calibration and interleaved sampling of a group of
-//!   cells that are compared with each other.
+//! - [`subject`]: the one place where a variant is looked up, verified against naive, warmed up,
+//!   timed, counted and moved to a new layout.
+//! - [`engine`]: the measuring engine — peer processes per allocator (and build, and replica)
+//!   sampling every cell of a group in lock step, with layouts re-drawn every round — and its
+//!   modes: time, A/B, instruction counts.
+//! - [`stats`]: pure statistics (median, MAD, intervals, pooling over processes, outliers).
+//! - [`plan`]: the matrix of groups, filters, presets and deterministic sharding.
 //! - [`results`]: the versioned results schema, read leniently and written atomically.
-//! - [`plan`]: the matrix of cells, filters, presets and deterministic sharding.
-//! - [`merge`] and [`export`]: joining shard files; Bencher Metric Format.
+//! - [`compare`], [`summary`], [`merge`], [`export`]: what is made of results afterwards.
+//! - [`env`]: the environment, with the timer's precision and the loop's overhead measured.
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod compare;
+pub mod engine;
 pub mod env;
 pub mod export;
-pub mod instructions;
-pub mod measure;
 pub mod merge;
-pub mod paired;
 pub mod plan;
+pub mod probe;
 pub mod results;
-pub mod runner;
 pub mod stats;
+pub mod subject;
 pub mod summary;

@@ -1,15 +1,18 @@
-//! The matrix: which cells a run measures, grouped for interleaving, filtered and sharded.
+//! The matrix: which cells a run measures, grouped for lock-step sampling, filtered and sharded.
 //!
-//! A **group** is the set of cells that are compared with each other — the variants of one
-//! workload at one size under one allocator — and is the unit of interleaved sampling, of
-//! sharding and of process isolation. Groups are listed in a canonical order (allocator, then
-//! workload in registry order, then size), so `--shard I/N` is deterministic.
+//! A **group** is one workload at one size; its cells are every variant under every allocator
+//! (and, in an A/B run, in both builds). It is the unit of lock-step sampling — every cell of a
+//! group is sampled in every round, so every comparison perflab makes (variant against naive,
+//! allocator against system, head against base) is of samples taken side by side — and the unit
+//! of sharding. Groups are listed in a canonical order (workload in registry order, then size),
+//! so `--shard I/N` is deterministic.
 
 use perflab_core::{Registry, VariantKind, format_size};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// The three allocators, in the order runs measure them.
+/// The three allocators, in the order results list them. `system` is every allocator ratio's
+/// baseline.
 pub const ALLOCATORS: [&str; 3] = ["system", "jemalloc", "mimalloc"];
 
 /// How long and how carefully to measure.
@@ -40,23 +43,29 @@ impl Preset {
             Preset::Quick => Settings {
                 warmup: Duration::from_millis(20),
                 sample_target: Duration::from_micros(500),
-                min_samples: 7,
-                max_samples: 40,
-                group_budget: Duration::from_millis(900),
+                min_rounds: 4,
+                max_rounds: 1000,
+                group_budget: Duration::from_millis(3000),
+                processes: 2,
+                window: 8,
             },
             Preset::Ci => Settings {
                 warmup: Duration::from_millis(50),
                 sample_target: Duration::from_millis(1),
-                min_samples: 15,
-                max_samples: 100,
-                group_budget: Duration::from_millis(2500),
+                min_rounds: 8,
+                max_rounds: 2000,
+                group_budget: Duration::from_millis(8000),
+                processes: 2,
+                window: 8,
             },
             Preset::Full => Settings {
                 warmup: Duration::from_millis(200),
                 sample_target: Duration::from_millis(5),
-                min_samples: 30,
-                max_samples: 300,
-                group_budget: Duration::from_secs(10),
+                min_rounds: 10,
+                max_rounds: 5000,
+                group_budget: Duration::from_secs(30),
+                processes: 3,
+                window: 8,
             },
         }
     }
@@ -78,25 +87,31 @@ impl Preset {
 /// Measurement settings for one group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
-    /// Warm-up per variant before calibration is trusted.
+    /// Warm-up per variant and peer before calibration is trusted.
     pub warmup: Duration,
     /// A sample lasts at least this long (many thousand times the timer's precision).
     pub sample_target: Duration,
-    /// Rounds taken even past the budget.
-    pub min_samples: usize,
+    /// Rounds taken even past the budget. Every round samples every cell once in every process,
+    /// so a cell gets `rounds × processes` samples.
+    pub min_rounds: usize,
     /// Rounds never exceeded.
-    pub max_samples: usize,
-    /// Time for the sampling rounds of one group, once `min_samples` are taken.
+    pub max_rounds: usize,
+    /// Time for the sampling rounds of one group (all its cells), once `min_rounds` are taken.
     pub group_budget: Duration,
+    /// Independent peer processes per cell (fresh address spaces), at least 2 for time runs: a
+    /// process is one sample of memory layout, so a cell's interval must see more than one.
+    pub processes: usize,
+    /// Groups sampled side by side, their rounds interleaved: each group's samples are spread
+    /// over the time the window takes, not bunched in the second or two its own rounds take.
+    pub window: usize,
 }
 
-/// One group of cells, as handed to a measuring process.
+/// One group of cells: one workload at one size, every selected variant under every selected
+/// allocator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     /// Workload name.
     pub workload: String,
-    /// Allocator of the measuring process.
-    pub allocator: String,
     /// Size label: `64KiB`, or `file` for the user's input.
     pub size: String,
     /// Generated input size; `None` means the user's input file.
@@ -104,17 +119,32 @@ pub struct Group {
     /// Variants to measure, naive first.
     pub variants: Vec<String>,
     /// Their kinds, in the same order.
-    #[serde(default)]
     pub kinds: Vec<VariantKind>,
+    /// Allocators to measure them under, `system` first when it is among them.
+    pub allocators: Vec<String>,
 }
 
 impl Group {
-    /// The ids of the cells in this group.
+    /// The ids of the cells in this group, allocator by allocator.
     pub fn cell_ids(&self) -> Vec<String> {
-        self.variants
+        self.allocators
             .iter()
-            .map(|v| crate::results::cell_id(&self.workload, v, &self.allocator, &self.size))
+            .flat_map(|a| {
+                self.variants
+                    .iter()
+                    .map(move |v| crate::results::cell_id(&self.workload, v, a, &self.size))
+            })
             .collect()
+    }
+
+    /// The kind of variant `i`.
+    pub fn kind(&self, i: usize) -> VariantKind {
+        self.kinds.get(i).copied().unwrap_or(VariantKind::Naive)
+    }
+
+    /// `workload/size`, for messages.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.workload, self.size)
     }
 }
 
@@ -217,40 +247,36 @@ pub fn plan(registry: &Registry, sel: &Selection) -> Result<Vec<Group>, PlanErro
     };
 
     let mut groups = Vec::new();
-    for allocator in &allocators {
-        for w in registry.workloads() {
-            if !sel.workloads.is_empty() && !sel.workloads.iter().any(|n| n == w.name()) {
-                continue;
-            }
-            let infos = w.variants();
-            let chosen: Vec<_> = infos
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| {
-                    sel.variants.is_empty() || sel.variants.iter().any(|n| n == v.name)
-                })
-                .filter(|(_, v)| sel.kinds.is_empty() || sel.kinds.contains(&v.kind))
-                .map(|(i, _)| i)
-                .collect();
-            if chosen.is_empty() {
-                continue;
-            }
-            // Naive (index 0) always comes along: it is the baseline of every speed-up.
-            let picked: Vec<usize> = std::iter::once(0)
-                .chain(chosen.into_iter().filter(|&i| i != 0))
-                .collect();
-            let variants: Vec<String> = picked.iter().map(|&i| infos[i].name.to_owned()).collect();
-            let kinds: Vec<VariantKind> = picked.iter().map(|&i| infos[i].kind).collect();
-            for size in &sizes {
-                groups.push(Group {
-                    workload: w.name().to_owned(),
-                    allocator: (*allocator).to_owned(),
-                    size: size.map_or_else(|| "file".to_owned(), format_size),
-                    size_bytes: *size,
-                    variants: variants.clone(),
-                    kinds: kinds.clone(),
-                });
-            }
+    for w in registry.workloads() {
+        if !sel.workloads.is_empty() && !sel.workloads.iter().any(|n| n == w.name()) {
+            continue;
+        }
+        let infos = w.variants();
+        let chosen: Vec<_> = infos
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| sel.variants.is_empty() || sel.variants.iter().any(|n| n == v.name))
+            .filter(|(_, v)| sel.kinds.is_empty() || sel.kinds.contains(&v.kind))
+            .map(|(i, _)| i)
+            .collect();
+        if chosen.is_empty() {
+            continue;
+        }
+        // Naive (index 0) always comes along: it is the baseline of every speed-up.
+        let picked: Vec<usize> = std::iter::once(0)
+            .chain(chosen.into_iter().filter(|&i| i != 0))
+            .collect();
+        let variants: Vec<String> = picked.iter().map(|&i| infos[i].name.to_owned()).collect();
+        let kinds: Vec<VariantKind> = picked.iter().map(|&i| infos[i].kind).collect();
+        for size in &sizes {
+            groups.push(Group {
+                workload: w.name().to_owned(),
+                size: size.map_or_else(|| "file".to_owned(), format_size),
+                size_bytes: *size,
+                variants: variants.clone(),
+                kinds: kinds.clone(),
+                allocators: allocators.iter().map(|a| (*a).to_owned()).collect(),
+            });
         }
     }
     // An empty selection is a usage error; an empty shard (more shards than groups) is not.

@@ -28,6 +28,27 @@ pub struct Results {
     pub config: RunConfig,
     /// One entry per measured cell, in measurement order.
     pub benchmarks: Vec<Benchmark>,
+    /// The allocator comparison's negative control: of the cells that make no allocation, how
+    /// many show an allocator effect anyway (see [`AllocatorControl`]). Absent when no such cell
+    /// was measured under two allocators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocator_control: Option<AllocatorControl>,
+}
+
+/// Cells that make no allocation at all cannot be sped up or slowed down by the allocator, so
+/// any "allocator effect" they show is the measurement's own error: they are the allocator
+/// comparison's built-in negative control. A user sees here, for their machine, how far the
+/// allocator column can be trusted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AllocatorControl {
+    /// Non-system cells with zero allocations per iteration, no arena, and a `time_vs_system`.
+    pub cells: usize,
+    /// How many of them have a `time_vs_system` interval wholly beyond `threshold`, either way.
+    pub beyond: usize,
+    /// The threshold, as a fraction (0.03 = 3%).
+    pub threshold: f64,
+    /// Their ids.
+    pub ids: Vec<String>,
 }
 
 /// The machine and build that produced a results file. Results from different environments are
@@ -106,12 +127,20 @@ pub struct RunConfig {
     /// Paired runs: an id shared by the head and base files measured together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paired: Option<String>,
-    /// Paired runs: the one CPU both builds' children ran on, when pinned.
+    /// The CPUs the measuring processes were pinned to (replica `r` on the `r`-th, cycling);
+    /// empty when unpinned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pinned_cpus: Vec<usize>,
+    /// The clock samples were timed with (absent: wall, as files before the engine wrote).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pinned_cpu: Option<usize>,
-    /// Paired runs: the clock samples were timed with (absent: wall).
+    pub clock: Option<crate::clock::Clock>,
+    /// Independent processes that measured each cell (absent: one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock: Option<crate::measure::Clock>,
+    pub processes: Option<usize>,
+    /// The seed the run drew its layouts (input page offsets, stack offsets) from: a fresh one
+    /// every run, recorded so that a run's layouts can be drawn again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout_seed: Option<u64>,
 }
 
 /// What became of a cell.
@@ -147,15 +176,16 @@ pub struct Benchmark {
     pub status: CellStatus,
     /// Why it failed, when it did.
     pub error: Option<String>,
-    /// Per-iteration time of each sample, ns, in measurement order (round by round).
+    /// Per-iteration time of each sample, ns: process by process (each the same number of
+    /// rounds, see `process_medians_ns`), round by round within a process.
     pub samples_ns: Vec<f64>,
     /// Iterations timed together in one sample.
     pub iters_per_sample: u64,
-    /// Median of `samples_ns`.
+    /// The cell's time: the median of `samples_ns` pooled over its processes.
     pub median_ns: Option<f64>,
     /// Median absolute deviation of `samples_ns`.
     pub mad_ns: Option<f64>,
-    /// Bootstrap 95% confidence interval of the median.
+    /// 95% interval of the median, including the variation between processes (METHODOLOGY.md §5).
     pub ci95_ns: Option<[f64; 2]>,
     /// `size_bytes` per median time.
     pub throughput_bytes_per_s: Option<f64>,
@@ -173,18 +203,27 @@ pub struct Benchmark {
     pub arena_bytes: Option<u64>,
     /// Instructions per iteration (instruction-count mode only).
     pub instructions: Option<f64>,
-    /// Speed-up over naive (naive time / this time), paired round by round in one process.
+    /// Speed-up over naive (naive time / this time), paired round by round in each process and
+    /// pooled over the processes.
     #[serde(default)]
     pub speedup_vs_naive: Option<Estimate>,
+    /// Time under this allocator / time under `system` (same variant and size), paired within
+    /// rounds and pooled over processes. `None` for system cells.
+    #[serde(default)]
+    pub time_vs_system: Option<Estimate>,
+    /// The median time in each process that measured the cell, in the order of `samples_ns`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub process_medians_ns: Vec<f64>,
     /// Samples beyond Tukey's fences (reported, not removed).
     #[serde(default)]
     pub outliers: Option<Outliers>,
-    /// Paired runs only: this time / the base build's time, paired sample by sample.
+    /// A/B runs only: this time / the base build's time, paired within rounds and pooled over
+    /// processes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vs_base: Option<Estimate>,
-    /// Paired runs only: when the group's first measurement showed a change beyond the
-    /// threshold, it was measured again by a fresh pair of processes, and the attempt closer to
-    /// "no change" is the one kept above; this is the other attempt's estimate.
+    /// A/B runs only: when the group's first measurement showed a change beyond the threshold,
+    /// it was measured again by fresh processes, and the attempt closer to "no change" is the
+    /// one kept above; this is the other attempt's estimate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vs_base_other: Option<Estimate>,
 }
@@ -222,6 +261,8 @@ impl Benchmark {
             arena_bytes: None,
             instructions: None,
             speedup_vs_naive: None,
+            time_vs_system: None,
+            process_medians_ns: Vec::new(),
             outliers: None,
             vs_base: None,
             vs_base_other: None,
@@ -281,6 +322,7 @@ impl Results {
             environment,
             config,
             benchmarks: Vec::new(),
+            allocator_control: None,
         }
     }
 

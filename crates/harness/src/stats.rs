@@ -128,12 +128,12 @@ pub fn throughput(bytes: u64, ns: f64) -> Option<f64> {
     (ns > 0.0).then(|| bytes as f64 * 1e9 / ns)
 }
 
-/// A median with its bootstrap 95% interval: the shape every ratio in a report has.
+/// A median with its 95% interval: the shape every ratio in a report has.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// The point estimate (a median).
     pub median: f64,
-    /// Bootstrap 95% confidence interval of the median.
+    /// 95% interval of the median.
     pub ci95: [f64; 2],
 }
 
@@ -160,6 +160,91 @@ pub fn paired_ratio(a: &[f64], b: &[f64]) -> Option<Estimate> {
         median: median(&ratios)?,
         ci95: median_ci_order(&ratios, 0.05)?,
     })
+}
+
+/// A cell's estimate from several processes: `per_process[p]` are its values in process `p`'s
+/// rounds, in round order (times, or paired ratios). The point is the median of all values; the
+/// interval sees the rounds, the processes and the drift of the machine over time
+/// (METHODOLOGY.md §5). `None` when there is no positive value.
+pub fn pooled(per_process: &[&[f64]]) -> Option<Estimate> {
+    let logs: Vec<Vec<f64>> = per_process
+        .iter()
+        .map(|xs| xs.iter().filter(|x| **x > 0.0).map(|x| x.ln()).collect())
+        .filter(|v: &Vec<f64>| !v.is_empty())
+        .collect();
+    let (m, [lo, hi]) = pooled_log(&logs)?;
+    Some(Estimate {
+        median: m.exp(),
+        ci95: [lo.exp(), hi.exp()],
+    })
+}
+
+/// [`pooled`] of per-process paired ratios.
+pub fn pooled_ratio(per_process: &[Vec<f64>]) -> Option<Estimate> {
+    let refs: Vec<&[f64]> = per_process.iter().map(Vec::as_slice).collect();
+    pooled(&refs)
+}
+
+/// Consecutive stretches of rounds each process's values are cut into, as units of the interval.
+pub const BLOCKS_PER_PROCESS: usize = 4;
+
+/// The pooled median of log values and its 95% interval: the hull of three intervals, each
+/// blind to something the others see:
+///
+/// - the sign-test interval of all values, as if every round were independent;
+/// - a t interval from the spread of the medians of *units* — each process's rounds cut into
+///   [`BLOCKS_PER_PROCESS`] consecutive stretches — because neighbouring rounds share the drift
+///   of a shared host, which changes over seconds;
+/// - the span of the per-process medians, because a process is one draw of what layout
+///   re-randomisation cannot reach (the allocator's own history, for one): every process's own
+///   estimate lies inside the interval, so a process that disagrees widens it rather than
+///   passing unseen.
+///
+/// Measured on the development VM (METHODOLOGY.md §5): with layouts re-drawn every round, two
+/// processes' medians of a cell differ by more than 3 standard errors for 0.5–2% of cells, about
+/// what chance gives; the last term is for those.
+fn pooled_log(per_process: &[Vec<f64>]) -> Option<(f64, [f64; 2])> {
+    let all: Vec<f64> = per_process.iter().flatten().copied().collect();
+    let m = median(&all)?;
+    let [mut lo, mut hi] = median_ci_order(&all, 0.05)?;
+    for v in per_process {
+        if let Some(pm) = median(v) {
+            lo = lo.min(pm);
+            hi = hi.max(pm);
+        }
+    }
+    let units: Vec<f64> = per_process
+        .iter()
+        .flat_map(|v| {
+            let blocks = BLOCKS_PER_PROCESS.min(v.len()).max(1);
+            let size = v.len().div_ceil(blocks);
+            v.chunks(size.max(1)).filter_map(median).collect::<Vec<_>>()
+        })
+        .collect();
+    let k = units.len();
+    if k >= 2 {
+        let mean = units.iter().sum::<f64>() / k as f64;
+        let var = units.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1) as f64;
+        let half = t975(k - 1) * (var / k as f64).sqrt();
+        lo = lo.min(m - half);
+        hi = hi.max(m + half);
+    }
+    Some((m, [lo, hi]))
+}
+
+/// The 97.5% quantile of Student's t distribution with `df` degrees of freedom (two-sided 95%).
+pub fn t975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => TABLE[df - 1],
+        // Beyond the table: the normal quantile plus the first term of its expansion.
+        _ => 1.959_964 + 2.37 / df as f64,
+    }
 }
 
 /// A distribution-free confidence interval of the median at level at least `1 - alpha`:
@@ -277,6 +362,54 @@ mod tests {
         assert_eq!(r.median, 2.0);
         assert_eq!(r.ci95, [2.0, 2.0]);
         assert_eq!(paired_ratio(&[1.0], &[0.0]), None);
+    }
+
+    /// `n` values per process around `truth × (1 + bias)`, with ±`noise` spread, shuffled
+    /// deterministically.
+    fn process(truth: f64, bias: f64, noise: f64, n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = Rng::new(seed);
+        (0..n)
+            .map(|_| truth * (1.0 + bias) * (1.0 + noise * (2.0 * rng.next_f64() - 1.0)))
+            .collect()
+    }
+
+    #[test]
+    fn a_pooled_interval_covers_the_truth_despite_per_process_bias() {
+        // Two processes measuring a true ratio of 2, one biased +4%, the other −3%: each alone
+        // (and their pooled values taken as independent) give tight intervals that miss 2.
+        let a = process(2.0, 0.04, 0.01, 40, 1);
+        let b = process(2.0, -0.03, 0.01, 40, 2);
+        let naive_pool: Vec<f64> = a.iter().chain(&b).copied().collect();
+        let [lo, hi] = median_ci_order(&naive_pool, 0.05).unwrap();
+        assert!(!(lo <= 2.0 && 2.0 <= hi) || hi - lo > 0.1, "{lo} {hi}");
+        let e = pooled(&[&a, &b]).unwrap();
+        assert!(e.ci95[0] <= 2.0 && 2.0 <= e.ci95[1], "{e:?}");
+        assert!(e.ci95[0] <= e.median && e.median <= e.ci95[1]);
+        // Both processes agree: the interval stays narrow.
+        let c = process(2.0, 0.0, 0.01, 40, 3);
+        let d = process(2.0, 0.0, 0.01, 40, 4);
+        let e = pooled(&[&c, &d]).unwrap();
+        assert!(e.ci95[1] / e.ci95[0] < 1.01, "{e:?}");
+        assert!(e.ci95[0] <= 2.0 && 2.0 <= e.ci95[1], "{e:?}");
+        // Ratios must be positive; nothing positive, no estimate.
+        assert_eq!(pooled(&[&[0.0, -1.0]]), None);
+        assert!((pooled_ratio(&[vec![3.0]]).unwrap().median - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn drift_within_a_process_widens_its_interval() {
+        // One process whose second half ran 10% slower (the host's state changed): the rounds
+        // alone look like a tight bimodal sample; the blocks see the shift.
+        let mut v = process(1.0, 0.0, 0.002, 20, 5);
+        v.extend(process(1.0, 0.10, 0.002, 20, 6));
+        let e = pooled(&[&v]).unwrap();
+        let [lo, hi] = median_ci_order(&v, 0.05).unwrap();
+        assert!(
+            e.ci95[1] - e.ci95[0] > 1.5 * (hi - lo),
+            "{e:?} vs [{lo}, {hi}]"
+        );
+        assert_eq!(t975(1), 12.706);
+        assert!((t975(1000) - 1.96).abs() < 0.01);
     }
 
     #[test]

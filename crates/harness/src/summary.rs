@@ -4,7 +4,8 @@
 //! measured (the way rebar ranks engines): one huge win at one size cannot hide losses at the
 //! others, and ratios — unlike absolute times — average meaningfully across sizes.
 
-use crate::results::{CellStatus, Results};
+use crate::results::{AllocatorControl, Benchmark, CellStatus, Results};
+use crate::stats::Estimate;
 use std::collections::BTreeMap;
 
 /// One line of the summary.
@@ -74,39 +75,34 @@ pub struct AllocatorRow {
     pub size: String,
     /// Allocations per iteration (under `system`).
     pub allocs_per_iter: f64,
-    /// `(allocator, median time / system's median time)`, system included (1.0).
-    pub ratios: Vec<(String, f64)>,
+    /// `(allocator, time / system's time)` for every other allocator, paired within rounds
+    /// (`time_vs_system`).
+    pub ratios: Vec<(String, Estimate)>,
 }
 
-/// For every variant that allocates, at the largest size measured: each allocator's median time
-/// relative to `system`'s. Allocators run in separate processes, so these ratios are not paired;
-/// METHODOLOGY.md says how far to trust them.
+/// For every variant that allocates, at the largest size measured: each other allocator's
+/// `time_vs_system`.
 pub fn allocator_ratios(results: &Results) -> Vec<AllocatorRow> {
-    let ok = |b: &&crate::results::Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some();
-    let mut rows = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for base in results
-        .benchmarks
-        .iter()
-        .filter(ok)
-        .filter(|b| b.allocator == "system")
-    {
-        let largest = results
-            .benchmarks
-            .iter()
-            .filter(ok)
-            .filter(|b| {
-                b.workload == base.workload && b.variant == base.variant && b.allocator == "system"
-            })
-            .map(|b| b.size_bytes)
-            .max();
-        if Some(base.size_bytes) != largest
+    let ok = |b: &&Benchmark| b.status == CellStatus::Ok;
+    let mut largest: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for b in results.benchmarks.iter().filter(ok) {
+        if b.allocator == "system" {
+            let e = largest.entry((&b.workload, &b.variant)).or_default();
+            *e = (*e).max(b.size_bytes);
+        }
+    }
+    let mut rows: Vec<AllocatorRow> = Vec::new();
+    for base in results.benchmarks.iter().filter(ok) {
+        if base.allocator != "system"
+            || largest.get(&(base.workload.as_str(), base.variant.as_str()))
+                != Some(&base.size_bytes)
             || base.allocs_per_iter.unwrap_or(0.0) <= 0.0
-            || !seen.insert((base.workload.clone(), base.variant.clone()))
+            || rows
+                .iter()
+                .any(|r| r.workload == base.workload && r.variant == base.variant)
         {
             continue;
         }
-        let sys = base.median_ns.unwrap_or(f64::NAN);
         let ratios = results
             .benchmarks
             .iter()
@@ -114,7 +110,7 @@ pub fn allocator_ratios(results: &Results) -> Vec<AllocatorRow> {
             .filter(|b| {
                 b.workload == base.workload && b.variant == base.variant && b.size == base.size
             })
-            .map(|b| (b.allocator.clone(), b.median_ns.unwrap_or(f64::NAN) / sys))
+            .filter_map(|b| b.time_vs_system.map(|e| (b.allocator.clone(), e)))
             .collect();
         rows.push(AllocatorRow {
             workload: base.workload.clone(),
@@ -127,6 +123,39 @@ pub fn allocator_ratios(results: &Results) -> Vec<AllocatorRow> {
     rows
 }
 
+/// The threshold of the allocator negative control: an allocator effect on a cell that makes no
+/// allocation is counted when its whole interval lies more than 3% from 1.
+pub const CONTROL_THRESHOLD: f64 = 0.03;
+
+/// The allocator comparison's negative control ([`AllocatorControl`]) over `results`' cells.
+pub fn allocator_control(results: &Results, threshold: f64) -> AllocatorControl {
+    let mut control = AllocatorControl {
+        threshold,
+        ..AllocatorControl::default()
+    };
+    for b in &results.benchmarks {
+        let (CellStatus::Ok, Some(e), Some(allocs)) =
+            (b.status, b.time_vs_system, b.allocs_per_iter)
+        else {
+            continue;
+        };
+        // An arena variant allocates nothing per iteration, but its arena's chunks come from
+        // the global allocator: not a cell the allocator cannot touch.
+        if allocs > 0.0
+            || b.reallocs_per_iter.unwrap_or(0.0) > 0.0
+            || b.arena_bytes.unwrap_or(0) > 0
+        {
+            continue;
+        }
+        control.cells += 1;
+        if e.ci95[0] > 1.0 + threshold || e.ci95[1] < 1.0 / (1.0 + threshold) {
+            control.beyond += 1;
+            control.ids.push(b.id.clone());
+        }
+    }
+    control
+}
+
 fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len().max(1) as f64
 }
@@ -136,11 +165,12 @@ mod tests {
     #[test]
     fn allocator_ratios_are_relative_to_system_at_the_largest_size() {
         let mut r = Results::new(Environment::default(), RunConfig::default());
-        for (alloc, size, t, allocs) in [
-            ("system", 1, 50.0, 3.0),
-            ("system", 2, 100.0, 3.0),
-            ("jemalloc", 2, 80.0, 3.0),
-            ("mimalloc", 2, 90.0, 3.0),
+        for (alloc, size, ratio, allocs) in [
+            ("system", 1, None, 3.0),
+            ("system", 2, None, 3.0),
+            ("jemalloc", 2, Some(0.8), 3.0),
+            ("mimalloc", 2, Some(0.9), 3.0),
+            ("mimalloc", 1, Some(1.5), 3.0),
         ] {
             let mut b = Benchmark::empty(
                 "w",
@@ -151,21 +181,46 @@ mod tests {
                 size,
             );
             b.status = CellStatus::Ok;
-            b.median_ns = Some(t);
+            b.median_ns = Some(1.0);
             b.allocs_per_iter = Some(allocs);
+            b.time_vs_system = ratio.map(|m| Estimate {
+                median: m,
+                ci95: [m - 0.01, m + 0.01],
+            });
             r.upsert(b);
         }
         let rows = allocator_ratios(&r);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].size, "2");
-        assert_eq!(
-            rows[0].ratios,
-            [
-                ("system".into(), 1.0),
-                ("jemalloc".into(), 0.8),
-                ("mimalloc".into(), 0.9)
-            ]
-        );
+        let got: Vec<(&str, f64)> = rows[0]
+            .ratios
+            .iter()
+            .map(|(a, e)| (a.as_str(), e.median))
+            .collect();
+        assert_eq!(got, [("jemalloc", 0.8), ("mimalloc", 0.9)]);
+    }
+
+    #[test]
+    fn zero_allocation_cells_are_the_negative_control() {
+        let mut r = Results::new(Environment::default(), RunConfig::default());
+        for (v, allocs, lo, hi) in [
+            ("a", 0.0, 0.99, 1.02),  // no effect
+            ("b", 0.0, 1.05, 1.09),  // an "effect" on a cell that cannot have one
+            ("c", 0.0, 0.90, 0.95),  // the other way
+            ("d", 12.0, 1.20, 1.30), // allocates: not part of the control
+        ] {
+            let mut b = Benchmark::empty("w", v, VariantKind::Optimized, "jemalloc", "4KiB", 1);
+            b.status = CellStatus::Ok;
+            b.allocs_per_iter = Some(allocs);
+            b.time_vs_system = Some(Estimate {
+                median: (lo + hi) / 2.0,
+                ci95: [lo, hi],
+            });
+            r.upsert(b);
+        }
+        let c = allocator_control(&r, 0.03);
+        assert_eq!((c.cells, c.beyond), (3, 2));
+        assert_eq!(c.ids, ["w/b/jemalloc/4KiB", "w/c/jemalloc/4KiB"]);
     }
 
     use super::*;

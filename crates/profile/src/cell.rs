@@ -1,30 +1,31 @@
 //! One cell (`workload/variant` at a size), prepared once and run in the harness's own loop.
 //!
-//! Profiles must show the code the benchmarks time, so a [`Cell`] runs the variant through
-//! [`PreparedInput::run_iters`], the same statically dispatched, `black_box`ed loop the harness
-//! measures, rather than a loop of its own.
+//! Profiles must show the code the benchmarks time, so a [`Cell`] is the harness's own
+//! [`Subject`]: the same look-up, the same verification against naive before anything runs, and
+//! the same statically dispatched, `black_box`ed loop the engine times, rather than a loop of its
+//! own.
 
 use crate::ProfileError;
-use perflab_core::{Ctx, PreparedInput, Registry, VariantInfo, format_size, panic_message};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use perflab_core::{Registry, VariantInfo, format_size};
+use perflab_harness::subject::{Readiness, Subject};
 use std::time::{Duration, Instant};
 
-/// A variant with its input built, ready to run.
+/// A variant with its input built and verified, ready to run.
 pub struct Cell {
     workload: &'static str,
     variant: &'static str,
     size: usize,
-    index: usize,
-    input: Box<dyn PreparedInput>,
-    ctx: Ctx,
+    subject: Subject,
 }
 
 impl Cell {
-    /// Prepares `workload/variant` on generated input of `size` bytes, and runs it once (outside
-    /// any profile) so that a kernel that panics is an error here, not a crash mid-profile.
+    /// Prepares `workload/variant` on generated input of `size` bytes, and verifies it against
+    /// naive (outside any profile), so that a kernel that panics or disagrees is an error here,
+    /// not a crash mid-profile or a profile of a wrong answer.
     ///
     /// # Errors
-    /// An unknown workload or variant, a variant this CPU cannot run, or a kernel that panics.
+    /// An unknown workload or variant, a variant this CPU cannot run, an input that cannot be
+    /// built, or a kernel that panics or disagrees with naive.
     pub fn prepare(
         registry: &Registry,
         workload: &str,
@@ -55,17 +56,30 @@ impl Cell {
             });
         }
         let source = perflab_core::InputSource::Generated { size, seed };
-        let input = w.prepare(&source)?;
-        let mut cell = Cell {
+        let cell_id = format!("{workload}/{variant}");
+        let mut subject = Subject::prepare(registry, workload, &source, &[variant.to_owned()])
+            .map_err(|message| ProfileError::KernelFailed {
+                cell: cell_id.clone(),
+                message,
+            })?;
+        // Verified against naive like every measured cell: a profile of a wrong answer, or of
+        // a kernel that panics, has nothing to show.
+        match subject.verify(&mut |_| {}).pop() {
+            Some(Readiness::Ready { .. }) => {}
+            Some(Readiness::Unavailable { error, .. }) => {
+                return Err(ProfileError::KernelFailed {
+                    cell: cell_id,
+                    message: format!("failed its check against naive: {error}"),
+                });
+            }
+            None => unreachable!("one variant was asked for"),
+        }
+        Ok(Cell {
             workload: w.name(),
             variant: info.name,
             size,
-            index,
-            input,
-            ctx: Ctx::new(),
-        };
-        cell.warm_up()?;
-        Ok(cell)
+            subject,
+        })
     }
 
     /// Every supported variant of the named workloads (all workloads when `workloads` is
@@ -121,7 +135,8 @@ impl Cell {
 
     /// Runs the variant `iters` times in the harness's timed loop.
     pub fn run(&mut self, iters: u64) {
-        self.input.run_iters(self.index, iters, &mut self.ctx);
+        // The one variant was verified in `prepare`, so it is ready.
+        let _ = self.subject.run(0, iters);
     }
 
     /// Runs the variant for about `duration`, in batches of about a millisecond so the clock is
@@ -142,16 +157,6 @@ impl Cell {
                 batch = batch.saturating_mul(2);
             }
         }
-    }
-
-    fn warm_up(&mut self) -> Result<(), ProfileError> {
-        let (index, ctx, input) = (self.index, &mut self.ctx, &self.input);
-        catch_unwind(AssertUnwindSafe(|| input.check(index, ctx)))
-            .map(drop)
-            .map_err(|payload| ProfileError::KernelPanicked {
-                cell: format!("{}/{}", self.workload, self.variant),
-                message: panic_message(payload.as_ref()),
-            })
     }
 }
 

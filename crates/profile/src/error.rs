@@ -32,9 +32,10 @@ pub enum ProfileError {
         /// The variant.
         variant: String,
     },
-    /// The kernel panicked on its first run, before any profiling.
-    #[error("{cell} panicked: {message}")]
-    KernelPanicked {
+    /// The kernel failed its verification against naive (it panicked or disagreed), before any
+    /// profiling.
+    #[error("{cell}: {message}")]
+    KernelFailed {
         /// The cell's id.
         cell: String,
         /// The panic's message.

@@ -10,7 +10,9 @@
 //! The public functions [`adler32`] and [`update`] use the best level this CPU supports, chosen
 //! once and cached.
 
-use perflab_core::{ByteInput, Ctx, Family, InputError, Kernel, Rng, VariantKind, Workload};
+use perflab_core::{
+    ByteInput, Ctx, Family, InputError, Kernel, Placement, Rng, VariantKind, Workload,
+};
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -60,8 +62,8 @@ impl Workload for Checksum {
         input.len()
     }
 
-    fn relocated(input: &ByteInput) -> Option<ByteInput> {
-        Some(input.relocated())
+    fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
+        Some(input.relocated_to(place))
     }
 }
 

@@ -24,7 +24,7 @@ pub mod reference;
 pub mod simd;
 pub mod swar;
 
-use perflab_core::{ByteInput, Family, InputError, Rng, Workload};
+use perflab_core::{ByteInput, Family, InputError, Placement, Rng, Workload};
 use serde::Serialize;
 
 pub use simd::{Level, SimdKernel};
@@ -89,9 +89,9 @@ impl Workload for Search {
         input.haystack.len()
     }
 
-    fn relocated(input: &SearchInput) -> Option<SearchInput> {
+    fn relocated(input: &SearchInput, place: Placement) -> Option<SearchInput> {
         Some(SearchInput {
-            haystack: input.haystack.relocated(),
+            haystack: input.haystack.relocated_to(place),
             needle: input.needle,
         })
     }

@@ -1,16 +1,18 @@
 //! `perflab run`: verify and measure the matrix, saving results as they come.
 //!
-//! The parent plans the groups, starts one measuring child per allocator (this same binary in
-//! its hidden `__measure` mode) and saves `results.json` after every group. `--resume DIR`
-//! measures only the cells missing from `DIR/results.json`.
+//! The parent plans the groups and hands them to the harness's engine, which starts peer
+//! processes (this same binary in its hidden `__peer` mode; for `--compare-with`, the other build
+//! too) per group and saves `results.json` after every group. `--resume DIR` measures again
+//! every group that has a cell missing from `DIR/results.json`.
 
 use crate::Outcome;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use perflab_core::VariantKind;
+use perflab_harness::clock::Clock;
+use perflab_harness::engine::{Engine, Launch, Mode, Pinning, Progress, Sink};
 use perflab_harness::plan::{self, Group, Preset, Selection};
 use perflab_harness::results::{Benchmark, CellStatus, Results, RunConfig};
-use perflab_harness::runner::{ChildCommand, Progress, Runner};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -62,38 +64,44 @@ pub struct Args {
     /// Seed of the generated inputs.
     #[arg(long, default_value_t = perflab_core::DEFAULT_SEED)]
     seed: u64,
-    /// Paired A/B run: measure this build (head) and the perflab binary at PATH (base)
-    /// interleaved, sample by sample; writes results.json (head) and base.json, prints the
-    /// comparison and exits 1 on a regression.
+    /// A/B run: measure this build (head) and the perflab binary at PATH (base) in lock step,
+    /// sample by sample; writes results.json (head) and base.json, prints the comparison and
+    /// exits 1 on a regression.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["resume", "measure"])]
     compare_with: Option<PathBuf>,
-    /// Regression threshold of a paired run, percent: a cell regressed when its whole 95%
-    /// interval lies above it. 2% was chosen from paired A/A and 5%-slowdown runs on a shared
-    /// 2-core host (METHODOLOGY.md §7); separate runs compared with `perflab compare` need 5%.
+    /// Regression threshold of an A/B run, percent: a cell regressed when its whole 95%
+    /// interval lies above it. 2% was chosen from A/A and 5%-slowdown runs on a shared 2-core
+    /// host (METHODOLOGY.md §7); separate runs compared with `perflab compare` need 5%.
     #[arg(
         long,
         value_name = "PCT",
         default_value_t = perflab_harness::compare::PAIRED_TIME_THRESHOLD * 100.0,
-        requires = "compare_with"
+        requires = "compare_with",
+        value_parser = parse_threshold
     )]
     threshold: f64,
-    /// Paired runs: the one CPU both builds run on (`auto`: the last CPU this process may use;
-    /// `off`: let the scheduler place them). Pinning removes a bias between the two processes
-    /// that unpinned A/A runs showed (METHODOLOGY.md §7).
-    #[arg(
-        long,
-        value_name = "CPU",
-        default_value = "auto",
-        requires = "compare_with"
-    )]
-    pin_cpu: perflab_harness::paired::Pinning,
-    /// Paired runs: time samples by the measuring thread's CPU time (`cpu`, robust to
-    /// preemption on a loaded machine) or by elapsed time (`wall`). See METHODOLOGY.md §7.
-    #[arg(long, value_enum, default_value = "cpu", requires = "compare_with")]
+    /// The CPU the measuring processes run on (`auto`: each replica on its own CPU, the last
+    /// first; `N`: all on CPU N; `off`: let the scheduler place them). The processes whose samples
+    /// are compared are always on one CPU: pinning removes a bias between processes that unpinned
+    /// A/A runs showed (METHODOLOGY.md §7).
+    #[arg(long, value_name = "CPU", default_value = "auto")]
+    pin_cpu: Pinning,
+    /// Time samples by the measuring thread's CPU time (`cpu`, robust to preemption on a loaded
+    /// machine) or by elapsed time (`wall`). See METHODOLOGY.md §4.
+    #[arg(long, value_enum, default_value = "cpu")]
     clock: ClockArg,
-    /// Paired runs: do not re-measure a group that shows a change beyond the threshold with
-    /// fresh pairs of processes (by default up to two more pairs, and a cell is reported only
-    /// when every attempt's interval lies beyond the threshold; see METHODOLOGY.md §7).
+    /// Independent processes per cell (default: the preset's, 2 or 3). Each is a fresh draw of
+    /// address-space layout; a cell's interval includes the variation between them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    processes: Option<u16>,
+    /// Groups sampled side by side, their rounds interleaved (default: the preset's, 8). Each
+    /// group's samples are spread over the time the window takes; a group is saved when it is
+    /// done, so a larger window spreads samples wider but saves later.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    window: Option<u16>,
+    /// A/B runs: do not re-measure a group that shows a change beyond the threshold with fresh
+    /// processes (by default up to two more attempts, and a cell is reported only when every
+    /// attempt's interval lies beyond the threshold; see METHODOLOGY.md §7).
     #[arg(long, requires = "compare_with")]
     no_confirm: bool,
 }
@@ -117,6 +125,15 @@ enum MeasureArg {
     Instructions,
 }
 
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(t) if t.is_finite() && t >= 0.0 => Ok(t),
+        _ => Err(format!(
+            "malformed threshold `{text}` (expected a percentage, 0 or more)"
+        )),
+    }
+}
+
 fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
     plan::parse_shard(text).map_err(|e| e.to_string())
 }
@@ -125,9 +142,11 @@ fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
 pub fn run(args: Args) -> Result<Outcome> {
     let valgrind = match args.measure {
         MeasureArg::Time => None,
-        MeasureArg::Instructions => Some(perflab_harness::instructions::find_valgrind().context(
-            "--measure instructions needs valgrind on the PATH (Debian: apt-get install valgrind)",
-        )?),
+        MeasureArg::Instructions => Some(
+            perflab_harness::engine::instructions::find_valgrind().context(
+                "--measure instructions needs valgrind on the PATH (Debian: apt-get install valgrind)",
+            )?,
+        ),
     };
     let preset = match args.preset {
         PresetArg::Quick => Preset::Quick,
@@ -135,7 +154,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         PresetArg::Full => Preset::Full,
     };
     if let Some(path) = &args.input {
-        // Fail before any child starts: an unreadable input is a usage error.
+        // Fail before any peer starts: an unreadable input is a usage error.
         perflab_core::InputSource::from_file(path)?;
     }
     let registry = perflab_catalog::registry();
@@ -160,14 +179,20 @@ pub fn run(args: Args) -> Result<Outcome> {
     let mut groups = plan::plan(&registry, &selection)?;
 
     let mut settings = preset.settings();
+    if let Some(n) = args.processes {
+        settings.processes = usize::from(n);
+    }
+    if let Some(n) = args.window {
+        settings.window = usize::from(n);
+    }
     if let Some(budget) = args.budget {
-        if !(budget.is_finite() && budget > 0.0) {
+        if !(budget.is_finite() && budget > 0.0 && budget < 1e9) {
             bail!("malformed --budget `{budget}` (expected a positive number of seconds)");
         }
         let share = Duration::from_secs_f64(budget / groups.len().max(1) as f64);
         // Verification, warm-up and calibration also take time: give sampling two thirds.
         settings.group_budget = settings.group_budget.min(share.mul_f64(2.0 / 3.0));
-        settings.warmup = settings.warmup.min(share / 6);
+        settings.warmup = settings.warmup.min(share / 6 / 16);
     }
 
     let out_dir = args.resume.clone().unwrap_or_else(|| args.out.clone());
@@ -175,6 +200,10 @@ pub fn run(args: Args) -> Result<Outcome> {
         .with_context(|| format!("cannot create output directory {}", out_dir.display()))?;
     let results_path = out_dir.join("results.json");
 
+    let allocators: Vec<String> = groups
+        .first()
+        .map(|g| g.allocators.clone())
+        .unwrap_or_default();
     let config = RunConfig {
         preset: preset.as_str().to_owned(),
         measure: if valgrind.is_some() {
@@ -186,11 +215,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         workloads: args.workloads.clone(),
         variants: args.variants.clone(),
         kinds: args.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
-        allocators: {
-            let mut a: Vec<String> = groups.iter().map(|g| g.allocator.clone()).collect();
-            a.dedup();
-            a
-        },
+        allocators,
         sizes: if args.input.is_some() {
             vec![]
         } else {
@@ -202,44 +227,22 @@ pub fn run(args: Args) -> Result<Outcome> {
         budget_s: args.budget,
         sample_target_ns: settings.sample_target.as_nanos() as u64,
         warmup_ns: settings.warmup.as_nanos() as u64,
-        min_samples: settings.min_samples,
-        max_samples: settings.max_samples,
-        paired: None,
-        pinned_cpu: None,
-        clock: None,
+        min_samples: settings.min_rounds,
+        max_samples: settings.max_rounds,
+        ..RunConfig::default()
     };
     let mut results = match &args.resume {
         Some(_) => {
             let old = Results::read(&results_path)?;
-            // Keep every cell already there; measure only groups with missing cells, and of
-            // those only the missing variants.
-            groups = groups
-                .into_iter()
-                .filter_map(|mut g| {
-                    let keep: Vec<usize> = g
-                        .cell_ids()
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, id)| old.get(id).is_none())
-                        .map(|(i, _)| i)
-                        .collect();
-                    if keep.is_empty() {
-                        return None;
-                    }
-                    g.variants = keep.iter().map(|&i| g.variants[i].clone()).collect();
-                    g.kinds = keep
-                        .iter()
-                        .filter_map(|&i| g.kinds.get(i).copied())
-                        .collect();
-                    Some(g)
-                })
-                .collect();
+            // A group is measured whole (every comparison in it is paired within rounds), so
+            // every group with a cell missing is measured again.
+            groups.retain(|g| g.cell_ids().iter().any(|id| old.get(id).is_none()));
             old
         }
         None => Results::new(perflab_harness::env::capture(), config),
     };
 
-    let cells: usize = groups.iter().map(|g| g.variants.len()).sum();
+    let cells: usize = groups.iter().map(|g| g.cell_ids().len()).sum();
     eprintln!(
         "perflab: measuring {cells} cells in {} groups ({} preset) → {}",
         groups.len(),
@@ -247,27 +250,57 @@ pub fn run(args: Args) -> Result<Outcome> {
         results_path.display()
     );
     let started = Instant::now();
-    let mut progress = Reporter::new(groups.len());
-    if let Some(valgrind) = &valgrind {
-        let exe = std::env::current_exe().context("cannot find the perflab executable")?;
-        results.write_atomic(&results_path)?;
-        for g in &groups {
-            progress.group_started(g);
-            let cells = perflab_harness::instructions::measure_group(
-                valgrind,
-                &exe,
-                &["__instructions"],
-                g,
-                args.seed,
-                args.input.as_deref(),
-            );
-            for c in &cells {
-                results.upsert(c.clone());
+    let progress = Reporter::new(groups.len());
+    let exe = std::env::current_exe().context("cannot find the perflab executable")?;
+    let peer = |exe: PathBuf| Launch::Process {
+        exe,
+        args: vec!["__peer".into()],
+        env: Vec::new(),
+    };
+    let mode = match (&valgrind, &args.compare_with) {
+        (Some(v), _) => Mode::Instructions {
+            valgrind: v.clone(),
+        },
+        (None, Some(base)) => {
+            if !base.is_file() {
+                bail!("cannot find the base build {}", base.display());
             }
-            results.write_atomic(&results_path)?;
-            progress.group_finished(g, &cells);
+            Mode::Ab {
+                base: peer(base.clone()),
+                confirm: (!args.no_confirm).then_some(args.threshold / 100.0),
+            }
         }
-        progress.finish();
+        (None, None) => Mode::Time,
+    };
+    let engine = Engine {
+        head: peer(exe),
+        mode,
+        settings,
+        seed: args.seed,
+        input: args.input.clone(),
+        cpus: args.pin_cpu.resolve()?,
+        clock: match args.clock {
+            ClockArg::Wall => Clock::Wall,
+            ClockArg::Cpu => Clock::Cpu,
+        },
+        layout_seed: fresh_seed(),
+    };
+    if args.compare_with.is_some() {
+        return run_ab(&args, &engine, &groups, results, &out_dir, progress);
+    }
+    let mut progress = progress;
+    engine.run(
+        &groups,
+        Sink {
+            results: &mut results,
+            path: &results_path,
+        },
+        None,
+        &mut progress,
+    )?;
+    progress.finish();
+
+    if valgrind.is_some() {
         print_instructions(&results);
         eprintln!(
             "perflab: {} cells counted in {:.0?} → {}",
@@ -277,24 +310,6 @@ pub fn run(args: Args) -> Result<Outcome> {
         );
         return Ok(Outcome::Success);
     }
-    if let Some(base_exe) = &args.compare_with {
-        return run_paired(
-            &args, base_exe, &groups, settings, results, &out_dir, progress,
-        );
-    }
-    let runner = Runner {
-        child: ChildCommand {
-            exe: std::env::current_exe().context("cannot find the perflab executable")?,
-            args: vec!["__measure".into()],
-        },
-        settings,
-        seed: args.seed,
-        input: args.input.clone(),
-        out: results_path.clone(),
-    };
-    runner.run(&groups, &mut results, &mut progress)?;
-    progress.finish();
-
     print_summary(&results);
     let page = out_dir.join("index.html");
     perflab_report::write_report(&results_path, None, &page)?;
@@ -313,19 +328,24 @@ pub fn run(args: Args) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// A paired A/B run of this build against `base_exe`.
-fn run_paired(
+/// A seed for this run's layouts: different every run (a run is a fresh draw of layouts, by
+/// design), recorded in the results.
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+/// An A/B run of this build against the base build, in lock step.
+fn run_ab(
     args: &Args,
-    base_exe: &std::path::Path,
+    engine: &Engine,
     groups: &[Group],
-    settings: perflab_harness::plan::Settings,
     mut head: Results,
     out_dir: &std::path::Path,
     mut progress: Reporter,
 ) -> Result<Outcome> {
-    if !base_exe.is_file() {
-        bail!("cannot find the base build {}", base_exe.display());
-    }
     let run_id = format!(
         "{}-{}",
         std::time::SystemTime::now()
@@ -334,32 +354,18 @@ fn run_paired(
         std::process::id()
     );
     head.config.paired = Some(run_id);
-    head.config.pinned_cpu = perflab_harness::paired::pin_current_thread(args.pin_cpu)?;
     let mut base = head.clone();
-    let cfg = perflab_harness::paired::PairedConfig {
-        head: ChildCommand {
-            exe: std::env::current_exe().context("cannot find the perflab executable")?,
-            args: vec!["__stepwise".into()],
-        },
-        base: ChildCommand {
-            exe: base_exe.to_path_buf(),
-            args: vec!["__stepwise".into()],
-        },
-        settings,
-        seed: args.seed,
-        input: args.input.clone(),
-        clock: match args.clock {
-            ClockArg::Wall => perflab_harness::measure::Clock::Wall,
-            ClockArg::Cpu => perflab_harness::measure::Clock::Cpu,
-        },
-        confirm: (!args.no_confirm).then_some(args.threshold / 100.0),
-    };
     let (head_path, base_path) = (out_dir.join("results.json"), out_dir.join("base.json"));
-    perflab_harness::paired::run_paired(
-        &cfg,
+    engine.run(
         groups,
-        (&mut head, &head_path),
-        (&mut base, &base_path),
+        Sink {
+            results: &mut head,
+            path: &head_path,
+        },
+        Some(Sink {
+            results: &mut base,
+            path: &base_path,
+        }),
         &mut progress,
     )?;
     progress.finish();
@@ -371,11 +377,8 @@ fn run_paired(
             ..Default::default()
         },
     );
-    for c in cmp.cells.iter().filter(|c| c.time_ratio.is_some()) {
-        let e = c.time_ratio.unwrap_or(perflab_harness::stats::Estimate {
-            median: f64::NAN,
-            ci95: [f64::NAN; 2],
-        });
+    for c in &cmp.cells {
+        let Some(e) = c.time_ratio else { continue };
         println!(
             "{:<12} {:<44} {:+6.2}% [{:+.2}%, {:+.2}%]",
             format!("{:?}", c.verdict).to_lowercase(),
@@ -387,11 +390,14 @@ fn run_paired(
     }
     use perflab_harness::compare::Verdict;
     eprintln!(
-        "perflab: paired run{}, {} clock: {} regressions, {} improvements, {} unchanged (threshold {}%) → {} and {}",
-        head.config
-            .pinned_cpu
-            .map_or(String::new(), |c| format!(" on CPU {c}")),
+        "perflab: A/B run{}, {} clock, {} processes per cell: {} regressions, {} improvements, {} unchanged (threshold {}%) → {} and {}",
+        match head.config.pinned_cpus.as_slice() {
+            [] => String::new(),
+            [c] => format!(" on CPU {c}"),
+            cs => format!(" on CPUs {cs:?}"),
+        },
         head.config.clock.unwrap_or_default().as_str(),
+        engine.processes(),
         cmp.count(Verdict::Regression),
         cmp.count(Verdict::Improvement),
         cmp.count(Verdict::Unchanged),
@@ -432,7 +438,8 @@ struct Reporter {
     bar: Option<ProgressBar>,
     total: usize,
     done: usize,
-    group_start: Instant,
+    /// When each group in the window started (groups are measured side by side).
+    started: std::collections::HashMap<String, Instant>,
 }
 
 impl Reporter {
@@ -451,7 +458,7 @@ impl Reporter {
             bar,
             total,
             done: 0,
-            group_start: Instant::now(),
+            started: std::collections::HashMap::new(),
         }
     }
 
@@ -464,9 +471,9 @@ impl Reporter {
 
 impl Progress for Reporter {
     fn group_started(&mut self, g: &Group) {
-        self.group_start = Instant::now();
+        self.started.insert(g.label(), Instant::now());
         if let Some(b) = &self.bar {
-            b.set_message(format!("{} {} {}", g.workload, g.size, g.allocator));
+            b.set_message(format!("{} {}", g.workload, g.size));
         }
     }
 
@@ -488,14 +495,16 @@ impl Progress for Reporter {
                 }
             }
             None => eprintln!(
-                "[{}/{}] {} {} {}: {} cells in {:.1?}{}",
+                "[{}/{}] {} {} ({}): {} cells over {:.1?}{}",
                 self.done,
                 self.total,
                 g.workload,
                 g.size,
-                g.allocator,
+                g.allocators.join(", "),
                 cells.len(),
-                self.group_start.elapsed(),
+                self.started
+                    .remove(&g.label())
+                    .map_or(Duration::ZERO, |t| t.elapsed()),
                 if failed > 0 {
                     format!(", {failed} failed")
                 } else {
@@ -531,17 +540,19 @@ fn print_summary(results: &Results) {
         );
     }
     let rows = perflab_harness::summary::allocator_ratios(results);
-    if rows.iter().any(|r| r.ratios.len() > 1) {
-        println!("\ntime relative to system, for variants that allocate (largest size):");
+    if rows.iter().any(|r| !r.ratios.is_empty()) {
         println!(
-            "{:<10} {:<12} {:>7} {:>11}  ratios",
+            "\ntime relative to system (paired within rounds), for variants that allocate (largest size):"
+        );
+        println!(
+            "{:<10} {:<12} {:>7} {:>11}  ratios [95% interval]",
             "workload", "variant", "size", "allocs/iter"
         );
         for r in rows {
             let ratios: Vec<String> = r
                 .ratios
                 .iter()
-                .map(|(a, x)| format!("{a} {x:.2}"))
+                .map(|(a, e)| format!("{a} {:.2} [{:.2}, {:.2}]", e.median, e.ci95[0], e.ci95[1]))
                 .collect();
             println!(
                 "{:<10} {:<12} {:>7} {:>11.1}  {}",
@@ -552,5 +563,18 @@ fn print_summary(results: &Results) {
                 ratios.join("  ")
             );
         }
+    }
+    if let Some(c) = &results.allocator_control {
+        println!(
+            "\nnegative control: {} of {} cells that make no allocation show an allocator effect beyond {}%{}",
+            c.beyond,
+            c.cells,
+            c.threshold * 100.0,
+            if c.beyond > 0 {
+                format!(" ({})", c.ids.join(", "))
+            } else {
+                String::new()
+            }
+        );
     }
 }

@@ -38,7 +38,7 @@
 //! | `arena` | arena | every payload copied into the per-run `bumpalo` arena, then summed |
 
 use ::bytes::Bytes;
-use perflab_core::{ByteInput, Family, InputError, Rng, Workload};
+use perflab_core::{ByteInput, Family, InputError, Placement, Rng, Workload};
 use serde::Serialize;
 
 mod arena;
@@ -173,10 +173,10 @@ impl Workload for Frames {
         input.as_slice().len()
     }
 
-    fn relocated(input: &FramesInput) -> Option<FramesInput> {
+    fn relocated(input: &FramesInput, place: Placement) -> Option<FramesInput> {
         let bytes = input.as_slice();
         let misalign = bytes.as_ptr() as usize % 64;
-        Some(ByteInput::with_misalignment(bytes, misalign).into())
+        Some(ByteInput::placed(bytes, misalign, place).into())
     }
 }
 

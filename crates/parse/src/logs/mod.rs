@@ -61,7 +61,7 @@ pub use naive::Naive;
 pub use optimized::Optimized;
 pub use simd::Simd;
 
-use perflab_core::{ByteInput, Family, InputError, Workload};
+use perflab_core::{ByteInput, Family, InputError, Placement, Workload};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -135,8 +135,8 @@ impl Workload for Logs {
         input.len()
     }
 
-    fn relocated(input: &ByteInput) -> Option<ByteInput> {
-        Some(input.relocated())
+    fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
+        Some(input.relocated_to(place))
     }
 }
 

@@ -2,7 +2,7 @@
 //! fields and a `HashMap<String, String>` of its `key=value` pairs, parsed with `str` methods.
 
 use super::{LEVELS, Logs, LogsOutput};
-use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
+use perflab_core::{ByteInput, Ctx, FixedSipHasher, Kernel, VariantKind};
 use std::collections::HashMap;
 
 /// Owned records, one `HashMap` per line.
@@ -15,7 +15,7 @@ struct Record {
     /// Kept because a real consumer would use it, though the summary does not.
     #[allow(dead_code)]
     message: String,
-    fields: HashMap<String, String>,
+    fields: HashMap<String, String, FixedSipHasher>,
 }
 
 impl Kernel<Logs> for Naive {
@@ -90,7 +90,7 @@ fn parse(line: &str) -> Option<Record> {
         Some(tail.strip_prefix(' ')?)
     };
     let mut message = Vec::new();
-    let mut fields = HashMap::new();
+    let mut fields: HashMap<String, String, FixedSipHasher> = HashMap::default();
     for word in body.into_iter().flat_map(|b| b.split(' ')) {
         match word.split_once('=') {
             Some((k, v)) => {

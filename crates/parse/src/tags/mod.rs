@@ -40,7 +40,7 @@ pub use naive::Naive;
 pub use optimized::Optimized;
 pub use simd::Simd;
 
-use perflab_core::{ByteInput, Family, InputError, Workload};
+use perflab_core::{ByteInput, Family, InputError, Placement, Workload};
 use serde::Serialize;
 
 /// The longest valid tag, in bytes.
@@ -91,8 +91,8 @@ impl Workload for Tags {
         input.len()
     }
 
-    fn relocated(input: &ByteInput) -> Option<ByteInput> {
-        Some(input.relocated())
+    fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
+        Some(input.relocated_to(place))
     }
 }
 

@@ -2,7 +2,7 @@
 //! of tags and a `HashSet<String>` of distinct ones, the way most code first writes it.
 
 use super::{MAX_TAG_LEN, MAX_TAGS, Tags, TagsOutput, is_tag_byte};
-use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
+use perflab_core::{ByteInput, Ctx, FixedSipHasher, Kernel, VariantKind};
 use std::collections::HashSet;
 
 /// Allocates per line and per tag.
@@ -20,7 +20,7 @@ impl Kernel<Tags> for Naive {
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> TagsOutput {
         perflab_core::scope!("tags/naive");
         let mut out = TagsOutput::default();
-        let mut distinct: HashSet<String> = HashSet::new();
+        let mut distinct: HashSet<String, FixedSipHasher> = HashSet::default();
         for raw in input.as_slice().split(|&b| b == b'\n') {
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             if raw.is_empty() {

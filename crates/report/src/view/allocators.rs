@@ -1,11 +1,13 @@
 //! The allocator view: each allocator's time relative to `system` for every variant that
-//! allocates, since an allocator can only matter where something is allocated.
+//! allocates, since an allocator can only matter where something is allocated; and the cells
+//! that allocate nothing, as the negative control that says how far those ratios can be trusted.
 
 use super::distinct;
 use crate::change;
 use crate::charts;
 use crate::fmt;
 use perflab_harness::results::{Benchmark, CellStatus, Results};
+use perflab_harness::summary::CONTROL_THRESHOLD;
 
 /// One row of the allocator view: a variant that allocates, at one size.
 pub struct AllocRow {
@@ -95,22 +97,27 @@ pub fn allocator_view(
                     let cell = cells
                         .iter()
                         .find(|b| &b.allocator == a && b.variant == s.variant && b.size == s.size);
+                    // The paired estimate; files written before the engine paired allocators
+                    // have none, and get the unpaired ratio of their medians.
                     let est = cell.and_then(|c| {
-                        change::time_ratio(
-                            &s.samples_ns,
-                            s.median_ns,
-                            &c.samples_ns,
-                            c.median_ns,
-                            change::seed_of(&c.id),
-                        )
+                        c.time_vs_system.or_else(|| {
+                            change::time_ratio(
+                                &s.samples_ns,
+                                s.median_ns,
+                                &c.samples_ns,
+                                c.median_ns,
+                                change::seed_of(&c.id),
+                            )
+                        })
                     });
+                    let t = CONTROL_THRESHOLD;
                     match est {
                         Some(e) => AllocCell {
                             text: fmt::ratio(e.median),
                             ci: fmt::ratio_ci(e.ci95),
-                            class: if e.ci95[1] < 1.0 {
+                            class: if e.ci95[1] < 1.0 / (1.0 + t) {
                                 "improvement"
-                            } else if e.ci95[0] > 1.0 {
+                            } else if e.ci95[0] > 1.0 + t {
                                 "regression"
                             } else {
                                 "unchanged"
@@ -182,4 +189,28 @@ pub fn summarise(others: &[String], rows: &[AllocRow], allocators: &[String]) ->
             })
         })
         .collect()
+}
+
+/// One sentence on the negative control: how many cells that allocate nothing still show an
+/// "allocator effect" beyond the threshold (empty when the results have no such cells).
+pub fn control_note(results: &Results) -> String {
+    let Some(c) = &results.allocator_control else {
+        return String::new();
+    };
+    let pct = c.threshold * 100.0;
+    let listed = if c.ids.is_empty() {
+        String::new()
+    } else {
+        let mut ids = c.ids.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+        if c.ids.len() > 5 {
+            ids.push_str(", …");
+        }
+        format!(" ({ids})")
+    };
+    format!(
+        "Negative control: {} of the {} cells that make no allocation at all show an allocator \
+         effect beyond {pct}%{listed}. An allocator cannot change their time, so this is the \
+         measurement's own error on this machine: trust allocator differences only beyond it.",
+        c.beyond, c.cells
+    )
 }

@@ -107,6 +107,8 @@ pub struct Page {
     pub alloc_others: Vec<String>,
     pub alloc_rows: Vec<AllocRow>,
     pub alloc_note: String,
+    /// The negative control's sentence (zero-allocation cells with an allocator "effect").
+    pub alloc_control: String,
     /// Per other allocator: the geometric mean of its time ratios to `system`, and how many
     /// cells are certainly faster or slower.
     pub alloc_summary: Vec<AllocSummary>,
@@ -387,6 +389,7 @@ pub fn build(
         alloc_others,
         alloc_rows,
         alloc_note,
+        alloc_control: allocators::control_note(results),
         alloc_summary,
         failed,
         unsupported,

@@ -11,7 +11,7 @@
 #![forbid(unsafe_code)]
 
 use perflab_core::Rng;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 /// The commonest English words, roughly in frequency order; they take the top Zipf ranks.
 const COMMON: &[&str] = &[
@@ -165,7 +165,9 @@ pub fn generate_text(size: usize, seed: u64) -> Vec<u8> {
 
 fn vocabulary(rng: &mut Rng) -> Vec<String> {
     let mut vocab: Vec<String> = COMMON.iter().map(|w| (*w).to_owned()).collect();
-    let mut seen: HashSet<String> = vocab.iter().cloned().collect();
+    // A fixed hasher: the generator must not leave the heap in a randomly different state
+    // each run (instruction counts of the kernels measured after it would vary).
+    let mut seen: FxHashSet<String> = vocab.iter().cloned().collect();
     while vocab.len() < COMMON.len() + PSEUDO_WORDS {
         let syllables = match rng.below(100) {
             0..30 => 1,

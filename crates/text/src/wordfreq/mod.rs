@@ -39,7 +39,7 @@ pub use naive::Naive;
 pub use optimized::Optimized;
 pub use simd::Simd;
 
-use perflab_core::{ByteInput, Family, InputError, Workload};
+use perflab_core::{ByteInput, Family, InputError, Placement, Workload};
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -79,8 +79,8 @@ impl Workload for Wordfreq {
         input.len()
     }
 
-    fn relocated(input: &ByteInput) -> Option<ByteInput> {
-        Some(input.relocated())
+    fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
+        Some(input.relocated_to(place))
     }
 }
 

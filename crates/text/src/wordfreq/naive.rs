@@ -1,13 +1,13 @@
 //! The `naive` variant: the code most of us would write first, and the oracle the others match.
 //!
 //! `split` on non-alphanumeric bytes, a fresh lower-cased `String` per word, a std `HashMap`
-//! with its default SipHash, then a top-k by `select_nth_unstable` on the whole table. Its top-k
+//! with std's SipHash (fixed keys: [`FixedSipHasher`]), then a top-k by `select_nth_unstable` on the whole table. Its top-k
 //! is written independently of the other variants' bounded [`super::TopK`], so the two
 //! selections check each other.
 #![forbid(unsafe_code)]
 
 use super::{TOP_K, Wordfreq, WordfreqOutput, rank};
-use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
+use perflab_core::{ByteInput, Ctx, FixedSipHasher, Kernel, VariantKind};
 use std::collections::HashMap;
 
 /// Idiomatic and allocation-heavy: one `String` per word occurrence.
@@ -24,7 +24,7 @@ impl Kernel<Wordfreq> for Naive {
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> WordfreqOutput {
         perflab_core::scope!("wordfreq/naive");
-        let mut counts: HashMap<String, u64> = HashMap::new();
+        let mut counts: HashMap<String, u64, FixedSipHasher> = HashMap::default();
         let mut total_words = 0;
         {
             perflab_core::scope!("tokenize_count");

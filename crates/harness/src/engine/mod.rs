@@ -1,0 +1,341 @@
+//! The measuring engine: every comparison sampled in lock step by peer processes.
+//!
+//! A run is a list of groups ([`crate::plan::Group`]: one workload at one size). For each group
+//! the engine starts fresh peer processes — one per allocator, per build (two in an A/B run) and
+//! per *replica* (independent processes measuring the same cells) — has each of them build the
+//! input, verify every variant against naive, warm up and pin itself to one CPU, and then samples
+//! every cell of the group in rounds ([`schedule`]): before each round every peer draws a new
+//! layout (its input moved to a random cache line of a fresh page, its arena re-created, its
+//! timed loop on a random stack depth), then each variant is sampled in every peer, side by side.
+//!
+//! So every ratio perflab reports — variant against naive, allocator against system, head
+//! against base — is of samples taken in the same round, and every cell's estimate pools several
+//! processes: a process is one draw of address-space layout (Curtsinger & Berger, STABILIZER,
+//! ASPLOS 2013), so an interval that sees only one cannot promise anything about the next run
+//! ([`crate::stats::pooled`]).
+//!
+//! The modes differ only in what they ask the peers: time ([`Mode::Time`]), time of two builds
+//! ([`Mode::Ab`]), or instruction counts of peers that run under callgrind
+//! ([`Mode::Instructions`]). Room for more dimensions is in the peer key: a threads dimension
+//! (a cell run by N threads at once) is one more field of [`PeerKey`] or of the cell and one
+//! more argument of the `sample` command, not another engine.
+
+mod cells;
+mod confirm;
+mod group;
+pub mod instructions;
+pub mod peer;
+pub mod pin;
+pub mod protocol;
+pub mod schedule;
+pub mod serve;
+
+pub use peer::{ALLOCATOR_ENV, Launch, Peer, PeerError, bind_to_parent};
+pub use pin::{PinError, Pinning};
+pub use serve::serve;
+
+use crate::clock::Clock;
+use crate::plan::{Group, Settings};
+use crate::results::{Benchmark, CellStatus, Results, ResultsError};
+use std::path::{Path, PathBuf};
+
+/// Which build a peer runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Build {
+    /// This build (the one running the engine), or the only one.
+    Head,
+    /// The other build of an A/B run.
+    Base,
+}
+
+impl Build {
+    fn name(self) -> &'static str {
+        match self {
+            Build::Head => "head",
+            Build::Base => "base",
+        }
+    }
+}
+
+/// Who a peer is: which build, under which allocator, which of the independent replicas.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PeerKey {
+    /// The build.
+    pub build: Build,
+    /// Index into the group's allocators.
+    pub allocator: usize,
+    /// Which replica (0-based).
+    pub replica: usize,
+}
+
+/// What the engine measures.
+#[derive(Clone, Debug)]
+pub enum Mode {
+    /// Time per iteration of this build.
+    Time,
+    /// Time per iteration of this build (head) and of another (base), in lock step.
+    Ab {
+        /// How to start the base build's peers.
+        base: Launch,
+        /// Re-measure a group whose cells show a change beyond this fraction (0.02 = 2%) with
+        /// fresh processes, up to [`confirm::CONFIRMING_ATTEMPTS`] times; a cell then shows a
+        /// change only if every attempt does. `None`: never.
+        confirm: Option<f64>,
+    },
+    /// Instructions per iteration under valgrind's callgrind (deterministic).
+    Instructions {
+        /// The valgrind executable.
+        valgrind: PathBuf,
+    },
+}
+
+/// Why a run could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Saving results failed.
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    /// A peer could not be started at all, or a build does not speak the protocol: nothing of
+    /// any group could be measured.
+    #[error(transparent)]
+    Peer(#[from] PeerError),
+}
+
+/// Hooks for showing progress. Every method has a no-op default, so a sink implements only what
+/// it shows.
+pub trait Progress {
+    /// A group is about to be measured.
+    fn group_started(&mut self, _group: &Group) {}
+    /// A group is finished and saved; `cells` are head's.
+    fn group_finished(&mut self, _group: &Group, _cells: &[Benchmark]) {}
+    /// Something the user should know (a crashed peer, a re-measured group).
+    fn warn(&mut self, _message: &str) {}
+}
+
+/// Where a build's results go: the document, and the file it is saved to after every group.
+pub struct Sink<'a> {
+    /// The results.
+    pub results: &'a mut Results,
+    /// Its file.
+    pub path: &'a Path,
+}
+
+impl Sink<'_> {
+    fn save(&mut self, cells: Vec<Benchmark>) -> Result<(), ResultsError> {
+        for c in cells {
+            self.results.upsert(c);
+        }
+        self.results.allocator_control = Some(crate::summary::allocator_control(
+            self.results,
+            crate::summary::CONTROL_THRESHOLD,
+        ))
+        .filter(|c| c.cells > 0);
+        self.results.write_atomic(self.path)
+    }
+}
+
+/// Everything the engine needs besides the groups.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    /// How to start this build's peers.
+    pub head: Launch,
+    /// What to measure.
+    pub mode: Mode,
+    /// How long and how carefully.
+    pub settings: Settings,
+    /// Seed of generated inputs.
+    pub seed: u64,
+    /// The user's input file, if any.
+    pub input: Option<PathBuf>,
+    /// The CPUs peers are pinned to: replica `r` on `cpus[r % len]`; empty: unpinned.
+    pub cpus: Vec<usize>,
+    /// What samples are timed with.
+    pub clock: Clock,
+    /// The seed layouts are drawn from (fresh every run; recorded in the results).
+    pub layout_seed: u64,
+}
+
+impl Engine {
+    /// Measures `groups`, saving `head` (and `base`, in an A/B run) after every group, so an
+    /// interrupted run keeps every group it finished. A group whose peers crash is measured again
+    /// without the variant that crashed them (which becomes a failed cell); a cell that panics
+    /// or disagrees with naive is a failed cell and the rest of its group is measured.
+    pub fn run(
+        &self,
+        groups: &[Group],
+        mut head: Sink<'_>,
+        mut base: Option<Sink<'_>>,
+        progress: &mut dyn Progress,
+    ) -> Result<(), RunError> {
+        self.stamp(&mut head)?;
+        if let Some(b) = base.as_mut() {
+            self.stamp(b)?;
+        }
+        if let Mode::Instructions { valgrind } = &self.mode {
+            for g in groups {
+                progress.group_started(g);
+                let cells = instructions::measure(self, valgrind, g, progress)?;
+                let shown = cells.clone();
+                head.save(cells)?;
+                progress.group_finished(g, &shown);
+            }
+            return Ok(());
+        }
+        // A sliding window of groups sampled side by side: the next round always goes to the
+        // group least far through its share of time, so each group's rounds are spread over
+        // the time the window takes (how fast a kernel runs on a shared host changes on a scale
+        // of seconds; a group measured in one burst is one draw of that). A group leaves the
+        // window when it is done and is saved at once, so an interrupted run keeps every group
+        // it finished.
+        let window = self.settings.window.max(1);
+        let mut active: Vec<Active<'_>> = Vec::new();
+        let mut next = 0;
+        loop {
+            while active.len() < window && next < groups.len() {
+                let g = &groups[next];
+                next += 1;
+                progress.group_started(g);
+                let floor = active
+                    .iter()
+                    .map(Active::progress)
+                    .fold(f64::INFINITY, f64::min);
+                let mut excluded = group::Excluded::default();
+                let mut salt = 0;
+                let attempt =
+                    group::start_whole(self, g, &mut excluded, false, &mut salt, progress)?;
+                active.push(Active {
+                    g,
+                    attempt,
+                    excluded,
+                    salt,
+                    // A newcomer starts level with the least advanced group, not at zero:
+                    // otherwise it would take every round until it caught up.
+                    offset: if floor.is_finite() { floor } else { 0.0 },
+                });
+            }
+            let Some(i) = (0..active.len())
+                .min_by(|&a, &b| active[a].progress().total_cmp(&active[b].progress()))
+            else {
+                break;
+            };
+            let a = &mut active[i];
+            if a.attempt.wants_more() {
+                if let Err(trouble) = a.attempt.round() {
+                    group::settle(self, a.g, &mut a.excluded, trouble, progress)?;
+                    a.attempt = group::start_whole(
+                        self,
+                        a.g,
+                        &mut a.excluded,
+                        false,
+                        &mut a.salt,
+                        progress,
+                    )?;
+                }
+                continue;
+            }
+            let mut a = active.swap_remove(i);
+            let data = match a.attempt.finish() {
+                Ok(data) => data,
+                // A peer died in the counting pass: learn from it and measure the group again.
+                Err(trouble) => {
+                    group::settle(self, a.g, &mut a.excluded, trouble, progress)?;
+                    group::measure_until_whole(self, a.g, &mut a.excluded, false, progress)?
+                }
+            };
+            let (head_cells, base_cells) = self.cells(a.g, &data, &mut a.excluded, progress)?;
+            let shown = head_cells.clone();
+            head.save(head_cells)?;
+            if let Some(b) = base.as_mut() {
+                b.save(base_cells)?;
+            }
+            progress.group_finished(a.g, &shown);
+        }
+        Ok(())
+    }
+
+    /// Records how the run measures in its results, and saves them (so even a run that
+    /// measures nothing leaves a valid file).
+    fn stamp(&self, sink: &mut Sink<'_>) -> Result<(), ResultsError> {
+        let c = &mut sink.results.config;
+        c.clock = Some(self.clock);
+        c.pinned_cpus = self.cpus.clone();
+        c.layout_seed = Some(self.layout_seed);
+        c.processes = Some(self.processes());
+        sink.results.write_atomic(sink.path)
+    }
+
+    /// The CPU replica `replica`'s peers are pinned to.
+    pub fn cpu_of(&self, replica: usize) -> Option<usize> {
+        (!self.cpus.is_empty()).then(|| self.cpus[replica % self.cpus.len()])
+    }
+
+    /// Processes per cell.
+    pub fn processes(&self) -> usize {
+        match self.mode {
+            Mode::Instructions { .. } => 1,
+            _ => self.settings.processes.max(1),
+        }
+    }
+
+    fn builds(&self) -> Vec<(Build, &Launch)> {
+        match &self.mode {
+            Mode::Ab { base, .. } => vec![(Build::Head, &self.head), (Build::Base, base)],
+            _ => vec![(Build::Head, &self.head)],
+        }
+    }
+
+    /// A finished attempt's cells, and in an A/B run the confirmation of any change.
+    fn cells(
+        &self,
+        g: &Group,
+        data: &group::GroupData,
+        excluded: &mut group::Excluded,
+        progress: &mut dyn Progress,
+    ) -> Result<(Vec<Benchmark>, Vec<Benchmark>), RunError> {
+        let cells = cells::build(self, g, data, excluded);
+        match self.mode {
+            Mode::Ab {
+                confirm: Some(t), ..
+            } => confirm::confirm(self, g, cells, t, excluded, progress),
+            _ => Ok(cells),
+        }
+    }
+}
+
+/// A group in the window, with the attempt that is sampling it.
+struct Active<'g> {
+    g: &'g Group,
+    attempt: group::Attempt,
+    excluded: group::Excluded,
+    salt: u64,
+    offset: f64,
+}
+
+impl Active<'_> {
+    fn progress(&self) -> f64 {
+        self.offset + self.attempt.progress()
+    }
+}
+
+/// Cells of `group` that all failed with `error`, under every allocator (no measurement).
+pub fn failed_cells(group: &Group, error: &str) -> Vec<Benchmark> {
+    group
+        .allocators
+        .iter()
+        .flat_map(|a| {
+            group.variants.iter().enumerate().map(move |(i, v)| {
+                let mut b = Benchmark::empty(
+                    &group.workload,
+                    v,
+                    group.kind(i),
+                    a,
+                    &group.size,
+                    group.size_bytes.unwrap_or(0) as u64,
+                );
+                b.status = CellStatus::Failed;
+                b.error = Some(error.to_owned());
+                b
+            })
+        })
+        .collect()
+}

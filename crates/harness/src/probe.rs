@@ -1,0 +1,61 @@
+//! The harness's view of a process's allocation counters.
+//!
+//! The harness cannot own the global allocator (a binary does), so it reads counters through
+//! [`AllocProbe`], which the binary implements over perflab-alloc. Counting costs a few
+//! nanoseconds per allocation, so it is switched off while samples are timed and on for a
+//! separate, untimed counting pass.
+
+use serde::{Deserialize, Serialize};
+
+/// Counters of a counting global allocator, as read at one instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AllocCounts {
+    /// Allocations (not counting reallocations).
+    pub allocs: u64,
+    /// Deallocations.
+    pub deallocs: u64,
+    /// Reallocations.
+    pub reallocs: u64,
+    /// Bytes requested by allocations and by the growth of reallocations.
+    pub bytes_allocated: u64,
+    /// Bytes currently live.
+    pub live_bytes: u64,
+    /// The most bytes live since the last [`AllocProbe::reset_peak`].
+    pub peak_live_bytes: u64,
+}
+
+/// Access to the process's allocation counters. The binary that owns the global allocator
+/// implements it; the harness only reads it around untimed counting passes.
+pub trait AllocProbe {
+    /// The counters now. Must not allocate.
+    fn snapshot(&self) -> AllocCounts;
+    /// Makes the peak equal to the current live bytes, so a region's own peak can be read.
+    fn reset_peak(&self);
+    /// Turns counting on or off; returns the previous setting. Timed samples run with counting
+    /// off (it costs a few ns per allocation), and allocations are counted in a separate pass.
+    fn set_counting(&self, on: bool) -> bool;
+}
+
+/// What one variant's counting pass found: totals over `iters` iterations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Iterations counted.
+    pub iters: u64,
+    /// Allocations (reallocations not included).
+    pub allocs: u64,
+    /// Reallocations.
+    pub reallocs: u64,
+    /// Bytes requested.
+    pub bytes: u64,
+    /// Peak live bytes above the level before the pass.
+    pub peak: u64,
+    /// Bytes the arena held at its fullest during the pass (arena variants).
+    pub arena_peak: u64,
+}
+
+impl Tally {
+    /// A per-iteration figure of one of the totals.
+    pub fn per_iter(&self, total: u64) -> f64 {
+        total as f64 / self.iters.max(1) as f64
+    }
+}

@@ -1,0 +1,475 @@
+//! The one place where a variant is looked up, verified, warmed up and run.
+//!
+//! A [`Subject`] is one workload's input, prepared in this process, with the variants a caller
+//! asked for. Every way perflab runs a kernel goes through it: the measuring peers of
+//! `perflab run` (time, allocations, instructions) and the profiles of `perflab flame` and
+//! `perflab live`. So the promises are kept in one place: nothing is timed before its output
+//! has been compared with naive's on the same input; a variant that panics or disagrees becomes
+//! an unavailable slot with its reason, never a number; every timed output goes through
+//! `black_box` (inside [`PreparedInput::run_iters`]); and the layout the kernel sees (where its
+//! input sits in a page, how deep the stack is, which memory the arena holds) can be drawn
+//! afresh between rounds ([`Subject::relocate`]).
+
+use crate::clock::Clock;
+use crate::probe::{AllocProbe, Tally};
+use crate::results::CellStatus;
+use perflab_core::{
+    Ctx, InputSource, Placement, PreparedInput, Registry, VariantInfo, panic_message,
+};
+use serde::{Deserialize, Serialize};
+use std::hint::black_box;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+/// Whether a requested variant can be timed, and if not, why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum Readiness {
+    /// Verified against naive (and, after warm-up, calibrated to `iters` per sample).
+    Ready {
+        /// Iterations per sample (1 until calibrated).
+        iters: u64,
+    },
+    /// Not to be timed: unsupported on this CPU, or failed (unknown, panicked, disagreed).
+    Unavailable {
+        /// `failed` or `unsupported`.
+        status: CellStatus,
+        /// Why; empty for an unsupported variant.
+        error: String,
+    },
+}
+
+impl Readiness {
+    fn failed(error: String) -> Self {
+        Readiness::Unavailable {
+            status: CellStatus::Failed,
+            error,
+        }
+    }
+
+    /// Whether the variant can be sampled.
+    pub fn is_ready(&self) -> bool {
+        matches!(self, Readiness::Ready { .. })
+    }
+}
+
+/// One requested variant.
+struct Slot {
+    name: String,
+    /// Its index in the workload's family, when it exists.
+    index: Option<usize>,
+    info: Option<VariantInfo>,
+    readiness: Readiness,
+}
+
+/// A workload's input in this process, with the requested variants.
+pub struct Subject {
+    workload: &'static str,
+    input: Box<dyn PreparedInput>,
+    ctx: Ctx,
+    slots: Vec<Slot>,
+    /// Frames of padding below the timed loop (see [`on_offset_stack`]).
+    stack_depth: usize,
+    /// Variants were marked ready before verification ([`Subject::defer_verification`]).
+    deferred: bool,
+}
+
+impl Subject {
+    /// Builds `workload`'s input from `source` (outside any timing) and looks up `variants`.
+    /// Nothing runs yet: call [`Subject::verify`].
+    ///
+    /// # Errors
+    /// An unknown workload, an input the workload cannot use, or an input generator that panics:
+    /// then nothing of the group can be measured.
+    pub fn prepare(
+        registry: &Registry,
+        workload: &str,
+        source: &InputSource,
+        variants: &[String],
+    ) -> Result<Subject, String> {
+        let w = registry.get(workload).ok_or_else(|| {
+            format!(
+                "no workload `{workload}` in this build (it has: {})",
+                registry.names().join(", ")
+            )
+        })?;
+        let input = match catch_unwind(AssertUnwindSafe(|| w.prepare(source))) {
+            Ok(Ok(input)) => input,
+            Ok(Err(e)) => return Err(format!("cannot prepare input: {e}")),
+            Err(p) => {
+                return Err(format!(
+                    "input generation panicked: {}",
+                    panic_message(p.as_ref())
+                ));
+            }
+        };
+        let infos = w.variants();
+        let slots = variants
+            .iter()
+            .map(|name| {
+                let index = infos.iter().position(|v| v.name == name);
+                Slot {
+                    name: name.clone(),
+                    index,
+                    info: index.map(|i| infos[i].clone()),
+                    readiness: Readiness::failed(format!(
+                        "no variant `{name}` in workload `{workload}` of this build"
+                    )),
+                }
+            })
+            .collect();
+        Ok(Subject {
+            workload: w.name(),
+            input,
+            ctx: Ctx::new(),
+            slots,
+            stack_depth: 0,
+            deferred: false,
+        })
+    }
+
+    /// The workload's name.
+    pub fn workload(&self) -> &'static str {
+        self.workload
+    }
+
+    /// Bytes processed per iteration.
+    pub fn bytes(&self) -> u64 {
+        self.input.bytes()
+    }
+
+    /// The input's description (source, size, seed, workload facts).
+    pub fn describe(&self) -> serde_json::Value {
+        self.input.describe()
+    }
+
+    /// The requested variants' names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.slots.iter().map(|s| s.name.as_str())
+    }
+
+    /// What the harness knows of variant `slot` so far.
+    pub fn readiness(&self, slot: usize) -> Option<&Readiness> {
+        self.slots.get(slot).map(|s| &s.readiness)
+    }
+
+    /// Runs every requested, supported variant once and compares its output with naive's.
+    /// `on_check` is called with each variant's name just before its first run, so that a
+    /// process that dies in it (an abort, a stack overflow) can be traced to the variant.
+    /// Returns each slot's readiness.
+    pub fn verify(&mut self, on_check: &mut dyn FnMut(&str)) -> Vec<Readiness> {
+        let mut naive_failed: Option<String> = None;
+        if self.slots.iter().any(|s| s.index.is_some()) {
+            // Naive's output is what every other output is compared with; a naive that panics
+            // leaves nothing to verify against.
+            on_check(&self.naive_name());
+            if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
+                self.input.check(0, &mut Ctx::new());
+            })) {
+                naive_failed = Some(panic_message(p.as_ref()));
+            }
+        }
+        for slot in 0..self.slots.len() {
+            let s = &self.slots[slot];
+            let (Some(index), Some(info)) = (s.index, &s.info) else {
+                continue;
+            };
+            let readiness = if !info.supported {
+                Readiness::Unavailable {
+                    status: CellStatus::Unsupported,
+                    error: String::new(),
+                }
+            } else if let Some(msg) = &naive_failed {
+                Readiness::failed(format!("naive panicked, so nothing can be verified: {msg}"))
+            } else {
+                on_check(&s.name);
+                let (input, ctx) = (&self.input, &mut self.ctx);
+                match catch_unwind(AssertUnwindSafe(|| input.check(index, ctx))) {
+                    Ok((_, true)) => Readiness::Ready { iters: 1 },
+                    Ok((out, false)) => {
+                        let naive = input.check(0, &mut Ctx::new()).0;
+                        Readiness::failed(format!(
+                            "output differs from naive: got {out}, naive gave {naive}"
+                        ))
+                    }
+                    Err(p) => {
+                        self.ctx = Ctx::new();
+                        Readiness::failed(format!("panicked: {}", panic_message(p.as_ref())))
+                    }
+                }
+            };
+            self.slots[slot].readiness = readiness;
+        }
+        self.slots.iter().map(|s| s.readiness.clone()).collect()
+    }
+
+    /// Marks every supported variant ready *without running anything*; only
+    /// [`Subject::run_counted`] may then run one, and it verifies the variant right after.
+    ///
+    /// Why: instruction mode counts a variant before any other code has run in its process.
+    /// Verifying first runs naive, whose randomly seeded `std` hash maps leave the heap in a
+    /// different state every run, so that the allocator calls of the variant counted next took a
+    /// different number of instructions each time (wordfreq's variants varied by up to 0.25%).
+    pub fn defer_verification(&mut self) -> Vec<Readiness> {
+        self.deferred = true;
+        for s in &mut self.slots {
+            if let Some(info) = &s.info {
+                s.readiness = if info.supported {
+                    Readiness::Ready { iters: 1 }
+                } else {
+                    Readiness::Unavailable {
+                        status: CellStatus::Unsupported,
+                        error: String::new(),
+                    }
+                };
+            }
+        }
+        self.slots.iter().map(|s| s.readiness.clone()).collect()
+    }
+
+    /// Verifies one slot against naive (naive's output is computed once per subject).
+    fn verify_slot(&mut self, slot: usize) -> Readiness {
+        let Some(index) = self.slots[slot].index else {
+            return self.slots[slot].readiness.clone();
+        };
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
+            self.input.check(0, &mut Ctx::new());
+        })) {
+            return Readiness::failed(format!(
+                "naive panicked, so nothing can be verified: {}",
+                panic_message(p.as_ref())
+            ));
+        }
+        let (input, ctx) = (&self.input, &mut self.ctx);
+        match catch_unwind(AssertUnwindSafe(|| input.check(index, ctx))) {
+            Ok((_, true)) => self.slots[slot].readiness.clone(),
+            Ok((out, false)) => {
+                let naive = input.check(0, &mut Ctx::new()).0;
+                Readiness::failed(format!(
+                    "output differs from naive: got {out}, naive gave {naive}"
+                ))
+            }
+            Err(p) => {
+                self.ctx = Ctx::new();
+                Readiness::failed(format!("panicked: {}", panic_message(p.as_ref())))
+            }
+        }
+    }
+
+    fn naive_name(&self) -> String {
+        // The family's first kernel is naive; its name is whatever the family called it.
+        self.slots
+            .iter()
+            .find(|s| s.index == Some(0))
+            .map_or_else(|| "naive".to_owned(), |s| s.name.clone())
+    }
+
+    /// Warms variant `slot` up and calibrates it: doubling batches until one lasts `warmup` by
+    /// `clock`; the last batch's rate sets how many iterations make a sample of `sample_target`.
+    /// (By the CPU clock, peers that warm up side by side on one core do not inflate each other's
+    /// rates.) A variant that panics here becomes unavailable.
+    pub fn warm_up(
+        &mut self,
+        slot: usize,
+        warmup: Duration,
+        sample_target: Duration,
+        clock: Clock,
+    ) -> Result<u64, String> {
+        let index = self.ready_index(slot)?;
+        let mut iters = 1u64;
+        let deadline = Instant::now() + warmup;
+        let warmup_ns = warmup.as_nanos() as u64;
+        loop {
+            let t = clock.now()?;
+            let (input, ctx) = (&self.input, &mut self.ctx);
+            if let Err(p) = catch_unwind(AssertUnwindSafe(|| input.run_iters(index, iters, ctx))) {
+                return Err(self.fail(slot, "panicked while warming up", p.as_ref()));
+            }
+            let dt = clock.now()?.saturating_sub(t);
+            if Instant::now() >= deadline || dt >= warmup_ns {
+                let per_iter = dt.max(1) as f64 / iters as f64;
+                let target = sample_target.as_nanos() as f64;
+                let calibrated = ((target / per_iter).ceil() as u64).max(1);
+                self.slots[slot].readiness = Readiness::Ready { iters: calibrated };
+                return Ok(calibrated);
+            }
+            iters = iters.saturating_mul(2);
+        }
+    }
+
+    /// One timed sample: `iters` iterations of variant `slot`, timed by `clock`, on the current
+    /// stack offset. Returns nanoseconds per iteration.
+    pub fn sample(&mut self, slot: usize, iters: u64, clock: Clock) -> Result<f64, String> {
+        let index = self.ready_index(slot)?;
+        let (input, ctx, depth) = (&self.input, &mut self.ctx, self.stack_depth);
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            on_offset_stack(depth, &mut || -> Result<u64, String> {
+                let t = clock.now()?;
+                input.run_iters(black_box(index), iters, ctx);
+                Ok(clock.now()?.saturating_sub(t))
+            })
+        }));
+        match outcome {
+            Ok(Ok(ns)) => Ok(ns as f64 / iters.max(1) as f64),
+            Ok(Err(e)) => Err(e),
+            Err(p) => Err(self.fail(slot, "panicked while measured", p.as_ref())),
+        }
+    }
+
+    /// The untimed counting pass of variant `slot`: `iters` iterations (at least one) with
+    /// allocation counting on.
+    pub fn count(
+        &mut self,
+        slot: usize,
+        iters: u64,
+        probe: &dyn AllocProbe,
+    ) -> Result<Tally, String> {
+        let index = self.ready_index(slot)?;
+        let iters = iters.max(1);
+        let was = probe.set_counting(true);
+        self.ctx.take_arena_peak();
+        probe.reset_peak();
+        let before = probe.snapshot();
+        let (input, ctx) = (&self.input, &mut self.ctx);
+        let r = catch_unwind(AssertUnwindSafe(|| input.run_iters(index, iters, ctx)));
+        let after = probe.snapshot();
+        probe.set_counting(was);
+        if let Err(p) = r {
+            return Err(self.fail(slot, "panicked while counting allocations", p.as_ref()));
+        }
+        Ok(Tally {
+            iters,
+            allocs: after.allocs.saturating_sub(before.allocs),
+            reallocs: after.reallocs.saturating_sub(before.reallocs),
+            bytes: after.bytes_allocated.saturating_sub(before.bytes_allocated),
+            peak: after.peak_live_bytes.saturating_sub(before.live_bytes),
+            arena_peak: self.ctx.take_arena_peak() as u64,
+        })
+    }
+
+    /// Draws a new layout: the input moves to fresh memory at `place` in its page, the arena to
+    /// a fresh chunk of the same capacity, and the timed loop runs `stack_depth` padding frames
+    /// deeper (see [`on_offset_stack`]). Returns whether the input moved (a workload may not
+    /// know how; the stack and arena move regardless).
+    pub fn relocate(&mut self, place: Placement, stack_depth: usize) -> bool {
+        self.ctx.relocate_arena();
+        self.stack_depth = stack_depth.min(MAX_STACK_DEPTH);
+        self.input.relocate(place)
+    }
+
+    /// Runs variant `slot` `iters` times in the timed loop, untimed (profiles). Panics of the
+    /// kernel propagate: a profile of a variant that panics has nothing to show.
+    pub fn run(&mut self, slot: usize, iters: u64) -> Result<(), String> {
+        let index = self.ready_index(slot)?;
+        self.input.run_iters(index, iters, &mut self.ctx);
+        Ok(())
+    }
+
+    /// Runs variant `slot` `iters` times inside [`counted_region`], the only code callgrind
+    /// counts in instruction mode, after one warm-up run outside it (one-time work such as SIMD
+    /// dispatch or lazily built tables is not counted). When verification was deferred, the
+    /// variant is verified right after; one that disagrees with naive is an error, and its count
+    /// must be discarded.
+    pub fn run_counted(&mut self, slot: usize, iters: u64) -> Result<(), String> {
+        let index = self.ready_index(slot)?;
+        let (input, ctx) = (&self.input, &mut self.ctx);
+        let counted = catch_unwind(AssertUnwindSafe(|| {
+            input.run_iters(index, 1, ctx);
+            counted_region(input.as_ref(), index, iters, ctx)
+        }));
+        if let Err(p) = counted {
+            return Err(self.fail(slot, "panicked while counted", p.as_ref()));
+        }
+        if self.deferred {
+            let verdict = self.verify_slot(slot);
+            if let Readiness::Unavailable { error, .. } = &verdict {
+                let msg = error.clone();
+                self.slots[slot].readiness = verdict;
+                return Err(msg);
+            }
+        }
+        Ok(())
+    }
+
+    fn ready_index(&self, slot: usize) -> Result<usize, String> {
+        match self.slots.get(slot) {
+            Some(Slot {
+                index: Some(index),
+                readiness: Readiness::Ready { .. },
+                ..
+            }) => Ok(*index),
+            Some(s) => Err(format!("variant `{}` is not ready to run", s.name)),
+            None => Err(format!("no variant slot {slot}")),
+        }
+    }
+
+    /// Marks `slot` failed after a panic and starts the arena afresh (it may hold a half-built
+    /// result). Returns the message.
+    fn fail(&mut self, slot: usize, what: &str, payload: &(dyn std::any::Any + Send)) -> String {
+        self.ctx = Ctx::new();
+        let msg = format!("{what}: {}", panic_message(payload));
+        self.slots[slot].readiness = Readiness::failed(msg.clone());
+        msg
+    }
+}
+
+/// The only code callgrind counts in instruction mode. Never inlined, so `--toggle-collect`
+/// finds it by name ([`REGION_PATTERN`]).
+#[inline(never)]
+pub fn counted_region(input: &dyn PreparedInput, index: usize, iters: u64, ctx: &mut Ctx) {
+    input.run_iters(black_box(index), iters, ctx);
+}
+
+/// [`counted_region`]'s name as callgrind shows it: `--dump-after` needs it exactly.
+pub const REGION_NAME: &str = "perflab_harness::subject::counted_region";
+
+/// The pattern callgrind's `--toggle-collect` matches [`counted_region`] with.
+pub const REGION_PATTERN: &str = "*perflab_harness::subject::counted_region*";
+
+/// The deepest stack offset drawn: 64 frames of [`PAD`] bytes and the frame around them, a little
+/// over a 4 KiB page, so that every cache line of a page is a possible start of the timed
+/// loop's stack frame.
+pub const MAX_STACK_DEPTH: usize = 64;
+
+/// Bytes of padding per frame of [`on_offset_stack`]: one cache line.
+const PAD: usize = 64;
+
+/// Runs `f` with the stack `depth` padding frames deeper than it would otherwise be.
+///
+/// Why: where the timed loop's stack frame sits against the input (4 KiB aliasing of loads and
+/// stores) and the cache sets is fixed for a process's life without this, and biases a fast kernel
+/// by several percent (Mytkowicz et al., ASPLOS 2009); criterion 0.8 and tango offset the stack
+/// between samples for the same reason. Safe Rust has no `alloca`, so the offset is made of
+/// frames: each one holds a cache line that is observed through `black_box` after the call, so
+/// neither the padding nor the recursion can be optimised away.
+#[inline(never)]
+pub fn on_offset_stack<R>(depth: usize, f: &mut dyn FnMut() -> R) -> R {
+    let pad = [0u8; PAD];
+    let r = if depth == 0 {
+        f()
+    } else {
+        on_offset_stack(black_box(depth - 1), f)
+    };
+    black_box(&pad);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stack_offset_moves_the_timed_frame() {
+        let addr = |depth| {
+            on_offset_stack(depth, &mut || {
+                let probe = 0u8;
+                black_box(&probe) as *const u8 as usize
+            })
+        };
+        let (a, b, c) = (addr(0), addr(1), addr(MAX_STACK_DEPTH));
+        assert!(a > b && b > c, "{a:#x} {b:#x} {c:#x}");
+        let frame = a - b;
+        assert!(frame >= PAD, "one padding frame is {frame} bytes");
+        assert!(a - c >= 4096, "the deepest offset spans a page: {}", a - c);
+    }
+}

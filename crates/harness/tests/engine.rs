@@ -1,0 +1,306 @@
+//! The measuring engine on a test-only registry, with in-process peers: statuses, lock-step
+//! sampling, pooling over processes, allocator ratios, the window, sharding.
+
+use perflab_core::{
+    ByteInput, Ctx, Family, InputError, Kernel, Placement, Registry, VariantKind, Workload,
+};
+use perflab_harness::clock::Clock;
+use perflab_harness::engine::{Engine, Launch, Mode, Progress, Sink};
+use perflab_harness::plan::{Group, Preset, Selection, parse_shard, plan};
+use perflab_harness::results::{Benchmark, CellStatus, Environment, Results, RunConfig};
+use std::time::Duration;
+
+struct Sum;
+impl Workload for Sum {
+    const NAME: &'static str = "sum";
+    const SUMMARY: &'static str = "sum of bytes";
+    type Input = ByteInput;
+    type Output = u64;
+    fn generate(size: usize, seed: u64) -> ByteInput {
+        let mut v = vec![0; size];
+        perflab_core::Rng::new(seed).fill_bytes(&mut v);
+        ByteInput::new(&v)
+    }
+    fn from_file(data: &[u8]) -> Result<ByteInput, InputError> {
+        Ok(ByteInput::new(data))
+    }
+    fn input_bytes(input: &ByteInput) -> usize {
+        input.len()
+    }
+    fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
+        Some(input.relocated_to(place))
+    }
+}
+
+/// `mode`: 0 correct, 1 wrong answer, 2 panics, 3 unsupported, 4 correct but twice the work.
+struct K(&'static str, VariantKind, u8);
+impl Kernel<Sum> for K {
+    fn name(&self) -> &'static str {
+        self.0
+    }
+    fn kind(&self) -> VariantKind {
+        self.1
+    }
+    fn supported(&self) -> bool {
+        self.2 != 3
+    }
+    fn run(&self, input: &ByteInput, _: &Ctx) -> u64 {
+        let input = input.as_slice();
+        let sum = |v: &[u8]| {
+            v.iter()
+                .map(|&b| u64::from(b))
+                .fold(0u64, |a, b| std::hint::black_box(a + b))
+        };
+        match self.2 {
+            1 => sum(input) + 1,
+            2 => panic!("deliberate"),
+            4 => {
+                std::hint::black_box(sum(input));
+                sum(input)
+            }
+            _ => sum(input),
+        }
+    }
+}
+
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    r.add(
+        Family::<Sum>::new(K("naive", VariantKind::Naive, 0))
+            .with(K("slow", VariantKind::Optimized, 4))
+            .with(K("wrong", VariantKind::Optimized, 1))
+            .with(K("panics", VariantKind::Simd, 2))
+            .with(K("future", VariantKind::Simd, 3)),
+    );
+    r
+}
+
+fn settings() -> perflab_harness::plan::Settings {
+    perflab_harness::plan::Settings {
+        warmup: Duration::from_millis(2),
+        sample_target: Duration::from_micros(200),
+        min_rounds: 6,
+        max_rounds: 6,
+        group_budget: Duration::from_millis(50),
+        processes: 2,
+        window: 2,
+    }
+}
+
+fn engine(settings: perflab_harness::plan::Settings) -> Engine {
+    Engine {
+        head: Launch::InProcess(registry()),
+        mode: Mode::Time,
+        settings,
+        seed: 7,
+        input: None,
+        cpus: Vec::new(),
+        clock: Clock::Wall,
+        layout_seed: 11,
+    }
+}
+
+#[derive(Default)]
+struct Seen {
+    started: Vec<String>,
+    finished: Vec<String>,
+}
+
+impl Progress for Seen {
+    fn group_started(&mut self, g: &Group) {
+        self.started.push(g.label());
+    }
+    fn group_finished(&mut self, g: &Group, _: &[Benchmark]) {
+        self.finished.push(g.label());
+    }
+}
+
+/// Runs `groups` through `engine`, saving to a fresh file; returns the results and the progress.
+fn measure(engine: &Engine, groups: &[Group], name: &str) -> (Results, Seen) {
+    let dir = std::env::temp_dir().join(format!("perflab-engine-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("results.json");
+    let mut results = Results::new(Environment::default(), RunConfig::default());
+    let mut seen = Seen::default();
+    engine
+        .run(
+            groups,
+            Sink {
+                results: &mut results,
+                path: &path,
+            },
+            None,
+            &mut seen,
+        )
+        .unwrap();
+    let saved = Results::read(&path).unwrap();
+    assert_eq!(
+        saved.benchmarks.len(),
+        results.benchmarks.len(),
+        "saved as measured"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    (results, seen)
+}
+
+fn group(size: usize, allocators: &[&str]) -> Group {
+    Group {
+        workload: "sum".into(),
+        size: perflab_core::format_size(size),
+        size_bytes: Some(size),
+        variants: ["naive", "slow", "wrong", "panics", "future"]
+            .map(String::from)
+            .to_vec(),
+        kinds: vec![],
+        allocators: allocators.iter().map(|a| (*a).to_owned()).collect(),
+    }
+}
+
+#[test]
+fn every_status_pooled_processes_and_paired_ratios() {
+    let (r, seen) = measure(
+        &engine(settings()),
+        &[group(16 << 10, &["system", "jemalloc"])],
+        "statuses",
+    );
+    assert_eq!(seen.finished, ["sum/16KiB"]);
+    let cell = |v: &str, a: &str| r.get(&format!("sum/{v}/{a}/16KiB")).unwrap().clone();
+    for a in ["system", "jemalloc"] {
+        let st: Vec<_> = ["naive", "slow", "wrong", "panics", "future"]
+            .iter()
+            .map(|v| cell(v, a).status)
+            .collect();
+        assert_eq!(
+            st,
+            [
+                CellStatus::Ok,
+                CellStatus::Ok,
+                CellStatus::Failed,
+                CellStatus::Failed,
+                CellStatus::Unsupported
+            ],
+            "{a}"
+        );
+        assert!(
+            cell("wrong", a)
+                .error
+                .unwrap()
+                .contains("differs from naive")
+        );
+        assert!(cell("panics", a).error.unwrap().contains("deliberate"));
+        for v in ["naive", "slow"] {
+            let c = cell(v, a);
+            // Six rounds in each of two processes, side by side.
+            assert_eq!(c.samples_ns.len(), 12, "{v}/{a}");
+            assert_eq!(c.process_medians_ns.len(), 2);
+            let m = c.median_ns.unwrap();
+            let [lo, hi] = c.ci95_ns.unwrap();
+            assert!(lo <= m && m <= hi && m > 0.0);
+            assert_eq!(c.size_bytes, 16 << 10);
+            assert!(c.iters_per_sample >= 1);
+        }
+        assert_eq!(cell("naive", a).speedup_vs_naive.unwrap().median, 1.0);
+        // "slow" does the work twice: its speed-up must be clearly below 1 (about 0.5).
+        let s = cell("slow", a).speedup_vs_naive.unwrap();
+        assert!(s.median < 0.8, "speed-up of the slowed variant was {s:?}");
+        assert!(s.ci95[0] <= s.median && s.median <= s.ci95[1]);
+        assert!(cell("wrong", a).samples_ns.is_empty() && cell("wrong", a).median_ns.is_none());
+    }
+    // Allocator ratios: none for system; for the other, positive, its interval around its median.
+    // (In-process peers share one allocator, so the ratio is about 1.)
+    for v in ["naive", "slow"] {
+        assert!(cell(v, "system").time_vs_system.is_none());
+        let t = cell(v, "jemalloc").time_vs_system.unwrap();
+        assert!(
+            t.median > 0.0 && t.ci95[0] <= t.median && t.median <= t.ci95[1],
+            "{t:?}"
+        );
+        assert!((0.5..2.0).contains(&t.median), "{t:?}");
+    }
+    assert!(cell("wrong", "jemalloc").time_vs_system.is_none());
+}
+
+#[test]
+fn the_window_interleaves_groups_and_saves_each_when_done() {
+    let mut s = settings();
+    s.window = 3;
+    s.processes = 1;
+    let groups: Vec<Group> = [1 << 10, 2 << 10, 4 << 10, 8 << 10]
+        .iter()
+        .map(|&size| group(size, &["system"]))
+        .collect();
+    let (r, seen) = measure(&engine(s), &groups, "window");
+    // Three groups enter at once; the fourth only when one has left.
+    assert_eq!(seen.started[..3], ["sum/1KiB", "sum/2KiB", "sum/4KiB"]);
+    assert_eq!(seen.finished.len(), 4);
+    assert_eq!(seen.started.len(), 4);
+    assert_eq!(r.benchmarks.len(), 4 * 5);
+    assert!(
+        r.benchmarks
+            .iter()
+            .filter(|b| b.status == CellStatus::Ok)
+            .all(|b| b.samples_ns.len() == 6 && b.process_medians_ns.len() == 1)
+    );
+}
+
+#[test]
+fn shards_partition_the_plan() {
+    let r = registry();
+    let sel = |shard| Selection {
+        sizes: Preset::Quick.sizes(),
+        shard,
+        ..Selection::default()
+    };
+    let all = plan(&r, &sel(None)).unwrap();
+    // One group per size: every allocator's cells are in it.
+    assert_eq!(all.len(), 4);
+    assert!(
+        all.iter()
+            .all(|g| g.allocators == ["system", "jemalloc", "mimalloc"])
+    );
+    let mut joined: Vec<Group> = (1..=3)
+        .flat_map(|i| plan(&r, &sel(Some((i, 3)))).unwrap())
+        .collect();
+    joined.sort_by_key(|g| format!("{g:?}"));
+    let mut sorted = all.clone();
+    sorted.sort_by_key(|g| format!("{g:?}"));
+    assert_eq!(joined, sorted);
+    assert_eq!(parse_shard("2/4"), Ok((2, 4)));
+    for bad in ["0/2", "3/2", "x", "1/0", "1-2"] {
+        assert!(parse_shard(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn filters_name_the_unknown_and_keep_naive() {
+    let r = registry();
+    let mut sel = Selection {
+        sizes: vec![1024],
+        variants: vec!["slow".into()],
+        allocators: vec!["jemalloc".into()],
+        ..Selection::default()
+    };
+    let groups = plan(&r, &sel).unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].variants, ["naive", "slow"]);
+    assert_eq!(groups[0].allocators, ["jemalloc"]);
+    sel.variants = vec!["nope".into()];
+    assert!(
+        plan(&r, &sel)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown variant `nope`")
+    );
+    sel.variants.clear();
+    sel.allocators = vec!["tcmalloc".into()];
+    let e = plan(&r, &sel).unwrap_err().to_string();
+    assert!(e.contains("system, jemalloc, mimalloc"), "{e}");
+    sel.allocators.clear();
+    sel.workloads = vec!["nope".into()];
+    assert!(
+        plan(&r, &sel)
+            .unwrap_err()
+            .to_string()
+            .contains("expected one of: sum")
+    );
+}
