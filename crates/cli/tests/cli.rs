@@ -170,7 +170,7 @@ fn verify_exits_1_on_a_mismatch() {
     assert_eq!(status("panics").as_deref(), Some("failed"));
 }
 
-const REQUIRED: [&str; 22] = [
+const REQUIRED: [&str; 23] = [
     "id",
     "workload",
     "variant",
@@ -193,6 +193,7 @@ const REQUIRED: [&str; 22] = [
     "outliers",
     "size",
     "arena_bytes",
+    "time_vs_system",
 ];
 
 #[test]
@@ -225,6 +226,9 @@ fn run_end_to_end_under_every_allocator() {
         assert!(r["environment"].get(f).is_some(), "environment lacks {f}");
     }
     assert!(r["environment"]["timer_precision_ns"].as_f64().unwrap() > 0.0);
+    assert_eq!(r["config"]["processes"], 2);
+    // search allocates nothing: every non-system cell is part of the negative control.
+    assert!(r["allocator_control"]["cells"].as_u64().unwrap() >= 4);
     let cells = r["benchmarks"].as_array().unwrap();
     for alloc in ["system", "jemalloc", "mimalloc"] {
         let mine: Vec<&Value> = cells.iter().filter(|b| b["allocator"] == alloc).collect();
@@ -247,6 +251,21 @@ fn run_end_to_end_under_every_allocator() {
                         b["id"]
                     );
                     assert!(b["ci95_ns"][0].as_f64() <= b["median_ns"].as_f64());
+                    // Pooled over two processes, every round's sample kept.
+                    assert_eq!(b["process_medians_ns"].as_array().unwrap().len(), 2);
+                    // Time relative to system, paired within rounds: none for system itself;
+                    // positive, with its median inside its interval, for the others.
+                    let t = &b["time_vs_system"];
+                    if alloc == "system" {
+                        assert!(t.is_null(), "{}: {t}", b["id"]);
+                    } else {
+                        let m = t["median"].as_f64().unwrap();
+                        let (lo, hi) = (
+                            t["ci95"][0].as_f64().unwrap(),
+                            t["ci95"][1].as_f64().unwrap(),
+                        );
+                        assert!(m > 0.0 && lo <= m && m <= hi, "{}: {t}", b["id"]);
+                    }
                 }
                 "unsupported" => assert!(b["variant"].as_str().unwrap().starts_with("simd")),
                 s => panic!("{}: {s} {}", b["id"], b["error"]),

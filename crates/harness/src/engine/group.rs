@@ -621,10 +621,11 @@ impl Attempt {
 ///
 /// Not independent random draws but two irrational rotations from a random start (a Kronecker
 /// sequence): any run of consecutive rounds visits the lines and depths as evenly as possible.
-/// Why: layout effects are often discrete and large — `checksum/adler2` at 1MiB runs 2× faster
-/// at 3 of 16 stack depths on the development VM — so the share of "lucky" layouts among a cell's
-/// rounds decides its median. Drawn at random, that share wanders by ±1/√rounds from run to run;
-/// spread evenly it is the same in every run, which is what makes two runs agree.
+/// Why: layout effects are discrete and can be large — measured interleaved on the development
+/// VM, `wordfreq/simd` at 64KiB took 210 µs with the timed loop at stack depth 0 and 226–259 µs
+/// at other depths, `search/simd-avx2` 0.67 µs or 0.73 µs by its input's page offset — so the
+/// share of "lucky" layouts among a cell's rounds moves its median. Drawn at random, that share
+/// wanders by about ±1/√rounds from run to run; spread evenly, it is nearly the same every run.
 pub(crate) struct Layouts {
     line: f64,
     depth: f64,
