@@ -43,9 +43,9 @@ impl Preset {
             Preset::Quick => Settings {
                 warmup: Duration::from_millis(20),
                 sample_target: Duration::from_micros(500),
-                min_rounds: 4,
+                min_rounds: 6,
                 max_rounds: 1000,
-                group_budget: Duration::from_millis(3000),
+                group_budget: Duration::from_millis(2000),
                 processes: 2,
                 window: 8,
             },
