@@ -1,6 +1,7 @@
 //! From one group's samples to its cells: pooled times, speed-ups, allocator ratios, A/B ratios.
 
-use super::group::{Excluded, GroupData, State};
+use super::group::{GroupData, State};
+use super::recover::Excluded;
 use super::{Build, Engine, PeerKey};
 use crate::plan::Group;
 use crate::results::{Benchmark, CellStatus};

@@ -6,7 +6,7 @@
 //! pinning nor relocation removed. It rarely follows a cell into new processes; a real change
 //! always does. See METHODOLOGY.md §7.
 
-use super::group::{Excluded, measure_until_whole};
+use super::recover::{Excluded, measure_until_whole};
 use super::{Engine, Progress, RunError, cells};
 use crate::plan::Group;
 use crate::results::Benchmark;

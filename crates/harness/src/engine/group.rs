@@ -1,13 +1,15 @@
-//! Measuring one group: start its peers, prepare them side by side, sample every cell in lock
-//! step, count allocations, and survive peers that die.
+//! One attempt at a group: start its peers, prepare them side by side, sample every cell in lock
+//! step, count allocations. What happens when a peer dies is in [`super::recover`].
 
+use super::layout::Layouts;
 use super::protocol::{Cmd, InputSpec, PrepareCmd, Reply};
-use super::{Build, Engine, Peer, PeerError, PeerKey, Progress, RunError, schedule};
+use super::recover::{Death, Excluded, Trouble};
+use super::{Build, Engine, Peer, PeerError, PeerKey, RunError, schedule};
 use crate::plan::Group;
 use crate::probe::Tally;
 use crate::results::CellStatus;
-use crate::subject::{MAX_STACK_DEPTH, Readiness};
-use perflab_core::{PAGE, Placement, Rng};
+use crate::subject::Readiness;
+use perflab_core::Rng;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -17,12 +19,6 @@ const COUNT_ITERS: u64 = 16;
 /// A cell of a group: a variant (index into the group's variants) under an allocator (index into
 /// its allocators) in a build.
 pub(crate) type CellKey = (Build, usize, usize);
-
-/// Cells that must not run again in this group, with the reason: the variant crashed a peer.
-#[derive(Default)]
-pub(crate) struct Excluded {
-    pub(crate) cells: BTreeMap<CellKey, String>,
-}
 
 /// What one cell of one peer came to.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,158 +49,6 @@ impl GroupData {
     /// The peer of `key`, if it was started.
     pub(crate) fn peer(&self, key: &PeerKey) -> Option<usize> {
         self.keys.iter().position(|k| k == key)
-    }
-}
-
-/// Why an attempt stopped short.
-pub(crate) enum Trouble {
-    /// Peers died; each with the variant to blame, if known, and how it was running.
-    Crashed(Vec<Death>),
-    /// Nothing can go on (a build that cannot be started or does not speak the protocol).
-    Fatal(RunError),
-}
-
-pub(crate) struct Death {
-    key: PeerKey,
-    error: PeerError,
-    /// The variant (index) that was running, and whether for the first time.
-    culprit: Option<(usize, bool)>,
-}
-
-impl From<RunError> for Trouble {
-    fn from(e: RunError) -> Self {
-        Trouble::Fatal(e)
-    }
-}
-
-/// Measures `g` until an attempt completes without a peer dying: every crash excludes the cell
-/// that caused it (or the whole allocator's cells, when no variant can be blamed) and the group
-/// is measured again with fresh peers. `mirror` reverses the peers' order (a confirming attempt).
-pub(crate) fn measure_until_whole(
-    engine: &Engine,
-    g: &Group,
-    excluded: &mut Excluded,
-    mirror: bool,
-    progress: &mut dyn Progress,
-) -> Result<GroupData, RunError> {
-    let mut salt = 0;
-    loop {
-        let mut attempt = start_whole(engine, g, excluded, mirror, &mut salt, progress)?;
-        let outcome = (|| {
-            while attempt.wants_more() {
-                attempt.round()?;
-            }
-            attempt.finish()
-        })();
-        match outcome {
-            Ok(data) => return Ok(data),
-            Err(trouble) => settle(engine, g, excluded, trouble, progress)?,
-        }
-    }
-}
-
-/// Starts an attempt at `g`, excluding what crashes its peers while they prepare, until one
-/// starts.
-pub(crate) fn start_whole(
-    engine: &Engine,
-    g: &Group,
-    excluded: &mut Excluded,
-    mirror: bool,
-    salt: &mut u64,
-    progress: &mut dyn Progress,
-) -> Result<Attempt, RunError> {
-    loop {
-        *salt += 1;
-        match Attempt::start(engine, g, excluded, mirror, *salt) {
-            Ok(a) => return Ok(a),
-            Err(trouble) => settle(engine, g, excluded, trouble, progress)?,
-        }
-    }
-}
-
-/// Learns from an attempt that stopped short: every crash excludes the cell that caused it (or
-/// the whole allocator's cells, when no variant can be blamed). An error when nothing can go on,
-/// or when a crash taught nothing new (the group would crash again the same way): then every
-/// cell still measurable is excluded too, and the next attempt only records failures.
-pub(crate) fn settle(
-    engine: &Engine,
-    g: &Group,
-    excluded: &mut Excluded,
-    trouble: Trouble,
-    progress: &mut dyn Progress,
-) -> Result<(), RunError> {
-    match trouble {
-        Trouble::Fatal(e) => Err(e),
-        Trouble::Crashed(deaths) => {
-            let before = excluded.cells.len();
-            for d in deaths {
-                exclude(engine, g, excluded, d, progress);
-            }
-            if excluded.cells.len() == before {
-                for (b, _) in engine.builds() {
-                    for a in 0..g.allocators.len() {
-                        for v in 0..g.variants.len() {
-                            excluded.cells.entry((b, a, v)).or_insert_with(|| {
-                                "the measuring processes kept crashing; the group was given up"
-                                    .to_owned()
-                            });
-                        }
-                    }
-                }
-            }
-            Ok(())
-        }
-    }
-}
-
-fn exclude(
-    engine: &Engine,
-    g: &Group,
-    excluded: &mut Excluded,
-    d: Death,
-    progress: &mut dyn Progress,
-) {
-    let allocator = &g.allocators[d.key.allocator];
-    let build = d.key.build;
-    let who = if engine.builds().len() > 1 {
-        format!("{}, {allocator}", build.name())
-    } else {
-        allocator.clone()
-    };
-    let status = match &d.error {
-        PeerError::Died { status, .. } => status.clone(),
-        other => other.to_string(),
-    };
-    let base = format!("the measuring process ({who}) crashed: {status}");
-    match d.culprit {
-        // Naive is every other variant's baseline: without it nothing under this allocator
-        // can be verified.
-        Some((v, first)) if v != 0 => {
-            let how = if first {
-                "while running it for the first time"
-            } else {
-                "while measuring it"
-            };
-            let msg = format!("{base} ({how}: `{}`)", g.variants[v]);
-            progress.warn(&format!(
-                "{}/{}/{allocator}: {msg}",
-                g.label(),
-                g.variants[v]
-            ));
-            excluded
-                .cells
-                .entry((build, d.key.allocator, v))
-                .or_insert(msg);
-        }
-        _ => {
-            progress.warn(&format!("{}/{allocator}: {base}", g.label()));
-            for v in 0..g.variants.len() {
-                excluded
-                    .cells
-                    .entry((build, d.key.allocator, v))
-                    .or_insert_with(|| base.clone());
-            }
-        }
     }
 }
 
@@ -613,77 +457,5 @@ impl Attempt {
             iters: self.iters,
             tallies,
         })
-    }
-}
-
-/// The layouts one peer draws, round after round: the cache line of the page its input starts
-/// on, and the stack depth of its timed loop.
-///
-/// Not independent random draws but two irrational rotations from a random start (a Kronecker
-/// sequence): any run of consecutive rounds visits the lines and depths as evenly as possible.
-/// Why: layout effects are discrete and can be large — measured interleaved on the development
-/// VM, `wordfreq/simd` at 64KiB took 210 µs with the timed loop at stack depth 0 and 226–259 µs
-/// at other depths, `search/simd-avx2` 0.67 µs or 0.73 µs by its input's page offset — so the
-/// share of "lucky" layouts among a cell's rounds moves its median. Drawn at random, that share
-/// wanders by about ±1/√rounds from run to run; spread evenly, it is nearly the same every run.
-pub(crate) struct Layouts {
-    line: f64,
-    depth: f64,
-}
-
-/// The rotations: the golden ratio's and √2's fractional parts (badly approximable, so neither
-/// sequence nor their difference — the stack's offset against the input — ever falls into step).
-const LINE_STEP: f64 = 0.618_033_988_749_894_8;
-const DEPTH_STEP: f64 = 0.414_213_562_373_095_1;
-
-impl Layouts {
-    fn new(rng: &mut Rng) -> Self {
-        Layouts {
-            line: rng.next_f64(),
-            depth: rng.next_f64(),
-        }
-    }
-
-    /// The page offset and stack depth of round `round`.
-    pub(crate) fn at(&self, round: usize) -> (usize, usize) {
-        let frac = |start: f64, step: f64| (start + round as f64 * step).fract();
-        let lines = PAGE / 64;
-        let line = ((frac(self.line, LINE_STEP) * lines as f64) as usize).min(lines - 1);
-        let depths = MAX_STACK_DEPTH + 1;
-        let depth = ((frac(self.depth, DEPTH_STEP) * depths as f64) as usize).min(depths - 1);
-        (Placement::at(line * 64).page_offset(), depth)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn layouts_visit_every_line_and_depth_evenly() {
-        let mut rng = Rng::new(7);
-        let l = Layouts::new(&mut rng);
-        let n = 650;
-        let mut lines = vec![0u32; PAGE / 64];
-        let mut depths = vec![0u32; MAX_STACK_DEPTH + 1];
-        for r in 0..n {
-            let (offset, depth) = l.at(r);
-            assert_eq!(offset % 64, 0);
-            lines[offset / 64] += 1;
-            depths[depth] += 1;
-        }
-        // 650 rounds over 64 lines and 65 depths: every value about 10 times, never far off
-        // (independent draws would spread them from about 4 to 17).
-        for (what, counts) in [("line", &lines), ("depth", &depths)] {
-            let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
-            assert!(*lo >= 8 && *hi <= 12, "{what}: {lo}..{hi}");
-        }
-        // Any 16 consecutive rounds hit the fast quarter of the depths 3 to 5 times.
-        for start in 0..100 {
-            let fast = (start..start + 16)
-                .filter(|&r| l.at(r).1 < (MAX_STACK_DEPTH + 1) / 4)
-                .count();
-            assert!((3..=5).contains(&fast), "start {start}: {fast}");
-        }
     }
 }

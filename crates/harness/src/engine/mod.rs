@@ -24,9 +24,11 @@ mod cells;
 mod confirm;
 mod group;
 pub mod instructions;
+mod layout;
 pub mod peer;
 pub mod pin;
 pub mod protocol;
+mod recover;
 pub mod schedule;
 pub mod serve;
 
@@ -199,10 +201,10 @@ impl Engine {
                     .iter()
                     .map(Active::progress)
                     .fold(f64::INFINITY, f64::min);
-                let mut excluded = group::Excluded::default();
+                let mut excluded = recover::Excluded::default();
                 let mut salt = 0;
                 let attempt =
-                    group::start_whole(self, g, &mut excluded, false, &mut salt, progress)?;
+                    recover::start_whole(self, g, &mut excluded, false, &mut salt, progress)?;
                 active.push(Active {
                     g,
                     attempt,
@@ -221,8 +223,8 @@ impl Engine {
             let a = &mut active[i];
             if a.attempt.wants_more() {
                 if let Err(trouble) = a.attempt.round() {
-                    group::settle(self, a.g, &mut a.excluded, trouble, progress)?;
-                    a.attempt = group::start_whole(
+                    recover::settle(self, a.g, &mut a.excluded, trouble, progress)?;
+                    a.attempt = recover::start_whole(
                         self,
                         a.g,
                         &mut a.excluded,
@@ -238,8 +240,8 @@ impl Engine {
                 Ok(data) => data,
                 // A peer died in the counting pass: learn from it and measure the group again.
                 Err(trouble) => {
-                    group::settle(self, a.g, &mut a.excluded, trouble, progress)?;
-                    group::measure_until_whole(self, a.g, &mut a.excluded, false, progress)?
+                    recover::settle(self, a.g, &mut a.excluded, trouble, progress)?;
+                    recover::measure_until_whole(self, a.g, &mut a.excluded, false, progress)?
                 }
             };
             let (head_cells, base_cells) = self.cells(a.g, &data, &mut a.excluded, progress)?;
@@ -289,7 +291,7 @@ impl Engine {
         &self,
         g: &Group,
         data: &group::GroupData,
-        excluded: &mut group::Excluded,
+        excluded: &mut recover::Excluded,
         progress: &mut dyn Progress,
     ) -> Result<(Vec<Benchmark>, Vec<Benchmark>), RunError> {
         let cells = cells::build(self, g, data, excluded);
@@ -306,7 +308,7 @@ impl Engine {
 struct Active<'g> {
     g: &'g Group,
     attempt: group::Attempt,
-    excluded: group::Excluded,
+    excluded: recover::Excluded,
     salt: u64,
     offset: f64,
 }
