@@ -183,20 +183,8 @@ impl Subject {
                 Readiness::failed(format!("naive panicked, so nothing can be verified: {msg}"))
             } else {
                 on_check(&s.name);
-                let (input, ctx) = (&self.input, &mut self.ctx);
-                match catch_unwind(AssertUnwindSafe(|| input.check(index, ctx))) {
-                    Ok((_, true)) => Readiness::Ready { iters: 1 },
-                    Ok((out, false)) => {
-                        let naive = input.check(0, &mut Ctx::new()).0;
-                        Readiness::failed(format!(
-                            "output differs from naive: got {out}, naive gave {naive}"
-                        ))
-                    }
-                    Err(p) => {
-                        self.ctx = Ctx::new();
-                        Readiness::failed(format!("panicked: {}", panic_message(p.as_ref())))
-                    }
-                }
+                self.check(index)
+                    .map_or_else(Readiness::failed, |()| Readiness::Ready { iters: 1 })
             };
             self.slots[slot].readiness = readiness;
         }
@@ -240,18 +228,27 @@ impl Subject {
                 panic_message(p.as_ref())
             ));
         }
+        match self.check(index) {
+            Ok(()) => self.slots[slot].readiness.clone(),
+            Err(msg) => Readiness::failed(msg),
+        }
+    }
+
+    /// Runs the kernel at `index` once and compares its output with naive's; why not, if not.
+    fn check(&mut self, index: usize) -> Result<(), String> {
         let (input, ctx) = (&self.input, &mut self.ctx);
         match catch_unwind(AssertUnwindSafe(|| input.check(index, ctx))) {
-            Ok((_, true)) => self.slots[slot].readiness.clone(),
+            Ok((_, true)) => Ok(()),
             Ok((out, false)) => {
                 let naive = input.check(0, &mut Ctx::new()).0;
-                Readiness::failed(format!(
+                Err(format!(
                     "output differs from naive: got {out}, naive gave {naive}"
                 ))
             }
             Err(p) => {
+                // The arena may hold a half-built result; start the next variant clean.
                 self.ctx = Ctx::new();
-                Readiness::failed(format!("panicked: {}", panic_message(p.as_ref())))
+                Err(format!("panicked: {}", panic_message(p.as_ref())))
             }
         }
     }
