@@ -96,6 +96,18 @@ fn label(engine: &Engine, g: &Group, key: &PeerKey) -> String {
     s
 }
 
+/// A program that ends at `hello` is no peer (e.g. a perflab from before the engine, which has
+/// no `__peer` mode): say that, not that it crashed.
+fn not_a_peer(e: PeerError) -> PeerError {
+    match e {
+        PeerError::Died { label, status, .. } => PeerError::Garbled {
+            label,
+            what: format!("it ended at once ({status})"),
+        },
+        other => other,
+    }
+}
+
 /// A started peer with the variants it prepared: `slots[v]` is variant `v`'s slot in it.
 struct Live {
     peer: Peer,
@@ -193,7 +205,9 @@ impl Attempt {
 
     fn hello(&mut self) -> Result<(), Trouble> {
         for live in self.peers.iter_mut().flatten() {
-            live.peer.send(&Cmd::Hello).map_err(RunError::Peer)?;
+            if let Err(e) = live.peer.send(&Cmd::Hello) {
+                return Err(Trouble::Fatal(RunError::Peer(not_a_peer(e))));
+            }
         }
         for live in self.peers.iter_mut().flatten() {
             let label = live.peer.label().to_owned();
@@ -217,7 +231,7 @@ impl Attempt {
                 Err(PeerError::Refused { message, .. }) => {
                     return Err(garbled(format!("an older protocol ({message})")));
                 }
-                Err(e) => return Err(Trouble::Fatal(RunError::Peer(e))),
+                Err(e) => return Err(Trouble::Fatal(RunError::Peer(not_a_peer(e)))),
             }
         }
         Ok(())
