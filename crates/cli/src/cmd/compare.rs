@@ -65,7 +65,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         Format::Text => render(&cmp, args.all, false),
         Format::Markdown => render(&cmp, args.all, true),
     };
-    println!("{out}");
+    outln!("{out}");
     Ok(if cmp.failed() {
         Outcome::CheckFailed
     } else {

@@ -105,7 +105,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     });
     let folded_path = svg.with_extension("folded");
 
-    eprintln!(
+    errln!(
         "perflab: profiling {id} for {}s ({})",
         args.seconds,
         match args.source {
@@ -175,15 +175,15 @@ fn rerun_under(allocator: perflab_alloc::Allocator) -> Result<Outcome> {
 
 fn print_summary(folded: &Folded, unit: &str, svg: &Path, folded_path: &Path) {
     let total = folded.total();
-    println!("flamegraph: {}", svg.display());
-    println!("folded:     {} ({total} {unit})", folded_path.display());
+    outln!("flamegraph: {}", svg.display());
+    outln!("folded:     {} ({total} {unit})", folded_path.display());
     if total == 0 {
-        println!("no samples: run longer (--seconds) or on a larger --size");
+        outln!("no samples: run longer (--seconds) or on a larger --size");
         return;
     }
-    println!("most self {unit}:");
+    outln!("most self {unit}:");
     for (frame, count) in folded.top_self(5) {
-        println!(
+        outln!(
             "  {:>5.1}%  {}",
             100.0 * count as f64 / total as f64,
             shorten(&frame, 110)

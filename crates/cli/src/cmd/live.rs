@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     // Bind before anything is printed: a port in use is one line and exit code 2.
     let server = LiveServer::bind(&args.addr)?;
     if !server.addr().ip().is_loopback() {
-        eprintln!(
+        errln!(
             "perflab: warning: serving profiles on {}, reachable from other machines",
             server.addr()
         );
@@ -67,16 +67,17 @@ pub fn run(args: Args) -> Result<Outcome> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
-        eprintln!("perflab: warning: Ctrl-C will not stop cleanly: {e}");
+        errln!("perflab: warning: Ctrl-C will not stop cleanly: {e}");
     }
-    println!("serving {} cells on {}", cells.len(), server.addr());
-    println!("connect with: {}", server.viewer_command());
+    outln!("serving {} cells on {}", cells.len(), server.addr());
+    outln!("connect with: {}", server.viewer_command());
     match duration {
-        Some(d) => println!("running for {}s", d.as_secs_f64()),
-        None => println!("running until Ctrl-C"),
+        Some(d) => outln!("running for {}s", d.as_secs_f64()),
+        None => outln!("running until Ctrl-C"),
     }
-    // Tests and scripts wait for the command line above before connecting.
-    std::io::stdout().flush()?;
+    // Tests and scripts wait for the command line above before connecting. (A closed stdout is
+    // not a reason to stop serving.)
+    let _ = std::io::stdout().flush();
 
     let options = LiveOptions {
         duration,
@@ -85,7 +86,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         stop,
     };
     let summary = live::run(&server, &mut cells, &options)?;
-    println!(
+    outln!(
         "{} rounds in {:.1}s ({:.0} frames/s), at most {} viewer(s) connected",
         summary.rounds,
         summary.elapsed.as_secs_f64(),
@@ -98,13 +99,13 @@ pub fn run(args: Args) -> Result<Outcome> {
         } else {
             String::new()
         };
-        println!(
+        outln!(
             "recorded {} frames{dropped} and {} scope names: {}",
             c.frames,
             c.scopes,
             c.path.display()
         );
-        println!("view with: puffin_viewer {}", c.path.display());
+        outln!("view with: puffin_viewer {}", c.path.display());
     }
     Ok(Outcome::Success)
 }

@@ -37,20 +37,20 @@ pub fn run(args: Args) -> Result<Outcome> {
     let _ = args.force;
     let merged = merge(files, true)?;
     for (path, what) in &merged.mixed {
-        eprintln!(
+        errln!(
             "perflab: warning: {} was measured in a different environment ({what}); its cells keep their own, and absolute times compare only within one",
             path.display()
         );
     }
     if !merged.duplicates.is_empty() {
-        eprintln!(
+        errln!(
             "perflab: {} cells appeared in more than one file; the later file's were kept (first: {})",
             merged.duplicates.len(),
             merged.duplicates[0]
         );
     }
     merged.results.write_atomic(&args.out)?;
-    eprintln!(
+    errln!(
         "perflab: merged {} files, {} cells → {}",
         args.files.len(),
         merged.results.benchmarks.len(),

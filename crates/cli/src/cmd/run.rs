@@ -243,7 +243,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
 
     let cells: usize = groups.iter().map(|g| g.cell_ids().len()).sum();
-    eprintln!(
+    errln!(
         "perflab: measuring {cells} cells in {} groups ({} preset) → {}",
         groups.len(),
         preset.as_str(),
@@ -302,7 +302,7 @@ pub fn run(args: Args) -> Result<Outcome> {
 
     if valgrind.is_some() {
         print_instructions(&results);
-        eprintln!(
+        errln!(
             "perflab: {} cells counted in {:.0?} → {}",
             results.benchmarks.len(),
             started.elapsed(),
@@ -318,7 +318,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         .iter()
         .filter(|b| b.status == CellStatus::Failed)
         .count();
-    eprintln!(
+    errln!(
         "perflab: {} cells in {:.0?} ({failed} failed) → {} and {}",
         results.benchmarks.len(),
         started.elapsed(),
@@ -379,7 +379,7 @@ fn run_ab(
     );
     for c in &cmp.cells {
         let Some(e) = c.time_ratio else { continue };
-        println!(
+        outln!(
             "{:<12} {:<44} {:+6.2}% [{:+.2}%, {:+.2}%]",
             format!("{:?}", c.verdict).to_lowercase(),
             c.id,
@@ -389,7 +389,7 @@ fn run_ab(
         );
     }
     use perflab_harness::compare::Verdict;
-    eprintln!(
+    errln!(
         "perflab: A/B run{}, {} clock, {} processes per cell: {} regressions, {} improvements, {} unchanged (threshold {}%) → {} and {}",
         match head.config.pinned_cpus.as_slice() {
             [] => String::new(),
@@ -414,9 +414,11 @@ fn run_ab(
 
 /// Instructions per iteration, and per byte, of every counted cell.
 fn print_instructions(results: &Results) {
-    println!(
+    outln!(
         "{:<44} {:>16} {:>10}",
-        "cell", "instructions/iter", "per byte"
+        "cell",
+        "instructions/iter",
+        "per byte"
     );
     for b in results
         .benchmarks
@@ -424,7 +426,7 @@ fn print_instructions(results: &Results) {
         .filter(|b| b.instructions.is_some())
     {
         let i = b.instructions.unwrap_or(0.0);
-        println!(
+        outln!(
             "{:<44} {:>16.0} {:>10.3}",
             b.id,
             i,
@@ -494,7 +496,7 @@ impl Progress for Reporter {
                     ));
                 }
             }
-            None => eprintln!(
+            None => errln!(
                 "[{}/{}] {} {} ({}): {} cells over {:.1?}{}",
                 self.done,
                 self.total,
@@ -517,7 +519,7 @@ impl Progress for Reporter {
     fn warn(&mut self, message: &str) {
         match &self.bar {
             Some(b) => b.println(format!("warning: {message}")),
-            None => eprintln!("warning: {message}"),
+            None => errln!("warning: {message}"),
         }
     }
 }
@@ -529,24 +531,34 @@ fn print_summary(results: &Results) {
     if winners.is_empty() {
         return;
     }
-    println!(
+    outln!(
         "{:<10} {:<9} {:<18} {:>9}  sizes",
-        "workload", "allocator", "fastest", "vs naive"
+        "workload",
+        "allocator",
+        "fastest",
+        "vs naive"
     );
     for w in winners {
-        println!(
+        outln!(
             "{:<10} {:<9} {:<18} {:>8.2}×  {}",
-            w.workload, w.allocator, w.variant, w.speedup, w.sizes
+            w.workload,
+            w.allocator,
+            w.variant,
+            w.speedup,
+            w.sizes
         );
     }
     let rows = perflab_harness::summary::allocator_ratios(results);
     if rows.iter().any(|r| !r.ratios.is_empty()) {
-        println!(
+        outln!(
             "\ntime relative to system (paired within rounds), for variants that allocate (largest size):"
         );
-        println!(
+        outln!(
             "{:<10} {:<12} {:>7} {:>11}  ratios [95% interval]",
-            "workload", "variant", "size", "allocs/iter"
+            "workload",
+            "variant",
+            "size",
+            "allocs/iter"
         );
         for r in rows {
             let ratios: Vec<String> = r
@@ -554,7 +566,7 @@ fn print_summary(results: &Results) {
                 .iter()
                 .map(|(a, e)| format!("{a} {:.2} [{:.2}, {:.2}]", e.median, e.ci95[0], e.ci95[1]))
                 .collect();
-            println!(
+            outln!(
                 "{:<10} {:<12} {:>7} {:>11.1}  {}",
                 r.workload,
                 r.variant,
@@ -565,7 +577,7 @@ fn print_summary(results: &Results) {
         }
     }
     if let Some(c) = &results.allocator_control {
-        println!(
+        outln!(
             "\nnegative control: {} of {} cells that make no allocation show an allocator effect beyond {}%{}",
             c.beyond,
             c.cells,
