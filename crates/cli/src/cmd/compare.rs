@@ -21,10 +21,10 @@ pub struct Args {
     head: PathBuf,
     /// Wall-time threshold in percent: a regression's whole 95% interval must lie beyond it.
     /// Default: 5 for separate runs, 2 for the two files of one paired run (METHODOLOGY.md §7).
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_parser = super::parse_percent)]
     threshold: Option<f64>,
     /// Instruction-count threshold in percent (counts are exact).
-    #[arg(long, value_name = "PCT", default_value_t = 0.5)]
+    #[arg(long, value_name = "PCT", default_value_t = 0.5, value_parser = super::parse_percent)]
     instructions_threshold: f64,
     /// text (terminal), markdown (pull-request comments, $GITHUB_STEP_SUMMARY) or json.
     #[arg(long, value_enum, default_value = "text")]
