@@ -110,7 +110,12 @@ fn main() -> ExitCode {
     // enough (a peer's stderr tail becomes a crashed cell's error). The hook must not panic
     // itself, as `eprintln!` does on a closed stderr: that aborts the process.
     std::panic::set_hook(Box::new(|info| {
-        let message = info.payload_as_str().unwrap_or("(no message)");
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
