@@ -48,8 +48,17 @@ pub fn run(args: Args) -> Result<Outcome> {
             bail!("malformed threshold `{t}` (expected a non-negative percentage)");
         }
     }
-    let base = Results::read(&args.base)?;
-    let head = Results::read(&args.head)?;
+    // Both files at once: for large files (a long history, a big merge) reading is a fair part
+    // of the time, and the machine has more than one core.
+    let (base, head) = std::thread::scope(|scope| {
+        let base = scope.spawn(|| Results::read(&args.base));
+        let head = Results::read(&args.head);
+        (
+            base.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            head,
+        )
+    });
+    let (base, head) = (base?, head?);
     let time = match args.threshold {
         Some(pct) => pct / 100.0,
         None if measured_together(&base, &head) => PAIRED_TIME_THRESHOLD,
