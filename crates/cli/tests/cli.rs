@@ -1086,3 +1086,113 @@ fn the_workflow_merges_shards_measured_on_different_machines() {
         serde_json::from_slice(&std::fs::read(dir.join("merged/bmf.json")).unwrap()).unwrap();
     assert_eq!(bmf.as_object().unwrap().len(), 6);
 }
+
+#[test]
+fn a_resumed_group_is_measured_whole_so_speedups_stay_paired() {
+    let dir = tmp("resume-whole");
+    let d = dir.to_str().unwrap().to_owned();
+    let o = run(&[
+        "run",
+        "-w",
+        "search",
+        "--kind",
+        "naive",
+        "--kind",
+        "optimized",
+        "--size",
+        "4KiB",
+        "--allocator",
+        "system",
+        "--budget",
+        "2",
+        "--out",
+        &d,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Cut the group half way: its naive cell is missing.
+    let path = dir.join("results.json");
+    let mut doc = results(&dir);
+    let cells = doc["benchmarks"].as_array_mut().unwrap();
+    let before = cells.len();
+    cells.retain(|b| b["variant"] != "naive");
+    assert!(cells.len() < before && !cells.is_empty());
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let o = run(&["run", "--resume", &d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = results(&dir);
+    let cells = after["benchmarks"].as_array().unwrap();
+    assert_eq!(cells.len(), before);
+    for b in cells
+        .iter()
+        .filter(|b| b["status"] == "ok" && b["variant"] != "naive")
+    {
+        assert!(
+            b["speedup_vs_naive"].is_object(),
+            "{} lost its pairing",
+            b["id"]
+        );
+    }
+}
+
+/// The pids of the live processes whose parent is `parent`.
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`; comm may hold spaces, so split after its closing paren.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let mut fields = rest.split_whitespace();
+        let (state, ppid) = (fields.next(), fields.next());
+        if state != Some("Z") && ppid == Some(&parent.to_string()) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn measuring_peers_die_with_a_killed_parent() {
+    let dir = tmp("orphans");
+    let mut child = perflab()
+        .args([
+            "run", "-w", "search", "--kind", "naive", "--size", "64KiB", "--size", "1MiB",
+        ])
+        .args(["--budget", "60", "--out", dir.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let peers = loop {
+        let p = children_of(child.id());
+        if !p.is_empty() {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no peer started");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+    let alive = |pid: &u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
+            rest.split_whitespace().next() != Some("Z")
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while peers.iter().any(alive) {
+        assert!(
+            Instant::now() < deadline,
+            "peers {peers:?} outlived their killed parent"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
