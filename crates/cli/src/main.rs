@@ -1,6 +1,24 @@
 //! `perflab`: the command line. Thin by design: it parses arguments, calls the library crates and
 //! maps outcomes to exit codes (0 success, 1 the check failed, 2 bad usage or bad input).
 
+/// `println!` that ignores a closed stdout: `perflab export R | head -1` ends quietly (exit 0)
+/// instead of panicking on the broken pipe, and a run keeps going, and saving, when whatever read
+/// its output went away.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that ignores a closed stderr (`perflab run … 2>&1 | head -1`); see [`outln`].
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cmd;
 
 use clap::{Parser, Subcommand};
@@ -85,11 +103,28 @@ pub fn alloc_probe() -> Option<&'static dyn perflab_harness::probe::AllocProbe> 
 fn main() -> ExitCode {
     // The allocator was chosen on the first allocation; a name it did not know is reported now.
     if let Err(e) = perflab_alloc::selection() {
-        eprintln!("perflab: error: {e}");
+        errln!("perflab: error: {e}");
         return ExitCode::from(2);
     }
-    // Kernels' panics are caught and reported as failed cells; one line each on stderr is enough.
-    std::panic::set_hook(Box::new(|info| eprintln!("perflab: panic: {info}")));
+    // Kernels' panics are caught and reported as failed cells; one line each on stderr is
+    // enough (a peer's stderr tail becomes a crashed cell's error). The hook must not panic
+    // itself, as `eprintln!` does on a closed stderr: that aborts the process.
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        errln!(
+            "perflab: panic{at}: {}",
+            message.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {
@@ -101,7 +136,7 @@ fn main() -> ExitCode {
             // Usage errors: clap's first line names the problem; its tips follow on later lines,
             // which CI logs do not need.
             let text = err.to_string();
-            eprintln!(
+            errln!(
                 "perflab: {}",
                 text.lines()
                     .next()
@@ -137,7 +172,7 @@ fn main() -> ExitCode {
                     line.push_str(&text);
                 }
             }
-            eprintln!("perflab: error: {line}");
+            errln!("perflab: error: {line}");
             ExitCode::from(2)
         }
     }

@@ -309,7 +309,13 @@ fn panics_wrong_answers_and_crashes_become_failed_cells() {
         ])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    // The run completes and keeps every cell, and exits 1 because cells failed, naming them.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("selftest/panics/system/4KiB"),
+        "{}",
+        stderr(&o)
+    );
     let r = results(&dir);
     for alloc in ["system", "mimalloc"] {
         let cell = |v: &str| {
@@ -430,8 +436,37 @@ fn shards_merge_into_the_whole_and_resume_fills_gaps() {
 /// Starts a long run, waits until it has saved at least one group, sends `signal`, and checks the
 /// file it leaves.
 fn interrupted(signal: &str) {
-    let dir = tmp(&format!("signal-{signal}"));
-    let mut child = perflab()
+    interrupted_with(signal, "DEFAULT");
+}
+
+/// The perflab command, started with SIGINT's disposition set to `disposition` (`DEFAULT` or
+/// `IGNORE`) whatever this test process inherited: a suite started as a background job
+/// inherits SIGINT ignored, and so would every child it spawns. perl (part of every Debian and
+/// most Unix systems) resets it and execs perflab, keeping the pid; without perl, perflab is
+/// started directly.
+fn perflab_with_sigint(disposition: &str) -> Command {
+    let perl = ["/usr/bin/perl", "/bin/perl"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    match perl {
+        Some(perl) => {
+            let mut c = Command::new(perl);
+            c.env_remove("PERFLAB_ALLOCATOR")
+                .arg("-e")
+                .arg(format!(
+                    "$SIG{{INT}} = '{disposition}'; exec {{$ARGV[0]}} @ARGV or die \"exec: $!\""
+                ))
+                .arg(env!("CARGO_BIN_EXE_perflab"));
+            c
+        }
+        None => perflab(),
+    }
+}
+
+/// [`interrupted`], with the run's SIGINT disposition at start set to `disposition`.
+fn interrupted_with(signal: &str, disposition: &str) {
+    let dir = tmp(&format!("signal-{signal}-{disposition}"));
+    let mut child = perflab_with_sigint(disposition)
         .args([
             "run", "-w", "search", "-w", "selftest", "--kind", "naive", "--size", "1KiB", "--size",
             "8KiB", "--size", "64KiB", "--budget", "60",
@@ -480,6 +515,18 @@ fn sigint_keeps_finished_cells() {
 #[test]
 fn sigkill_keeps_finished_cells() {
     interrupted("-KILL");
+}
+
+#[test]
+fn sigterm_keeps_finished_cells() {
+    interrupted("-TERM");
+}
+
+/// A run started with SIGINT ignored (a background job's inheritance) still stops on SIGINT:
+/// `perflab run` installs its own handler.
+#[test]
+fn sigint_stops_a_run_that_inherited_it_ignored() {
+    interrupted_with("-INT", "IGNORE");
 }
 
 /// A results document with cells `(id, status, samples)`.
@@ -777,4 +824,394 @@ fn paired_a_b_flags_a_slowed_variant() {
             .any(|l| l.starts_with("unchanged") && l.contains("selftest/naive/system/64KiB")),
         "{out}"
     );
+}
+
+/// A small real run into `dir` (search, naive only, 4KiB: three cells), for the tests below.
+fn small_run(dir: &Path, extra: &[&str]) -> Output {
+    perflab()
+        .args(["run", "-w", "search", "--kind", "naive", "--size", "4KiB"])
+        .args(["--budget", "2", "--out", dir.to_str().unwrap()])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_second_run_on_the_same_directory_is_refused_naming_the_first() {
+    let dir = tmp("lock");
+    let mut first = perflab()
+        .args(["run", "-w", "search", "--kind", "naive", "--size", "4KiB"])
+        .args([
+            "--size",
+            "8KiB",
+            "--budget",
+            "6",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first run holds the lock (it writes its pid into the lock file).
+    let lock = dir.join(".perflab.lock");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&lock).map_or(true, |t| t.trim().is_empty()) {
+        assert!(
+            Instant::now() < deadline,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = small_run(&dir, &[]);
+    let err = stderr(&o);
+    let still_running = first.try_wait().unwrap().is_none();
+    let _ = first.wait();
+    if still_running {
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(&format!("pid {}", first.id())), "{err}");
+    }
+    // The lock goes with its process: the directory is usable again.
+    let o = small_run(&dir, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn resume_continues_the_recorded_run_and_refuses_conflicting_flags() {
+    let dir = tmp("resume-config");
+    let o = small_run(&dir, &["--seed", "7", "--preset", "ci", "--size", "8KiB"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let path = dir.join("results.json");
+    let mut doc = results(&dir);
+    let all = doc["benchmarks"].as_array().unwrap().len();
+    doc["benchmarks"].as_array_mut().unwrap().truncate(1);
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let d = dir.to_str().unwrap();
+    for (args, needles) in [
+        (vec!["--seed", "42"], ["--seed 42", "seed 7"]),
+        (vec!["--preset", "quick"], ["--preset quick", "preset ci"]),
+        (vec!["-w", "checksum"], ["--workload checksum", "search"]),
+        (vec!["--size", "64KiB"], ["--size 64KiB", "4KiB,8KiB"]),
+    ] {
+        let o = run(&[&["run", "--resume", d][..], &args].concat());
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: {err} lacks {n}");
+        }
+    }
+    // Without flags (or with the same ones) it measures the recorded matrix, seed and preset.
+    let o = run(&["run", "--resume", d, "--seed", "7"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("(ci preset)"), "{}", stderr(&o));
+    let after = results(&dir);
+    assert_eq!(after["benchmarks"].as_array().unwrap().len(), all);
+    assert_eq!(after["config"]["seed"], 7);
+    assert_eq!(after["config"]["preset"], "ci");
+
+    // A directory that does not exist is an error, and is not created.
+    let missing = dir.join("missing");
+    let o = run(&["run", "--resume", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("missing"), "{}", stderr(&o));
+    assert!(!missing.exists());
+}
+
+#[test]
+fn bad_sizes_inputs_and_thresholds_are_one_line_and_exit_2() {
+    let dir = tmp("bad-values");
+    let empty = dir.join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let e = empty.to_str().unwrap();
+    assert_usage_error(&["run", "-w", "search", "--size", "0"], "0");
+    assert_usage_error(&["verify", "-w", "search", "--size", "0B"], "0B");
+    assert_usage_error(&["run", "-w", "search", "--input", e], e);
+    assert_usage_error(&["verify", "--input", e], e);
+    for t in ["NaN", "-5", "inf"] {
+        assert_usage_error(&["compare", "a.json", "b.json", "--threshold", t], t);
+    }
+    assert_usage_error(&["run", "--budget", "1e20"], "--budget");
+}
+
+#[test]
+fn closed_pipes_end_quietly_and_the_run_keeps_its_cells() {
+    let dir = tmp("pipes");
+    let o = small_run(&dir, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = dir.join("results.json");
+    // stdout closed before export writes (`perflab export R | head -0`).
+    let mut child = perflab()
+        .args(["export", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panic"), "{}", stderr(&o));
+    // stderr (and stdout) closed under a run (`perflab run … 2>&1 | head -0`).
+    let out = dir.join("run");
+    let mut child = perflab()
+        .args([
+            "run", "-w", "search", "--kind", "naive", "--size", "4KiB", "--size", "8KiB",
+        ])
+        .args(["--budget", "2", "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert_eq!(results(&out)["benchmarks"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn impossible_results_are_refused_by_every_reader_naming_file_and_cell() {
+    let dir = tmp("invalid");
+    let good = write_json(
+        &dir,
+        "good.json",
+        &synthetic(&[
+            ("w/naive/system/4KiB", "ok", around(100.0)),
+            ("w/fast/system/4KiB", "ok", around(50.0)),
+        ]),
+    );
+    let mut negative = synthetic(&[
+        ("w/naive/system/4KiB", "ok", around(100.0)),
+        ("w/fast/system/4KiB", "ok", vec![-200.0; 30]),
+    ]);
+    negative["benchmarks"][1]["median_ns"] = (-200.0).into();
+    let mut zero = synthetic(&[("w/naive/system/4KiB", "ok", around(100.0))]);
+    zero["benchmarks"][0]["median_ns"] = 0.0.into();
+    let cases = [
+        ("negative.json", negative, "w/fast/system/4KiB"),
+        ("zero.json", zero, "w/naive/system/4KiB"),
+        (
+            "no-samples.json",
+            synthetic(&[("w/naive/system/4KiB", "ok", vec![])]),
+            "w/naive/system/4KiB",
+        ),
+        (
+            "duplicate.json",
+            synthetic(&[
+                ("w/naive/system/4KiB", "ok", around(100.0)),
+                ("w/naive/system/4KiB", "failed", vec![]),
+            ]),
+            "w/naive/system/4KiB",
+        ),
+    ];
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+    for (name, doc, cell) in cases {
+        let bad = write_json(&dir, name, &doc);
+        for args in [
+            vec!["compare", &good, &bad],
+            vec!["compare", &bad, &good],
+            vec!["report", &bad, "-o", o],
+            vec!["report", &good, "--baseline", &bad, "-o", o],
+            vec!["merge", &good, &bad, "-o", o],
+            vec!["export", &bad],
+        ] {
+            let r = run(&args);
+            let err = stderr(&r);
+            assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
+            assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+            assert!(err.contains(&bad) && err.contains(cell), "{args:?}: {err}");
+        }
+    }
+    assert!(!out.exists(), "nothing written from a bad file");
+}
+
+/// The shell commands of the `merge` job of `.github/workflows/bench.yml`, as written there.
+fn workflow_merge_step() -> String {
+    let yml = include_str!("../../../.github/workflows/bench.yml");
+    let job = &yml[yml.find("\n  merge:").expect("a merge job")..];
+    let block = &job[job.find("- run: |").expect("a run block") + "- run: |".len()..];
+    block
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("          ") || l.trim().is_empty())
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_workflow_merges_shards_measured_on_different_machines() {
+    let dir = tmp("workflow");
+    // Two shards as the measure jobs leave them, downloaded to shards/shard-N/results.json, one
+    // from a runner with another CPU and kernel.
+    for (i, cpu) in [
+        (1, "AMD EPYC 7763 64-Core Processor"),
+        (2, "Intel(R) Xeon(R) Platinum 8370C"),
+    ] {
+        let shard = dir.join(format!("shard{i}"));
+        let o = small_run(&shard, &["--shard", &format!("{i}/2"), "--size", "8KiB"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut doc = results(&shard);
+        doc["environment"]["cpu_model"] = cpu.into();
+        doc["environment"]["os"] = format!("linux 6.{i}").into();
+        let to = dir.join("shards").join(format!("shard-{i}"));
+        std::fs::create_dir_all(&to).unwrap();
+        std::fs::write(to.join("results.json"), doc.to_string()).unwrap();
+    }
+    let bin = dir.join("target/release");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_perflab"), bin.join("perflab")).unwrap();
+    let step = workflow_merge_step();
+    assert!(step.contains("perflab merge"), "{step}");
+    let o = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &step])
+        .current_dir(&dir)
+        .env_remove("PERFLAB_ALLOCATOR")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{step}\n{err}");
+    assert!(
+        err.contains("warning") && err.contains("different environment"),
+        "{err}"
+    );
+    let merged = results(&dir.join("merged"));
+    let envs = merged["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 2);
+    let cells = merged["benchmarks"].as_array().unwrap();
+    assert_eq!(cells.len(), 6);
+    for b in cells {
+        let k = b["environment"].as_u64().unwrap() as usize;
+        let size = b["size"].as_str().unwrap();
+        // Shards split by group (here: by size), so each group carries one environment.
+        let want = cells
+            .iter()
+            .find(|c| c["size"] == size)
+            .map(|c| c["environment"].clone())
+            .unwrap();
+        assert_eq!(b["environment"], want);
+        assert!(envs[k]["cpu_model"].as_str().unwrap().len() > 10);
+    }
+    let page = std::fs::read_to_string(dir.join("merged/index.html")).unwrap();
+    assert!(
+        page.contains("2 different environments"),
+        "the report says so"
+    );
+    assert!(page.contains("Intel(R) Xeon(R) Platinum 8370C"));
+    let bmf: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("merged/bmf.json")).unwrap()).unwrap();
+    assert_eq!(bmf.as_object().unwrap().len(), 6);
+}
+
+#[test]
+fn a_resumed_group_is_measured_whole_so_speedups_stay_paired() {
+    let dir = tmp("resume-whole");
+    let d = dir.to_str().unwrap().to_owned();
+    let o = run(&[
+        "run",
+        "-w",
+        "search",
+        "--kind",
+        "naive",
+        "--kind",
+        "optimized",
+        "--size",
+        "4KiB",
+        "--allocator",
+        "system",
+        "--budget",
+        "2",
+        "--out",
+        &d,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Cut the group half way: its naive cell is missing.
+    let path = dir.join("results.json");
+    let mut doc = results(&dir);
+    let cells = doc["benchmarks"].as_array_mut().unwrap();
+    let before = cells.len();
+    cells.retain(|b| b["variant"] != "naive");
+    assert!(cells.len() < before && !cells.is_empty());
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let o = run(&["run", "--resume", &d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = results(&dir);
+    let cells = after["benchmarks"].as_array().unwrap();
+    assert_eq!(cells.len(), before);
+    for b in cells
+        .iter()
+        .filter(|b| b["status"] == "ok" && b["variant"] != "naive")
+    {
+        assert!(
+            b["speedup_vs_naive"].is_object(),
+            "{} lost its pairing",
+            b["id"]
+        );
+    }
+}
+
+/// The pids of the live processes whose parent is `parent`.
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`; comm may hold spaces, so split after its closing paren.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let mut fields = rest.split_whitespace();
+        let (state, ppid) = (fields.next(), fields.next());
+        if state != Some("Z") && ppid == Some(&parent.to_string()) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn measuring_peers_die_with_a_killed_parent() {
+    let dir = tmp("orphans");
+    let mut child = perflab()
+        .args([
+            "run", "-w", "search", "--kind", "naive", "--size", "64KiB", "--size", "1MiB",
+        ])
+        .args(["--budget", "60", "--out", dir.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let peers = loop {
+        let p = children_of(child.id());
+        if !p.is_empty() {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no peer started");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+    let alive = |pid: &u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
+            rest.split_whitespace().next() != Some("Z")
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while peers.iter().any(alive) {
+        assert!(
+            Instant::now() < deadline,
+            "peers {peers:?} outlived their killed parent"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -314,3 +314,111 @@ fn live_on_a_port_in_use_is_exit_2_naming_the_address() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains(&addr), "{err}");
 }
+
+#[test]
+fn flame_given_a_folded_name_writes_the_svg_beside_it() {
+    let dir = tmp("flame-folded");
+    let stacks = dir.join("x.folded");
+    let o = run(&[
+        "flame",
+        "-w",
+        "wordfreq",
+        "--variant",
+        "naive",
+        "--size",
+        "16KiB",
+        "--seconds",
+        "0.3",
+        "--source",
+        "scopes",
+        "-o",
+        stacks.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!folded(&stacks).is_empty(), "the stacks are still stacks");
+    assert!(svg_texts(&dir.join("x.svg")).contains("wordfreq"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn profiling_flags_out_of_range_are_one_line_and_exit_2() {
+    for (args, needle) in [
+        (
+            vec![
+                "flame",
+                "-w",
+                "search",
+                "--variant",
+                "naive",
+                "--seconds",
+                "1e20",
+            ],
+            "1e20",
+        ),
+        (
+            vec![
+                "flame",
+                "-w",
+                "search",
+                "--variant",
+                "naive",
+                "--seconds",
+                "0",
+            ],
+            "0",
+        ),
+        (vec!["live", "--seconds", "1e20"], "1e20"),
+        (vec!["live", "--seconds", "NaN"], "NaN"),
+        (
+            vec!["live", "--record", "x.puffin", "--max-frames", "0"],
+            "0",
+        ),
+        (
+            vec![
+                "live",
+                "--record",
+                "/no/such/dir/x.puffin",
+                "--seconds",
+                "5",
+            ],
+            "/no/such/dir/x.puffin",
+        ),
+    ] {
+        let o = perflab().args(&args).output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn live_ended_by_sigterm_still_writes_its_capture() {
+    let dir = tmp("live-term");
+    let capture = dir.join("term.puffin");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut child = perflab()
+        .args(["live", "--addr", &addr, "-w", "search", "--size", "4KiB"])
+        .args(["--record", capture.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("running until") {}
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut stdout, &mut rest);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}: {rest}");
+    assert!(rest.contains("recorded"), "{rest}");
+    assert!(std::fs::metadata(&capture).unwrap().len() > 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

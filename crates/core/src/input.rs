@@ -44,6 +44,13 @@ impl InputSource {
             path: path.to_owned(),
             source,
         })?;
+        if data.is_empty() {
+            // Every kernel does nothing on nothing: its time would be the loop's overhead and
+            // its throughput undefined, silently.
+            return Err(InputError::Empty {
+                path: path.to_owned(),
+            });
+        }
         Ok(InputSource::File {
             path: path.to_owned(),
             data: data.into(),
@@ -74,6 +81,12 @@ pub enum InputError {
         /// What the OS said.
         #[source]
         source: std::io::Error,
+    },
+    /// The user's file is empty: there is nothing to measure.
+    #[error("input file {} is empty", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
     },
     /// The workload cannot run on this kind of input.
     #[error("workload `{workload}` cannot use this input: {reason}")]

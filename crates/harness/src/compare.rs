@@ -8,6 +8,7 @@
 //! Cells present on one side only, failed cells and a changed environment are reported, never
 //! dropped. This is the rule the HTML report marks changes with, too.
 
+use crate::resample::MedianSampler;
 use crate::results::{Benchmark, CellStatus, Results};
 use crate::stats;
 use perflab_core::Rng;
@@ -115,8 +116,9 @@ impl Comparison {
 
 /// `median(num) / median(den)` of two independent sample sets with a bootstrap 95% interval:
 /// each of [`stats::BOOTSTRAP_RESAMPLES`] rounds resamples both sets with replacement,
-/// independently, and takes the ratio of the resampled medians. A side with no samples falls back
-/// to its given median as a point; `None` when a side has no positive time at all.
+/// independently, and takes the ratio of the resampled medians (drawn directly by
+/// [`MedianSampler`], in time independent of the number of samples). A side with no samples falls
+/// back to its given median as a point; `None` when a side has no positive time at all.
 pub fn time_ratio(
     den: &[f64],
     den_median: Option<f64>,
@@ -124,12 +126,28 @@ pub fn time_ratio(
     num_median: Option<f64>,
     seed: u64,
 ) -> Option<stats::Estimate> {
-    let d = stats::median(den).or(den_median).filter(|x| *x > 0.0)?;
-    let n = stats::median(num)
+    // A side with a NaN among its samples has no median of its own (`stats::median`): it counts
+    // as its given median alone.
+    let sampler = |xs: &[f64]| {
+        if xs.iter().any(|x| x.is_nan()) {
+            None
+        } else {
+            MedianSampler::new(xs)
+        }
+    };
+    let (sd, sn) = (sampler(den), sampler(num));
+    let d = sd
+        .as_ref()
+        .map(MedianSampler::median)
+        .or(den_median)
+        .filter(|x| *x > 0.0)?;
+    let n = sn
+        .as_ref()
+        .map(MedianSampler::median)
         .or(num_median)
         .filter(|x| x.is_finite())?;
     let point = n / d;
-    if den.is_empty() && num.is_empty() {
+    if sd.is_none() && sn.is_none() {
         return Some(stats::Estimate {
             median: point,
             ci95: [point, point],
@@ -137,31 +155,35 @@ pub fn time_ratio(
     }
     let mut rng = Rng::new(seed);
     let mut ratios = Vec::with_capacity(stats::BOOTSTRAP_RESAMPLES);
-    let (mut bd, mut bn) = (Vec::new(), Vec::new());
     for _ in 0..stats::BOOTSTRAP_RESAMPLES {
-        let rd = resampled_median(den, d, &mut rng, &mut bd);
-        let rn = resampled_median(num, n, &mut rng, &mut bn);
+        let rd = sd.as_ref().map_or(d, |s| s.draw(&mut rng));
+        let rn = sn.as_ref().map_or(n, |s| s.draw(&mut rng));
         if rd > 0.0 {
             ratios.push(rn / rd);
         }
     }
+    let [lo, hi] = quantiles(&mut ratios, [0.025, 0.975])?;
     Some(stats::Estimate {
         median: point,
-        ci95: [
-            stats::quantile(&ratios, 0.025)?,
-            stats::quantile(&ratios, 0.975)?,
-        ],
+        ci95: [lo, hi],
     })
 }
 
-/// The median of one resample of `xs` drawn with replacement (`fallback` when `xs` is empty).
-fn resampled_median(xs: &[f64], fallback: f64, rng: &mut Rng, buf: &mut Vec<f64>) -> f64 {
-    if xs.is_empty() {
-        return fallback;
+/// The `q`-quantiles of `xs` by linear interpolation between order statistics (as
+/// [`stats::quantile`]), found by selection rather than a sort per quantile; `None` when empty
+/// or when any value is NaN. Reorders `xs`.
+fn quantiles<const N: usize>(xs: &mut [f64], qs: [f64; N]) -> Option<[f64; N]> {
+    if xs.is_empty() || xs.iter().any(|x| x.is_nan()) {
+        return None;
     }
-    buf.clear();
-    buf.extend((0..xs.len()).map(|_| xs[rng.below(xs.len() as u64) as usize]));
-    stats::median(buf).unwrap_or(fallback)
+    let last = xs.len() - 1;
+    Some(qs.map(|q| {
+        let pos = q.clamp(0.0, 1.0) * last as f64;
+        let lo = pos.floor() as usize;
+        let (_, &mut at, rest) = xs.select_nth_unstable_by(lo, f64::total_cmp);
+        let next = rest.iter().copied().min_by(f64::total_cmp).unwrap_or(at);
+        at + (next - at) * (pos - lo as f64)
+    }))
 }
 
 /// A stable seed from a cell id (FNV-1a), so a comparison is reproducible.
@@ -228,26 +250,48 @@ fn classify_with(base: &Benchmark, head: &Benchmark, t: Thresholds, paired: bool
     c
 }
 
-/// Compares every cell of `head` with `base`.
+/// Compares every cell of `head` with `base`. Cells are matched through an id index and
+/// classified on every available core (each cell's bootstrap is seeded by its id, so the result
+/// does not depend on how the work was split): linear in the number of cells.
 pub fn compare(base: &Results, head: &Results, t: Thresholds) -> Comparison {
     let paired = measured_together(base, head);
-    let mut cells = Vec::new();
-    for b in &base.benchmarks {
-        cells.push(match head.get(&b.id) {
-            Some(h) => classify_with(b, h, t, paired),
-            None => CellChange {
-                id: b.id.clone(),
-                verdict: Verdict::MissingInHead,
-                base_ns: b.median_ns,
-                head_ns: None,
-                time_ratio: None,
-                instructions_ratio: None,
-                allocs: None,
-                note: None,
-            },
-        });
-    }
-    for h in head.benchmarks.iter().filter(|h| base.get(&h.id).is_none()) {
+    let head_index = head.index();
+    let base_index = base.index();
+    let one = |b: &Benchmark| match head_index.get(b.id.as_str()) {
+        Some(&i) => classify_with(b, &head.benchmarks[i], t, paired),
+        None => CellChange {
+            id: b.id.clone(),
+            verdict: Verdict::MissingInHead,
+            base_ns: b.median_ns,
+            head_ns: None,
+            time_ratio: None,
+            instructions_ratio: None,
+            allocs: None,
+            note: None,
+        },
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = base.benchmarks.len().div_ceil(workers).max(1024);
+    let mut cells: Vec<CellChange> = if base.benchmarks.len() <= chunk {
+        base.benchmarks.iter().map(one).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = base
+                .benchmarks
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    for h in head
+        .benchmarks
+        .iter()
+        .filter(|h| !base_index.contains_key(h.id.as_str()))
+    {
         cells.push(CellChange {
             id: h.id.clone(),
             verdict: if h.status == CellStatus::Failed {

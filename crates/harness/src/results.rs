@@ -33,6 +33,12 @@ pub struct Results {
     /// was measured under two allocators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocator_control: Option<AllocatorControl>,
+    /// A merge of files measured in different environments (shards that CI ran on different
+    /// machines) lists every environment here, `environment` first, and each cell names the one
+    /// it was measured in ([`Benchmark::environment`]). Empty when all cells share
+    /// `environment`, as in every unmerged file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<Environment>,
 }
 
 /// Cells that make no allocation at all cannot be sped up or slowed down by the allocator, so
@@ -226,6 +232,10 @@ pub struct Benchmark {
     /// one kept above; this is the other attempt's estimate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vs_base_other: Option<Estimate>,
+    /// Merged files of mixed environments: the index in [`Results::environments`] of the
+    /// environment this cell was measured in (absent: `environment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<u32>,
 }
 
 impl Benchmark {
@@ -266,7 +276,87 @@ impl Benchmark {
             outliers: None,
             vs_base: None,
             vs_base_other: None,
+            environment: None,
         }
+    }
+}
+
+impl Benchmark {
+    /// What makes this cell impossible, if anything: a time that is not positive and finite, a
+    /// negative count or rate, or an `ok` status without a measurement.
+    fn problem(&self) -> Option<String> {
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        let not_negative = |x: f64| x.is_finite() && x >= 0.0;
+        if let Some((i, x)) = self
+            .samples_ns
+            .iter()
+            .enumerate()
+            .find(|(_, x)| !positive(**x))
+        {
+            return Some(format!("samples_ns[{i}] is {x}, not a positive time"));
+        }
+        if let Some((i, x)) = self
+            .process_medians_ns
+            .iter()
+            .enumerate()
+            .find(|(_, x)| !positive(**x))
+        {
+            return Some(format!(
+                "process_medians_ns[{i}] is {x}, not a positive time"
+            ));
+        }
+        let times = [
+            ("median_ns", self.median_ns),
+            ("ci95_ns[0]", self.ci95_ns.map(|c| c[0])),
+            ("ci95_ns[1]", self.ci95_ns.map(|c| c[1])),
+            ("throughput_bytes_per_s", self.throughput_bytes_per_s),
+        ];
+        for (name, v) in times {
+            if let Some(x) = v.filter(|x| !positive(*x)) {
+                return Some(format!("{name} is {x}, not a positive number"));
+            }
+        }
+        if let Some([lo, hi]) = self.ci95_ns.filter(|c| c[0] > c[1]) {
+            return Some(format!(
+                "ci95_ns [{lo}, {hi}] has its low end above its high end"
+            ));
+        }
+        let counts = [
+            ("mad_ns", self.mad_ns),
+            ("allocs_per_iter", self.allocs_per_iter),
+            ("reallocs_per_iter", self.reallocs_per_iter),
+            ("bytes_allocated_per_iter", self.bytes_allocated_per_iter),
+            ("instructions", self.instructions),
+        ];
+        for (name, v) in counts {
+            if let Some(x) = v.filter(|x| !not_negative(*x)) {
+                return Some(format!("{name} is {x}, not a count"));
+            }
+        }
+        let ratios = [
+            ("speedup_vs_naive", self.speedup_vs_naive),
+            ("time_vs_system", self.time_vs_system),
+            ("vs_base", self.vs_base),
+            ("vs_base_other", self.vs_base_other),
+        ];
+        for (name, e) in ratios {
+            let Some(e) = e else { continue };
+            if ![e.median, e.ci95[0], e.ci95[1]].into_iter().all(positive) {
+                return Some(format!(
+                    "{name} {} [{}, {}] is not a positive ratio",
+                    e.median, e.ci95[0], e.ci95[1]
+                ));
+            }
+        }
+        if self.status == CellStatus::Ok
+            && self.samples_ns.is_empty()
+            && self.instructions.is_none()
+        {
+            return Some(
+                "status is ok but it has no samples (nor an instruction count)".to_owned(),
+            );
+        }
+        None
     }
 }
 
@@ -303,6 +393,18 @@ pub enum ResultsError {
         /// What it declared.
         found: String,
     },
+    /// The file parses but says something no measurement can produce (a time that is not
+    /// positive, an `ok` cell without a measurement, two cells with one id): reading on would
+    /// turn it into a wrong verdict, so every reader refuses it, naming the cell.
+    #[error("invalid results file {}: cell `{id}`: {what}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The cell's id.
+        id: String,
+        /// What is wrong with it.
+        what: String,
+    },
     /// Writing failed.
     #[error("cannot write results file {}", path.display())]
     Write {
@@ -323,6 +425,7 @@ impl Results {
             config,
             benchmarks: Vec::new(),
             allocator_control: None,
+            environments: Vec::new(),
         }
     }
 
@@ -358,10 +461,73 @@ impl Results {
                 found,
             });
         }
-        serde_json::from_str(text).map_err(|source| ResultsError::Parse {
-            path: path.to_owned(),
-            source,
-        })
+        let results: Results =
+            serde_json::from_str(text).map_err(|source| ResultsError::Parse {
+                path: path.to_owned(),
+                source,
+            })?;
+        results.validate(path)?;
+        Ok(results)
+    }
+
+    /// Checks what serde cannot: every time is a positive number, every rate and count is not
+    /// negative, an `ok` cell carries a measurement (samples or an instruction count), and no
+    /// two cells share an id (which copy would a reader believe?). `path` is only for messages.
+    ///
+    /// Unknown fields stay ignored; this looks only at the values perflab's readers compute with.
+    pub fn validate(&self, path: &Path) -> Result<(), ResultsError> {
+        let mut seen = std::collections::HashSet::with_capacity(self.benchmarks.len());
+        for b in &self.benchmarks {
+            let invalid = |what: String| ResultsError::Invalid {
+                path: path.to_owned(),
+                id: b.id.clone(),
+                what,
+            };
+            if !seen.insert(b.id.as_str()) {
+                return Err(invalid("appears more than once".to_owned()));
+            }
+            if let Some(what) = b.problem() {
+                return Err(invalid(what));
+            }
+            if let Some(k) = b
+                .environment
+                .filter(|&k| k as usize >= self.environments.len().max(1))
+            {
+                return Err(invalid(format!(
+                    "environment {k} is not one of the file's {} environments",
+                    self.environments.len().max(1)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The environments cells refer to by [`Benchmark::environment`]: `environments` when the
+    /// file is a merge of several, else just `environment`.
+    pub fn cell_environments(&self) -> &[Environment] {
+        if self.environments.is_empty() {
+            std::slice::from_ref(&self.environment)
+        } else {
+            &self.environments
+        }
+    }
+
+    /// The environment a cell was measured in.
+    pub fn environment_of(&self, b: &Benchmark) -> &Environment {
+        let envs = self.cell_environments();
+        envs.get(b.environment.map_or(0, |k| k as usize))
+            .unwrap_or(&self.environment)
+    }
+
+    /// Position of every cell by id, built in one pass: what readers of large files (compare,
+    /// merge, report) look cells up with instead of [`Results::get`]'s scan. A repeated id maps
+    /// to its last copy, as [`Results::upsert`] would have kept it.
+    pub fn index(&self) -> std::collections::HashMap<&str, usize> {
+        let mut index = std::collections::HashMap::with_capacity(self.benchmarks.len());
+        for (i, b) in self.benchmarks.iter().enumerate() {
+            index.insert(b.id.as_str(), i);
+        }
+        index
     }
 
     /// Writes the file atomically: temporary file in the same directory, fsync, rename, fsync of

@@ -6,7 +6,7 @@
 
 use crate::results::{AllocatorControl, Benchmark, CellStatus, Results};
 use crate::stats::Estimate;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One line of the summary.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,33 +91,42 @@ pub fn allocator_ratios(results: &Results) -> Vec<AllocatorRow> {
             *e = (*e).max(b.size_bytes);
         }
     }
+    // (workload, variant, size) → every allocator's ratio, in file order: one pass, so a file of
+    // 100 000 cells is summarised in linear time.
+    type Key<'a> = (&'a str, &'a str, &'a str);
+    let mut ratios: HashMap<Key, Vec<(String, Estimate)>> = HashMap::new();
+    for b in results.benchmarks.iter().filter(ok) {
+        if let Some(e) = b.time_vs_system {
+            ratios
+                .entry((&b.workload, &b.variant, &b.size))
+                .or_default()
+                .push((b.allocator.clone(), e));
+        }
+    }
+    let mut done: HashSet<(&str, &str)> = HashSet::new();
     let mut rows: Vec<AllocatorRow> = Vec::new();
     for base in results.benchmarks.iter().filter(ok) {
         if base.allocator != "system"
             || largest.get(&(base.workload.as_str(), base.variant.as_str()))
                 != Some(&base.size_bytes)
             || base.allocs_per_iter.unwrap_or(0.0) <= 0.0
-            || rows
-                .iter()
-                .any(|r| r.workload == base.workload && r.variant == base.variant)
+            || !done.insert((&base.workload, &base.variant))
         {
             continue;
         }
-        let ratios = results
-            .benchmarks
-            .iter()
-            .filter(ok)
-            .filter(|b| {
-                b.workload == base.workload && b.variant == base.variant && b.size == base.size
-            })
-            .filter_map(|b| b.time_vs_system.map(|e| (b.allocator.clone(), e)))
-            .collect();
         rows.push(AllocatorRow {
             workload: base.workload.clone(),
             variant: base.variant.clone(),
             size: base.size.clone(),
             allocs_per_iter: base.allocs_per_iter.unwrap_or(0.0),
-            ratios,
+            ratios: ratios
+                .get(&(
+                    base.workload.as_str(),
+                    base.variant.as_str(),
+                    base.size.as_str(),
+                ))
+                .cloned()
+                .unwrap_or_default(),
         });
     }
     rows

@@ -21,10 +21,10 @@ pub struct Args {
     head: PathBuf,
     /// Wall-time threshold in percent: a regression's whole 95% interval must lie beyond it.
     /// Default: 5 for separate runs, 2 for the two files of one paired run (METHODOLOGY.md §7).
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_parser = super::parse_percent)]
     threshold: Option<f64>,
     /// Instruction-count threshold in percent (counts are exact).
-    #[arg(long, value_name = "PCT", default_value_t = 0.5)]
+    #[arg(long, value_name = "PCT", default_value_t = 0.5, value_parser = super::parse_percent)]
     instructions_threshold: f64,
     /// text (terminal), markdown (pull-request comments, $GITHUB_STEP_SUMMARY) or json.
     #[arg(long, value_enum, default_value = "text")]
@@ -48,8 +48,17 @@ pub fn run(args: Args) -> Result<Outcome> {
             bail!("malformed threshold `{t}` (expected a non-negative percentage)");
         }
     }
-    let base = Results::read(&args.base)?;
-    let head = Results::read(&args.head)?;
+    // Both files at once: for large files (a long history, a big merge) reading is a fair part
+    // of the time, and the machine has more than one core.
+    let (base, head) = std::thread::scope(|scope| {
+        let base = scope.spawn(|| Results::read(&args.base));
+        let head = Results::read(&args.head);
+        (
+            base.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            head,
+        )
+    });
+    let (base, head) = (base?, head?);
     let time = match args.threshold {
         Some(pct) => pct / 100.0,
         None if measured_together(&base, &head) => PAIRED_TIME_THRESHOLD,
@@ -65,7 +74,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         Format::Text => render(&cmp, args.all, false),
         Format::Markdown => render(&cmp, args.all, true),
     };
-    println!("{out}");
+    outln!("{out}");
     Ok(if cmp.failed() {
         Outcome::CheckFailed
     } else {

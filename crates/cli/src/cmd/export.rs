@@ -34,7 +34,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     match &args.out {
         Some(path) => perflab_harness::results::write_file_atomic(path, text.as_bytes())
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
-        None => println!("{text}"),
+        None => outln!("{text}"),
     }
     Ok(Outcome::Success)
 }

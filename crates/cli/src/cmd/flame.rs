@@ -29,13 +29,14 @@ pub struct Args {
     #[arg(long, value_name = "S", default_value = "1MiB", value_parser = super::parse_size_arg)]
     size: usize,
     /// How long to run the cell, seconds.
-    #[arg(long, value_name = "N", default_value_t = 5.0)]
+    #[arg(long, value_name = "N", default_value_t = 5.0, value_parser = super::parse_seconds)]
     seconds: f64,
     /// Where stacks come from: sampled by pprof (every function) or the kernels' puffin scopes
     /// (the phases the kernel names, exactly timed).
     #[arg(long, value_enum, default_value = "sampling")]
     source: Source,
-    /// The SVG to write; the folded stacks go beside it (same name, `.folded`). Default:
+    /// The SVG to write; the folded stacks go beside it (same name, `.folded`; given a
+    /// `.folded` name, the SVG goes beside it as `.svg`). Default:
     /// profiles/<workload>-<variant>-<allocator>-<size>[-scopes].svg
     #[arg(short = 'o', long = "output", value_name = "FILE.svg")]
     output: Option<PathBuf>,
@@ -56,12 +57,6 @@ enum Source {
 
 /// Profiles one cell and writes its flamegraph and folded stacks.
 pub fn run(args: Args) -> Result<Outcome> {
-    if !(args.seconds.is_finite() && args.seconds > 0.0) {
-        bail!(
-            "malformed --seconds `{}` (expected a positive number)",
-            args.seconds
-        );
-    }
     let current = perflab_alloc::selection()?;
     if let Some(wanted) = args.allocator.filter(|&a| a != current) {
         // The global allocator is fixed when the process starts: run again under the one asked.
@@ -103,9 +98,21 @@ pub fn run(args: Args) -> Result<Outcome> {
         };
         PathBuf::from("profiles").join(format!("{}{suffix}.svg", id.replace('/', "-")))
     });
+    // `-o x.folded` names the stacks: the SVG goes beside them rather than over them.
+    let svg = if svg.extension().is_some_and(|e| e == "folded") {
+        svg.with_extension("svg")
+    } else {
+        svg
+    };
     let folded_path = svg.with_extension("folded");
+    if args.diff.as_deref() == Some(folded_path.as_path()) {
+        bail!(
+            "--diff {} would be overwritten by this profile's stacks; copy it first or choose another -o",
+            folded_path.display()
+        );
+    }
 
-    eprintln!(
+    errln!(
         "perflab: profiling {id} for {}s ({})",
         args.seconds,
         match args.source {
@@ -175,15 +182,15 @@ fn rerun_under(allocator: perflab_alloc::Allocator) -> Result<Outcome> {
 
 fn print_summary(folded: &Folded, unit: &str, svg: &Path, folded_path: &Path) {
     let total = folded.total();
-    println!("flamegraph: {}", svg.display());
-    println!("folded:     {} ({total} {unit})", folded_path.display());
+    outln!("flamegraph: {}", svg.display());
+    outln!("folded:     {} ({total} {unit})", folded_path.display());
     if total == 0 {
-        println!("no samples: run longer (--seconds) or on a larger --size");
+        outln!("no samples: run longer (--seconds) or on a larger --size");
         return;
     }
-    println!("most self {unit}:");
+    outln!("most self {unit}:");
     for (frame, count) in folded.top_self(5) {
-        println!(
+        outln!(
             "  {:>5.1}%  {}",
             100.0 * count as f64 / total as f64,
             shorten(&frame, 110)

@@ -29,11 +29,11 @@ pub fn run(args: Args) -> Result<Outcome> {
             "simd_features": perflab_harness::env::simd_features(),
             "workloads": workloads,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(Outcome::Success);
     }
     let proof = perflab_alloc::proof();
-    println!(
+    outln!(
         "allocator: {} ({}; choose with PERFLAB_ALLOCATOR=system|jemalloc|mimalloc)",
         perflab_alloc::selected().name(),
         if proof.confirmed() {
@@ -42,19 +42,19 @@ pub fn run(args: Args) -> Result<Outcome> {
             "NOT confirmed"
         }
     );
-    println!(
+    outln!(
         "SIMD features: {}\n",
         perflab_harness::env::simd_features().join(" ")
     );
     for w in registry.workloads() {
-        println!("{} — {}", w.name(), w.summary());
+        outln!("{} — {}", w.name(), w.summary());
         for v in w.variants() {
             let support = if v.supported {
                 ""
             } else {
                 "  (unsupported on this CPU)"
             };
-            println!("  {:<18} {:<10}{support}", v.name, v.kind.as_str());
+            outln!("  {:<18} {:<10}{support}", v.name, v.kind.as_str());
         }
     }
     Ok(Outcome::Success)

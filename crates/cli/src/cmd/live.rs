@@ -5,7 +5,7 @@
 //! `--seconds` pass or Ctrl-C. `--record` also writes the frames to a `.puffin` file.
 
 use crate::Outcome;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use perflab_profile::Cell;
 use perflab_profile::capture::DEFAULT_MAX_FRAMES;
 use perflab_profile::live::{self, DEFAULT_ADDR, LiveOptions, LiveServer};
@@ -24,8 +24,8 @@ pub struct Args {
     /// Only these workloads (repeatable). Default: all.
     #[arg(long = "workload", short = 'w', value_name = "W")]
     workloads: Vec<String>,
-    /// Stop after N seconds. Default: run until Ctrl-C.
-    #[arg(long, value_name = "N")]
+    /// Stop after N seconds. Default: run until Ctrl-C (or SIGTERM).
+    #[arg(long, value_name = "N", value_parser = super::parse_seconds)]
     seconds: Option<f64>,
     /// Generated input size of every cell.
     #[arg(long, value_name = "S", default_value = "64KiB", value_parser = super::parse_size_arg)]
@@ -34,7 +34,13 @@ pub struct Args {
     #[arg(long, value_name = "FILE.puffin")]
     record: Option<PathBuf>,
     /// Frames a recording keeps (the newest); every scope's name is kept regardless.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FRAMES, requires = "record")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_FRAMES,
+        requires = "record",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
     max_frames: usize,
     /// Seed of the generated inputs.
     #[arg(long, default_value_t = perflab_core::DEFAULT_SEED)]
@@ -43,11 +49,10 @@ pub struct Args {
 
 /// Serves live profiles of the selected cells.
 pub fn run(args: Args) -> Result<Outcome> {
-    let duration = match args.seconds {
-        Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
-        Some(s) => bail!("malformed --seconds `{s}` (expected a positive number)"),
-        None => None,
-    };
+    let duration = args.seconds.map(Duration::from_secs_f64);
+    if let Some(path) = &args.record {
+        check_writable(path)?;
+    }
     if !perflab_core::SCOPES_COMPILED {
         return Err(perflab_profile::ProfileError::ScopesNotCompiled.into());
     }
@@ -58,7 +63,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     // Bind before anything is printed: a port in use is one line and exit code 2.
     let server = LiveServer::bind(&args.addr)?;
     if !server.addr().ip().is_loopback() {
-        eprintln!(
+        errln!(
             "perflab: warning: serving profiles on {}, reachable from other machines",
             server.addr()
         );
@@ -66,17 +71,20 @@ pub fn run(args: Args) -> Result<Outcome> {
 
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
+    // Ctrl-C and SIGTERM (ctrlc's `termination` feature) both end after the current round, so
+    // the capture is written either way.
     if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
-        eprintln!("perflab: warning: Ctrl-C will not stop cleanly: {e}");
+        errln!("perflab: warning: Ctrl-C will not stop cleanly: {e}");
     }
-    println!("serving {} cells on {}", cells.len(), server.addr());
-    println!("connect with: {}", server.viewer_command());
+    outln!("serving {} cells on {}", cells.len(), server.addr());
+    outln!("connect with: {}", server.viewer_command());
     match duration {
-        Some(d) => println!("running for {}s", d.as_secs_f64()),
-        None => println!("running until Ctrl-C"),
+        Some(d) => outln!("running for {}s", d.as_secs_f64()),
+        None => outln!("running until Ctrl-C"),
     }
-    // Tests and scripts wait for the command line above before connecting.
-    std::io::stdout().flush()?;
+    // Tests and scripts wait for the command line above before connecting. (A closed stdout is
+    // not a reason to stop serving.)
+    let _ = std::io::stdout().flush();
 
     let options = LiveOptions {
         duration,
@@ -85,7 +93,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         stop,
     };
     let summary = live::run(&server, &mut cells, &options)?;
-    println!(
+    outln!(
         "{} rounds in {:.1}s ({:.0} frames/s), at most {} viewer(s) connected",
         summary.rounds,
         summary.elapsed.as_secs_f64(),
@@ -98,13 +106,29 @@ pub fn run(args: Args) -> Result<Outcome> {
         } else {
             String::new()
         };
-        println!(
+        outln!(
             "recorded {} frames{dropped} and {} scope names: {}",
             c.frames,
             c.scopes,
             c.path.display()
         );
-        println!("view with: puffin_viewer {}", c.path.display());
+        outln!("view with: puffin_viewer {}", c.path.display());
     }
     Ok(Outcome::Success)
+}
+
+/// Fails now, not after the whole session, when the capture could not be written: opens the
+/// file for writing (creating it, and removing it again if it did not exist).
+fn check_writable(path: &std::path::Path) -> Result<()> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot write the capture {}: {e}", path.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }

@@ -1,4 +1,7 @@
 //! `perflab merge`: join shard files (or runs of disjoint parts of the matrix) into one.
+//!
+//! Files measured in different environments are merged with a warning; the merged file lists
+//! every environment and each cell names its own (`environments`, per-cell `environment`).
 
 use crate::Outcome;
 use anyhow::Result;
@@ -15,28 +18,56 @@ pub struct Args {
     /// Where to write the merged file.
     #[arg(short = 'o', long = "out", value_name = "OUT")]
     out: PathBuf,
-    /// Merge even when the files come from different environments.
-    #[arg(long)]
+    /// Deprecated, accepted for old scripts: files from different environments (CI shards on
+    /// different runners) are always merged now, with a warning, and each cell keeps the
+    /// environment it was measured in.
+    #[arg(long, hide = true)]
     force: bool,
 }
 
 /// Merges and writes atomically.
 pub fn run(args: Args) -> Result<Outcome> {
+    // Files are read on every core (reading is most of a large merge's time); errors in file order.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut read = Vec::with_capacity(args.files.len());
+    for batch in args.files.chunks(workers) {
+        std::thread::scope(|scope| {
+            let jobs: Vec<_> = batch
+                .iter()
+                .map(|p| scope.spawn(move || Results::read(p)))
+                .collect();
+            read.extend(
+                jobs.into_iter()
+                    .map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            );
+        });
+    }
     let files = args
         .files
         .iter()
-        .map(|p| Ok((p.clone(), Results::read(p)?)))
+        .cloned()
+        .zip(read)
+        .map(|(p, r)| Ok((p, r?)))
         .collect::<Result<Vec<_>>>()?;
-    let merged = merge(files, args.force)?;
+    // Shards of one CI run land on whatever runners the CI service gives: each cell keeps its
+    // environment, so a mixed merge loses nothing and is allowed (`--force` is now the default).
+    let _ = args.force;
+    let merged = merge(files, true)?;
+    for (path, what) in &merged.mixed {
+        errln!(
+            "perflab: warning: {} was measured in a different environment ({what}); its cells keep their own, and absolute times compare only within one",
+            path.display()
+        );
+    }
     if !merged.duplicates.is_empty() {
-        eprintln!(
+        errln!(
             "perflab: {} cells appeared in more than one file; the later file's were kept (first: {})",
             merged.duplicates.len(),
             merged.duplicates[0]
         );
     }
     merged.results.write_atomic(&args.out)?;
-    eprintln!(
+    errln!(
         "perflab: merged {} files, {} cells → {}",
         args.files.len(),
         merged.results.benchmarks.len(),

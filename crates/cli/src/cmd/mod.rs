@@ -35,7 +35,36 @@ pub fn select_workloads(
         .collect()
 }
 
-/// Parses a `--size` value for clap.
+/// Parses a `--size` value for clap: a size of at least one byte (at 0 every kernel does
+/// nothing, and its "time" would be the loop's overhead).
 pub fn parse_size_arg(text: &str) -> Result<usize, String> {
-    perflab_core::parse_size(text).map_err(|e| e.to_string())
+    match perflab_core::parse_size(text) {
+        Ok(0) => Err(format!("size `{text}` is 0 (expected at least 1 byte)")),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Parses a number of seconds for clap: positive and finite, and at most a year (a `Duration`
+/// cannot hold 1e20 s, and no profile or budget needs more).
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= MAX_SECONDS => Ok(s),
+        _ => Err(format!(
+            "malformed seconds `{text}` (expected a positive number up to {MAX_SECONDS})"
+        )),
+    }
+}
+
+/// The longest `--seconds` or `--budget` accepted: one year.
+pub const MAX_SECONDS: f64 = 365.0 * 24.0 * 3600.0;
+
+/// Parses a threshold in percent for clap: finite and not negative.
+pub fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(t) if t.is_finite() && t >= 0.0 => Ok(t),
+        _ => Err(format!(
+            "malformed threshold `{text}` (expected a percentage, 0 or more)"
+        )),
+    }
 }

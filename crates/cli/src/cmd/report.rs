@@ -26,6 +26,6 @@ pub fn run(args: Args) -> Result<Outcome> {
             .map_or_else(|| PathBuf::from("index.html"), |d| d.join("index.html"))
     });
     perflab_report::write_report(&args.results, args.baseline.as_deref(), &out)?;
-    eprintln!("perflab: report → {}", out.display());
+    errln!("perflab: report → {}", out.display());
     Ok(Outcome::Success)
 }

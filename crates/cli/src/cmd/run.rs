@@ -7,6 +7,7 @@
 
 use crate::Outcome;
 use anyhow::{Context, Result, bail};
+use clap::ValueEnum as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use perflab_core::VariantKind;
 use perflab_harness::clock::Clock;
@@ -14,7 +15,7 @@ use perflab_harness::engine::{Engine, Launch, Mode, Pinning, Progress, Sink};
 use perflab_harness::plan::{self, Group, Preset, Selection};
 use perflab_harness::results::{Benchmark, CellStatus, Results, RunConfig};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Arguments of `perflab run`.
@@ -39,14 +40,14 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with = "sizes")]
     input: Option<PathBuf>,
     /// quick (default: the whole matrix in about two minutes), ci, or full.
-    #[arg(long, value_enum, default_value = "quick")]
-    preset: PresetArg,
+    #[arg(long, value_enum)]
+    preset: Option<PresetArg>,
     /// Time budget for the whole run, seconds; each group gets an equal share.
     #[arg(long, value_name = "SECS")]
     budget: Option<f64>,
-    /// What to measure: wall time.
-    #[arg(long, value_enum, default_value = "time")]
-    measure: MeasureArg,
+    /// What to measure: time (default) or instructions (callgrind).
+    #[arg(long, value_enum)]
+    measure: Option<MeasureArg>,
     /// Measure only shard I of N (deterministic), e.g. 1/4; join shards with `perflab merge`.
     #[arg(long, value_name = "I/N", value_parser = parse_shard_arg)]
     shard: Option<(usize, usize)>,
@@ -58,12 +59,14 @@ pub struct Args {
         conflicts_with = "resume"
     )]
     out: PathBuf,
-    /// Continue an interrupted run in DIR: measure only the cells missing from DIR/results.json.
+    /// Continue an interrupted run in DIR: the run recorded in DIR/results.json (its workloads,
+    /// variants, kinds, allocators, sizes, input, preset, seed, measure and shard), measuring only
+    /// the groups with a cell missing. A filter given again must agree with the recorded one.
     #[arg(long, value_name = "DIR")]
     resume: Option<PathBuf>,
-    /// Seed of the generated inputs.
-    #[arg(long, default_value_t = perflab_core::DEFAULT_SEED)]
-    seed: u64,
+    /// Seed of the generated inputs (default: perflab's fixed seed).
+    #[arg(long)]
+    seed: Option<u64>,
     /// A/B run: measure this build (head) and the perflab binary at PATH (base) in lock step,
     /// sample by sample; writes results.json (head) and base.json, prints the comparison and
     /// exits 1 on a regression.
@@ -112,7 +115,7 @@ enum ClockArg {
     Cpu,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum PresetArg {
     Quick,
     Ci,
@@ -139,8 +142,20 @@ fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
 }
 
 /// Runs the matrix.
-pub fn run(args: Args) -> Result<Outcome> {
-    let valgrind = match args.measure {
+pub fn run(mut args: Args) -> Result<Outcome> {
+    // A resumed run is the recorded run: read it before anything is created, so a missing
+    // directory is an error that leaves nothing behind.
+    let resumed = match args.resume.clone() {
+        Some(dir) => {
+            let old = Results::read(&dir.join("results.json"))?;
+            adopt_recorded(&mut args, &dir, &old.config)?;
+            Some(old)
+        }
+        None => None,
+    };
+    let measure = args.measure.unwrap_or(MeasureArg::Time);
+    let seed = args.seed.unwrap_or(perflab_core::DEFAULT_SEED);
+    let valgrind = match measure {
         MeasureArg::Time => None,
         MeasureArg::Instructions => Some(
             perflab_harness::engine::instructions::find_valgrind().context(
@@ -148,13 +163,13 @@ pub fn run(args: Args) -> Result<Outcome> {
             )?,
         ),
     };
-    let preset = match args.preset {
+    let preset = match args.preset.unwrap_or(PresetArg::Quick) {
         PresetArg::Quick => Preset::Quick,
         PresetArg::Ci => Preset::Ci,
         PresetArg::Full => Preset::Full,
     };
     if let Some(path) = &args.input {
-        // Fail before any peer starts: an unreadable input is a usage error.
+        // Fail before any peer starts: an unreadable or empty input is a usage error.
         perflab_core::InputSource::from_file(path)?;
     }
     let registry = perflab_catalog::registry();
@@ -198,6 +213,12 @@ pub fn run(args: Args) -> Result<Outcome> {
     let out_dir = args.resume.clone().unwrap_or_else(|| args.out.clone());
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create output directory {}", out_dir.display()))?;
+    // One run per directory at a time: two would each rewrite results.json with only their own
+    // cells. Held until this process ends, however it ends (the kernel drops the lock).
+    let _lock = lock_dir(&out_dir)?;
+    // Ctrl-C or SIGTERM (even when inherited as ignored, as a background job's SIGINT is) ends
+    // the run at once: every finished group is already saved, and the peers die with us.
+    exit_on_interrupt();
     let results_path = out_dir.join("results.json");
 
     let allocators: Vec<String> = groups
@@ -222,7 +243,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             sizes.iter().map(|&s| s as u64).collect()
         },
         input: args.input.as_ref().map(|p| p.display().to_string()),
-        seed: args.seed,
+        seed,
         shard: args.shard.map(|(i, n)| format!("{i}/{n}")),
         budget_s: args.budget,
         sample_target_ns: settings.sample_target.as_nanos() as u64,
@@ -231,9 +252,8 @@ pub fn run(args: Args) -> Result<Outcome> {
         max_samples: settings.max_rounds,
         ..RunConfig::default()
     };
-    let mut results = match &args.resume {
-        Some(_) => {
-            let old = Results::read(&results_path)?;
+    let mut results = match resumed {
+        Some(old) => {
             // A group is measured whole (every comparison in it is paired within rounds), so
             // every group with a cell missing is measured again.
             groups.retain(|g| g.cell_ids().iter().any(|id| old.get(id).is_none()));
@@ -243,7 +263,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
 
     let cells: usize = groups.iter().map(|g| g.cell_ids().len()).sum();
-    eprintln!(
+    errln!(
         "perflab: measuring {cells} cells in {} groups ({} preset) → {}",
         groups.len(),
         preset.as_str(),
@@ -252,10 +272,12 @@ pub fn run(args: Args) -> Result<Outcome> {
     let started = Instant::now();
     let progress = Reporter::new(groups.len());
     let exe = std::env::current_exe().context("cannot find the perflab executable")?;
+    // A peer's stderr tail becomes a crashed cell's error: one line. Its panics are one line by
+    // the hook in main; RUST_BACKTRACE=0 keeps an out-of-memory abort from adding a backtrace.
     let peer = |exe: PathBuf| Launch::Process {
         exe,
         args: vec!["__peer".into()],
-        env: Vec::new(),
+        env: vec![("RUST_BACKTRACE".into(), "0".into())],
     };
     let mode = match (&valgrind, &args.compare_with) {
         (Some(v), _) => Mode::Instructions {
@@ -276,7 +298,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         head: peer(exe),
         mode,
         settings,
-        seed: args.seed,
+        seed,
         input: args.input.clone(),
         cpus: args.pin_cpu.resolve()?,
         clock: match args.clock {
@@ -302,13 +324,13 @@ pub fn run(args: Args) -> Result<Outcome> {
 
     if valgrind.is_some() {
         print_instructions(&results);
-        eprintln!(
+        errln!(
             "perflab: {} cells counted in {:.0?} → {}",
             results.benchmarks.len(),
             started.elapsed(),
             results_path.display()
         );
-        return Ok(Outcome::Success);
+        return Ok(failed_cells(&results));
     }
     print_summary(&results);
     let page = out_dir.join("index.html");
@@ -318,14 +340,221 @@ pub fn run(args: Args) -> Result<Outcome> {
         .iter()
         .filter(|b| b.status == CellStatus::Failed)
         .count();
-    eprintln!(
+    errln!(
         "perflab: {} cells in {:.0?} ({failed} failed) → {} and {}",
         results.benchmarks.len(),
         started.elapsed(),
         results_path.display(),
         page.display()
     );
-    Ok(Outcome::Success)
+    Ok(failed_cells(&results))
+}
+
+/// Exit code 1 when a cell failed (a wrong answer, a panic, a crash: unsupported is not a
+/// failure), naming the failed cells, so a script or CI job sees it.
+fn failed_cells(results: &Results) -> Outcome {
+    let failed: Vec<&str> = results
+        .benchmarks
+        .iter()
+        .filter(|b| b.status == CellStatus::Failed)
+        .map(|b| b.id.as_str())
+        .collect();
+    if failed.is_empty() {
+        return Outcome::Success;
+    }
+    const SHOWN: usize = 10;
+    let mut names = failed[..failed.len().min(SHOWN)].join(", ");
+    if failed.len() > SHOWN {
+        names.push_str(&format!(", and {} more", failed.len() - SHOWN));
+    }
+    errln!(
+        "perflab: {} cell(s) failed (see their errors in the report): {names}",
+        failed.len()
+    );
+    Outcome::CheckFailed
+}
+
+/// Takes the lock of an output directory: `DIR/.perflab.lock`, an advisory lock the kernel
+/// releases when this process ends, however it ends, with this process's id in the file so the
+/// second run can say who holds it.
+fn lock_dir(dir: &Path) -> Result<std::fs::File> {
+    use std::io::{Read as _, Seek as _, Write as _};
+    let path = dir.join(".perflab.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            let holder = match text.trim() {
+                "" => "another process".to_owned(),
+                pid => format!("pid {pid}"),
+            };
+            bail!(
+                "{} is in use by another perflab run ({holder}); wait for it to end or choose another --out",
+                dir.display()
+            );
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    // Best effort: the pid is only for the message above.
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| write!(file, "{}", std::process::id()))
+        .and_then(|()| file.flush());
+    Ok(file)
+}
+
+/// On SIGINT or SIGTERM, ends the process with the conventional status 130. The handler replaces
+/// whatever disposition was inherited (a background job's SIGINT is ignored), so `kill -INT`
+/// always stops a run; results are saved after every group, so nothing finished is lost.
+fn exit_on_interrupt() {
+    let installed = ctrlc::set_handler(|| {
+        errln!("perflab: interrupted; every finished group is saved");
+        std::process::exit(130);
+    });
+    if let Err(e) = installed {
+        errln!("perflab: warning: Ctrl-C will not stop cleanly: {e}");
+    }
+}
+
+/// How a value is spelled on the command line.
+fn value_name(v: impl clap::ValueEnum) -> String {
+    v.to_possible_value()
+        .map_or_else(String::new, |p| p.get_name().to_owned())
+}
+
+/// Makes `args` the run recorded in `dir` (`config` of its results.json): what the user gave
+/// again must agree with it, what they left out is taken from it.
+fn adopt_recorded(args: &mut Args, dir: &Path, recorded: &RunConfig) -> Result<()> {
+    let file = dir.join("results.json");
+    let conflict = |flag: &str, given: String, kept: String| -> anyhow::Error {
+        anyhow::anyhow!(
+            "{flag} {given} conflicts with the run being resumed ({kept} in {}); leave it out, or start a new run with --out",
+            file.display()
+        )
+    };
+    let show = |v: &[String]| {
+        if v.is_empty() {
+            "all".to_owned()
+        } else {
+            v.join(",")
+        }
+    };
+    let same_set = |a: &[String], b: &[String]| {
+        let (mut a, mut b) = (a.to_vec(), b.to_vec());
+        a.sort();
+        a.dedup();
+        b.sort();
+        b.dedup();
+        a == b
+    };
+    for (flag, given, kept) in [
+        ("--workload", &mut args.workloads, &recorded.workloads),
+        ("--variant", &mut args.variants, &recorded.variants),
+        ("--allocator", &mut args.allocators, &recorded.allocators),
+    ] {
+        if !given.is_empty() && !same_set(given, kept) {
+            return Err(conflict(flag, show(given), show(kept)));
+        }
+        given.clone_from(kept);
+    }
+    let kinds: Vec<String> = args.kinds.iter().map(|k| k.as_str().to_owned()).collect();
+    if !kinds.is_empty() && !same_set(&kinds, &recorded.kinds) {
+        return Err(conflict("--kind", show(&kinds), show(&recorded.kinds)));
+    }
+    args.kinds = recorded
+        .kinds
+        .iter()
+        .map(|k| k.parse::<VariantKind>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("the kinds recorded in {}", file.display()))?;
+    let recorded_input = recorded.input.as_ref().map(PathBuf::from);
+    match (&args.input, &recorded_input) {
+        (Some(given), kept) if Some(given) != kept.as_ref() => {
+            return Err(conflict(
+                "--input",
+                given.display().to_string(),
+                kept.as_ref()
+                    .map_or("generated inputs".to_owned(), |p| p.display().to_string()),
+            ));
+        }
+        _ => args.input = recorded_input,
+    }
+    let label = |s: &[u64]| {
+        s.iter()
+            .map(|&b| perflab_core::format_size(b as usize))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut given: Vec<u64> = args.sizes.iter().map(|&s| s as u64).collect();
+    let mut kept = recorded.sizes.clone();
+    given.sort_unstable();
+    given.dedup();
+    kept.sort_unstable();
+    if !given.is_empty() && given != kept {
+        return Err(conflict("--size", label(&given), label(&kept)));
+    }
+    args.sizes = recorded.sizes.iter().map(|&s| s as usize).collect();
+
+    let preset = PresetArg::from_str(&recorded.preset, true).map_err(|_| {
+        anyhow::anyhow!("unknown preset `{}` in {}", recorded.preset, file.display())
+    })?;
+    if let Some(given) = args.preset.filter(|&p| p != preset) {
+        return Err(conflict(
+            "--preset",
+            value_name(given),
+            format!("preset {}", value_name(preset)),
+        ));
+    }
+    args.preset = Some(preset);
+    if let Some(seed) = args.seed.filter(|&s| s != recorded.seed) {
+        return Err(conflict(
+            "--seed",
+            seed.to_string(),
+            format!("seed {}", recorded.seed),
+        ));
+    }
+    args.seed = Some(recorded.seed);
+    let measure = match recorded.measure.as_str() {
+        "instructions" => MeasureArg::Instructions,
+        _ => MeasureArg::Time,
+    };
+    if let Some(given) = args.measure.filter(|&m| m != measure) {
+        return Err(conflict(
+            "--measure",
+            value_name(given),
+            format!("measure {}", recorded.measure),
+        ));
+    }
+    args.measure = Some(measure);
+    let shard = args.shard.map(|(i, n)| format!("{i}/{n}"));
+    if shard.is_some() && shard != recorded.shard {
+        return Err(conflict(
+            "--shard",
+            shard.unwrap_or_default(),
+            recorded
+                .shard
+                .as_ref()
+                .map_or("no shard".to_owned(), |s| format!("shard {s}")),
+        ));
+    }
+    args.shard = match &recorded.shard {
+        Some(s) => {
+            Some(plan::parse_shard(s).with_context(|| format!("the shard in {}", file.display()))?)
+        }
+        None => None,
+    };
+    Ok(())
 }
 
 /// A seed for this run's layouts: different every run (a run is a fresh draw of layouts, by
@@ -379,7 +608,7 @@ fn run_ab(
     );
     for c in &cmp.cells {
         let Some(e) = c.time_ratio else { continue };
-        println!(
+        outln!(
             "{:<12} {:<44} {:+6.2}% [{:+.2}%, {:+.2}%]",
             format!("{:?}", c.verdict).to_lowercase(),
             c.id,
@@ -389,7 +618,7 @@ fn run_ab(
         );
     }
     use perflab_harness::compare::Verdict;
-    eprintln!(
+    errln!(
         "perflab: A/B run{}, {} clock, {} processes per cell: {} regressions, {} improvements, {} unchanged (threshold {}%) → {} and {}",
         match head.config.pinned_cpus.as_slice() {
             [] => String::new(),
@@ -414,9 +643,11 @@ fn run_ab(
 
 /// Instructions per iteration, and per byte, of every counted cell.
 fn print_instructions(results: &Results) {
-    println!(
+    outln!(
         "{:<44} {:>16} {:>10}",
-        "cell", "instructions/iter", "per byte"
+        "cell",
+        "instructions/iter",
+        "per byte"
     );
     for b in results
         .benchmarks
@@ -424,7 +655,7 @@ fn print_instructions(results: &Results) {
         .filter(|b| b.instructions.is_some())
     {
         let i = b.instructions.unwrap_or(0.0);
-        println!(
+        outln!(
             "{:<44} {:>16.0} {:>10.3}",
             b.id,
             i,
@@ -494,7 +725,7 @@ impl Progress for Reporter {
                     ));
                 }
             }
-            None => eprintln!(
+            None => errln!(
                 "[{}/{}] {} {} ({}): {} cells over {:.1?}{}",
                 self.done,
                 self.total,
@@ -517,7 +748,7 @@ impl Progress for Reporter {
     fn warn(&mut self, message: &str) {
         match &self.bar {
             Some(b) => b.println(format!("warning: {message}")),
-            None => eprintln!("warning: {message}"),
+            None => errln!("warning: {message}"),
         }
     }
 }
@@ -529,24 +760,34 @@ fn print_summary(results: &Results) {
     if winners.is_empty() {
         return;
     }
-    println!(
+    outln!(
         "{:<10} {:<9} {:<18} {:>9}  sizes",
-        "workload", "allocator", "fastest", "vs naive"
+        "workload",
+        "allocator",
+        "fastest",
+        "vs naive"
     );
     for w in winners {
-        println!(
+        outln!(
             "{:<10} {:<9} {:<18} {:>8.2}×  {}",
-            w.workload, w.allocator, w.variant, w.speedup, w.sizes
+            w.workload,
+            w.allocator,
+            w.variant,
+            w.speedup,
+            w.sizes
         );
     }
     let rows = perflab_harness::summary::allocator_ratios(results);
     if rows.iter().any(|r| !r.ratios.is_empty()) {
-        println!(
+        outln!(
             "\ntime relative to system (paired within rounds), for variants that allocate (largest size):"
         );
-        println!(
+        outln!(
             "{:<10} {:<12} {:>7} {:>11}  ratios [95% interval]",
-            "workload", "variant", "size", "allocs/iter"
+            "workload",
+            "variant",
+            "size",
+            "allocs/iter"
         );
         for r in rows {
             let ratios: Vec<String> = r
@@ -554,7 +795,7 @@ fn print_summary(results: &Results) {
                 .iter()
                 .map(|(a, e)| format!("{a} {:.2} [{:.2}, {:.2}]", e.median, e.ci95[0], e.ci95[1]))
                 .collect();
-            println!(
+            outln!(
                 "{:<10} {:<12} {:>7} {:>11.1}  {}",
                 r.workload,
                 r.variant,
@@ -565,7 +806,7 @@ fn print_summary(results: &Results) {
         }
     }
     if let Some(c) = &results.allocator_control {
-        println!(
+        outln!(
             "\nnegative control: {} of {} cells that make no allocation show an allocator effect beyond {}%{}",
             c.beyond,
             c.cells,

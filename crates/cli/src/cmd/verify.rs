@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<Outcome> {
                 );
                 continue;
             }
-            println!("{} on {}", w.name(), input.describe());
+            outln!("{} on {}", w.name(), input.describe());
             for v in &verdicts {
                 let status = match v.status {
                     Status::Ok => "ok",
@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<Outcome> {
                     (Some(out), None) => out.to_string(),
                     (None, None) => String::new(),
                 };
-                println!(
+                outln!(
                     "  {:<18} {:<10} {:<12} {detail}",
                     v.variant,
                     v.kind.as_str(),
@@ -84,7 +84,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     }
     Ok(if all_ok {
         Outcome::Success

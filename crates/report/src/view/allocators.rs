@@ -8,6 +8,7 @@ use crate::charts;
 use crate::fmt;
 use perflab_harness::results::{Benchmark, CellStatus, Results};
 use perflab_harness::summary::CONTROL_THRESHOLD;
+use std::collections::HashMap;
 
 /// One row of the allocator view: a variant that allocates, at one size.
 pub struct AllocRow {
@@ -66,37 +67,41 @@ pub fn allocator_view(
         );
     }
     let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some();
+    // One pass over the cells: each workload's ok cells, so the view is linear in the file.
+    let mut by_workload: HashMap<&str, Vec<&Benchmark>> = HashMap::new();
+    for b in results.benchmarks.iter().filter(ok) {
+        by_workload.entry(b.workload.as_str()).or_default().push(b);
+    }
     let mut rows = Vec::new();
     for w in workloads {
-        let cells: Vec<&Benchmark> = results
-            .benchmarks
-            .iter()
-            .filter(|b| &b.workload == w)
-            .filter(ok)
-            .collect();
+        let cells: Vec<&Benchmark> = by_workload.remove(w.as_str()).unwrap_or_default();
         let allocating = distinct(
             cells
                 .iter()
                 .filter(|b| b.allocs_per_iter.is_some_and(|a| a > 0.0))
                 .map(|b| b.variant.as_str()),
         );
+        let rank: HashMap<&str, usize> = allocating
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.as_str(), i))
+            .collect();
         let mut sys: Vec<&&Benchmark> = cells
             .iter()
-            .filter(|b| b.allocator == "system" && allocating.contains(&b.variant))
+            .filter(|b| b.allocator == "system" && rank.contains_key(b.variant.as_str()))
             .collect();
-        sys.sort_by_key(|b| {
-            (
-                allocating.iter().position(|v| v == &b.variant),
-                b.size_bytes,
-            )
-        });
+        sys.sort_by_key(|b| (rank.get(b.variant.as_str()), b.size_bytes));
+        let mut cell_at: HashMap<(&str, &str, &str), &Benchmark> = HashMap::new();
+        for b in &cells {
+            cell_at
+                .entry((&b.allocator, &b.variant, &b.size))
+                .or_insert(b);
+        }
         for s in sys {
             let others = others
                 .iter()
                 .map(|a| {
-                    let cell = cells
-                        .iter()
-                        .find(|b| &b.allocator == a && b.variant == s.variant && b.size == s.size);
+                    let cell = cell_at.get(&(a.as_str(), s.variant.as_str(), s.size.as_str()));
                     // The paired estimate; files written before the engine paired allocators
                     // have none, and get the unpaired ratio of their medians.
                     let est = cell.and_then(|c| {

@@ -82,6 +82,8 @@ pub fn baseline_view(
     changes: &BTreeMap<&str, Change>,
 ) -> Baseline {
     let count = |f: fn(&Change) -> bool| changes.values().filter(|c| f(c)).count();
+    let base_index = base.index();
+    let head_index = results.index();
     let mut notable: Vec<(f64, BaselineRow)> = Vec::new();
     for b in &results.benchmarks {
         let Some(c) = changes.get(b.id.as_str()) else {
@@ -90,7 +92,7 @@ pub fn baseline_view(
         let (Change::Regression(e) | Change::Improvement(e)) = c else {
             continue;
         };
-        let base_cell = base.get(&b.id);
+        let base_cell = base_index.get(b.id.as_str()).map(|&i| &base.benchmarks[i]);
         notable.push((
             -(e.median.ln().abs()),
             BaselineRow {
@@ -133,7 +135,7 @@ pub fn baseline_view(
         only_in_base: base
             .benchmarks
             .iter()
-            .filter(|b| results.get(&b.id).is_none())
+            .filter(|b| !head_index.contains_key(b.id.as_str()))
             .map(|b| b.id.clone())
             .collect(),
     }

@@ -4,6 +4,8 @@
 use super::status_str;
 use crate::fmt;
 use perflab_harness::results::{CellStatus, Results};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Failed or unsupported cells of one variant that share their error.
 pub struct Problem {
@@ -19,6 +21,8 @@ pub struct Problem {
 /// listing its cells, so one unsupported variant is one line rather than twelve.
 pub fn problems(results: &Results) -> Vec<Problem> {
     let mut groups: Vec<Problem> = Vec::new();
+    // (what, status, error) → its group: a hash, so a file of many failed cells stays linear.
+    let mut slot: HashMap<(String, &'static str, String), usize> = HashMap::new();
     for b in results
         .benchmarks
         .iter()
@@ -31,27 +35,30 @@ pub fn problems(results: &Results) -> Vec<Problem> {
             _ => "no error message recorded".to_owned(),
         });
         let cell = format!("{}/{}", b.allocator, b.size);
-        match groups
-            .iter_mut()
-            .find(|g| g.what == what && g.status == status && g.error == error)
-        {
-            Some(g) => g.cells.push(cell),
-            None => groups.push(Problem {
-                what,
-                status,
-                error,
-                cells: vec![cell],
-            }),
+        match slot.entry((what, status, error)) {
+            Entry::Occupied(e) => groups[*e.get()].cells.push(cell),
+            Entry::Vacant(e) => {
+                let (what, status, error) = e.key().clone();
+                e.insert(groups.len());
+                groups.push(Problem {
+                    what,
+                    status,
+                    error,
+                    cells: vec![cell],
+                });
+            }
         }
     }
     groups.sort_by_key(|g| g.status != "failed");
     // A group that is every cell of its variant says so instead of listing them.
+    let mut per_variant: HashMap<String, usize> = HashMap::new();
+    for b in &results.benchmarks {
+        *per_variant
+            .entry(format!("{}/{}", b.workload, b.variant))
+            .or_default() += 1;
+    }
     for g in &mut groups {
-        let all = results
-            .benchmarks
-            .iter()
-            .filter(|b| format!("{}/{}", b.workload, b.variant) == g.what)
-            .count();
+        let all = per_variant.get(&g.what).copied().unwrap_or(0);
         if g.cells.len() == all && all > 1 {
             g.cells = vec![format!("all {all} cells (every allocator and size)")];
         }
@@ -62,7 +69,8 @@ pub fn problems(results: &Results) -> Vec<Problem> {
 pub fn environment(r: &Results) -> Vec<(String, String)> {
     let e = &r.environment;
     let or_unknown = |s: &Option<String>| s.clone().unwrap_or_else(|| "unknown".to_owned());
-    vec![
+    let mut rows = mixed_environments(r);
+    rows.extend([
         ("CPU".into(), e.cpu_model.clone()),
         ("cores".into(), e.cores.to_string()),
         ("SIMD features".into(), e.simd_features.join(" ")),
@@ -79,7 +87,39 @@ pub fn environment(r: &Results) -> Vec<(String, String)> {
                 fmt::time_ns(e.empty_loop_ns)
             ),
         ),
-    ]
+    ]);
+    rows
+}
+
+/// A merge of shards measured on different machines says so first: which environments, how
+/// many cells each. Within a group the ratios are valid (a group never spans shards); absolute
+/// times are comparable only within one environment.
+fn mixed_environments(r: &Results) -> Vec<(String, String)> {
+    if r.environments.len() < 2 {
+        return Vec::new();
+    }
+    let mut cells = vec![0usize; r.environments.len()];
+    for b in &r.benchmarks {
+        if let Some(n) = cells.get_mut(b.environment.map_or(0, |k| k as usize)) {
+            *n += 1;
+        }
+    }
+    let each: Vec<String> = r
+        .environments
+        .iter()
+        .zip(&cells)
+        .map(|(e, n)| format!("{} ({} cores, {}): {n} cells", e.cpu_model, e.cores, e.os))
+        .collect();
+    vec![(
+        "measured in".into(),
+        format!(
+            "{} different environments (a merge of shards from different machines; compare \
+             absolute times only within one, ratios within a workload and size are paired): {}. \
+             The rows below are the first's.",
+            r.environments.len(),
+            each.join("; ")
+        ),
+    )]
 }
 
 pub fn config(r: &Results) -> Vec<(String, String)> {

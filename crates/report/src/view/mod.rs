@@ -10,7 +10,7 @@ use crate::fmt;
 use crate::{RenderOptions, ReportError};
 use perflab_harness::results::{Benchmark, CellStatus, Results};
 use perflab_harness::summary;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 mod allocators;
 mod baseline;
@@ -87,6 +87,8 @@ pub struct Workload {
     pub bars_svg: Option<String>,
     pub bars_size: String,
     pub lines_svg: Option<String>,
+    /// What the page says where a chart is missing.
+    pub no_chart: String,
     pub lines_allocator: String,
     pub variants: Vec<Swatch>,
     pub rows: Vec<Row>,
@@ -120,16 +122,27 @@ pub struct Page {
     pub config: Vec<(String, String)>,
 }
 
-/// Distinct values in first-seen order.
+/// Distinct values in first-seen order (a set, so a file of 100 000 names stays linear).
 fn distinct<'a>(it: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut v: Vec<String> = Vec::new();
-    for s in it {
-        if !v.iter().any(|x| x == s) {
-            v.push(s.to_owned());
-        }
-    }
-    v
+    let mut seen: HashSet<&str> = HashSet::new();
+    it.filter(|s| seen.insert(s)).map(str::to_owned).collect()
 }
+
+/// Positions of names, for sorting by first-seen order.
+fn positions(names: &[String]) -> HashMap<&str, usize> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect()
+}
+
+/// Charts are drawn for at most this many workloads (the first ones), and only for workloads with
+/// at most this many variants and sizes: beyond that an SVG chart is unreadable and the page would
+/// grow by megabytes per workload. The tables still list every cell.
+pub const MAX_CHARTED_WORKLOADS: usize = 100;
+/// See [`MAX_CHARTED_WORKLOADS`].
+pub const MAX_CHART_SERIES: usize = 64;
 
 fn status_str(s: CellStatus) -> &'static str {
     match s {
@@ -170,11 +183,12 @@ pub fn build(
 ) -> Result<Page, ReportError> {
     let benches = &results.benchmarks;
     let workloads = distinct(benches.iter().map(|b| b.workload.as_str()));
+    let present: HashSet<&str> = benches.iter().map(|b| b.allocator.as_str()).collect();
     let mut allocators: Vec<String> = results
         .config
         .allocators
         .iter()
-        .filter(|a| benches.iter().any(|b| &b.allocator == *a))
+        .filter(|a| present.contains(a.as_str()))
         .cloned()
         .collect();
     for a in distinct(benches.iter().map(|b| b.allocator.as_str())) {
@@ -182,28 +196,42 @@ pub fn build(
             allocators.push(a);
         }
     }
-    let alloc_index = |a: &str| allocators.iter().position(|x| x == a).unwrap_or(usize::MAX);
+    let alloc_pos = positions(&allocators);
+    let alloc_index = |a: &str| alloc_pos.get(a).copied().unwrap_or(usize::MAX);
     let winners = summary::winners(results);
+    let mut winners_of: HashMap<&str, Vec<&summary::Winner>> = HashMap::new();
+    for w in &winners {
+        winners_of.entry(w.workload.as_str()).or_default().push(w);
+    }
     let changes: BTreeMap<&str, Change> = match baseline {
-        Some(base) => benches
-            .iter()
-            .filter_map(|h| {
-                let b = base.get(&h.id)?;
-                Some((h.id.as_str(), change::classify(b, h, DEFAULT_THRESHOLD)))
-            })
-            .collect(),
+        Some(base) => {
+            let index = base.index();
+            benches
+                .iter()
+                .filter_map(|h| {
+                    let b = &base.benchmarks[*index.get(h.id.as_str())?];
+                    Some((h.id.as_str(), change::classify(b, h, DEFAULT_THRESHOLD)))
+                })
+                .collect()
+        }
         None => BTreeMap::new(),
     };
+    let mut by_workload: HashMap<&str, Vec<&Benchmark>> = HashMap::new();
+    for b in benches {
+        by_workload.entry(b.workload.as_str()).or_default().push(b);
+    }
 
     let mut headlines = Vec::new();
     let mut sections = Vec::new();
-    for w in &workloads {
-        let cells: Vec<&Benchmark> = benches.iter().filter(|b| &b.workload == w).collect();
+    for (wi, w) in workloads.iter().enumerate() {
+        let cells: Vec<&Benchmark> = by_workload.remove(w.as_str()).unwrap_or_default();
         let variants = distinct(cells.iter().map(|b| b.variant.as_str()));
-        let var_index = |v: &str| variants.iter().position(|x| x == v).unwrap_or(usize::MAX);
+        let var_pos = positions(&variants);
+        let var_index = |v: &str| var_pos.get(v).copied().unwrap_or(usize::MAX);
         let mut sizes: Vec<(u64, String)> = Vec::new();
+        let mut size_seen: HashSet<&str> = HashSet::new();
         for b in &cells {
-            if !sizes.iter().any(|(_, s)| s == &b.size) {
+            if size_seen.insert(&b.size) {
                 sizes.push((b.size_bytes, b.size.clone()));
             }
         }
@@ -218,15 +246,20 @@ pub fn build(
             .iter()
             .filter(|b| b.status == CellStatus::Failed)
             .count();
-        let fastest_at = |size: &str| {
-            ok.iter()
-                .filter(|b| b.size == size)
-                .max_by(|a, b| {
-                    let (x, y) = (a.throughput_bytes_per_s, b.throughput_bytes_per_s);
-                    x.unwrap_or(0.0).total_cmp(&y.unwrap_or(0.0))
+        // The fastest ok cell of each size (the last of equals, as `max_by` picks).
+        let mut fastest: HashMap<&str, &Benchmark> = HashMap::new();
+        for b in &ok {
+            let tp = |c: &Benchmark| c.throughput_bytes_per_s.unwrap_or(0.0);
+            fastest
+                .entry(b.size.as_str())
+                .and_modify(|f| {
+                    if tp(b).total_cmp(&tp(f)).is_ge() {
+                        *f = b;
+                    }
                 })
-                .copied()
-        };
+                .or_insert(b);
+        }
+        let fastest_at = |size: &str| fastest.get(size).copied();
         // The representative size: the largest with any time.
         let rep = sizes
             .iter()
@@ -235,22 +268,37 @@ pub fn build(
             .map(|(_, s)| s.clone());
 
         if let Some(best) = rep.as_deref().and_then(fastest_at) {
-            headlines.push(headline(best, &winners, failed, problems - failed));
+            let mine = winners_of.get(w.as_str()).map_or(&[][..], Vec::as_slice);
+            headlines.push(headline(best, mine, failed, problems - failed));
         }
 
+        let charted = wi < MAX_CHARTED_WORKLOADS
+            && variants.len() <= MAX_CHART_SERIES
+            && sizes.len() <= MAX_CHART_SERIES
+            && allocators.len() <= MAX_CHART_SERIES;
+        let no_chart = if charted {
+            "No cell of this workload has a time.".to_owned()
+        } else {
+            format!(
+                "Not charted: charts are drawn for the first {MAX_CHARTED_WORKLOADS} workloads with \
+                 at most {MAX_CHART_SERIES} variants, sizes and allocators; the table lists every cell."
+            )
+        };
+        let ok_allocators: HashSet<&str> = ok.iter().map(|b| b.allocator.as_str()).collect();
+
         // Chart 1: throughput by variant, grouped by allocator, at the representative size.
-        let bars_svg = rep.as_deref().and_then(|size| {
+        let bars_svg = rep.as_deref().filter(|_| charted).and_then(|size| {
+            let mut at: HashMap<(&str, &str), &Benchmark> = HashMap::new();
+            for b in ok.iter().filter(|b| b.size == size) {
+                at.entry((&b.variant, &b.allocator)).or_insert(b);
+            }
             let rows: Vec<BarRow> = variants
                 .iter()
                 .map(|v| BarRow {
                     label: v.clone(),
                     bars: allocators
                         .iter()
-                        .map(|a| {
-                            ok.iter()
-                                .find(|b| &b.variant == v && &b.allocator == a && b.size == size)
-                                .and_then(|b| bar_of(b))
-                        })
+                        .map(|a| at.get(&(v.as_str(), a.as_str())).and_then(|b| bar_of(b)))
                         .collect(),
                 })
                 .filter(|r| r.bars.iter().any(Option::is_some))
@@ -261,34 +309,45 @@ pub fn build(
         // Chart 2: throughput against size per variant, under `system` (or the first allocator).
         let line_alloc = allocators
             .iter()
-            .find(|a| *a == "system" && ok.iter().any(|b| &b.allocator == *a))
+            .find(|a| *a == "system" && ok_allocators.contains(a.as_str()))
             .or_else(|| {
                 allocators
                     .iter()
-                    .find(|a| ok.iter().any(|b| &b.allocator == *a))
+                    .find(|a| ok_allocators.contains(a.as_str()))
             })
             .cloned()
             .unwrap_or_default();
-        let lines: Vec<Line> = variants
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let mut points: Vec<(f64, Bar)> = ok
-                    .iter()
-                    .filter(|b| &b.variant == v && b.allocator == line_alloc && b.size_bytes > 0)
-                    .filter_map(|b| Some((b.size_bytes as f64, bar_of(b)?)))
-                    .collect();
-                points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                Line { color: i, points }
-            })
-            .filter(|l| !l.points.is_empty())
-            .collect();
-        let size_labels: Vec<(f64, String)> = sizes
-            .iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, s)| (*n as f64, s.clone()))
-            .collect();
-        let lines_svg = charts::scaling_lines(&lines, &size_labels);
+        let lines_svg = if charted {
+            let mut points_of: HashMap<&str, Vec<(f64, Bar)>> = HashMap::new();
+            for b in ok
+                .iter()
+                .filter(|b| b.allocator == line_alloc && b.size_bytes > 0)
+            {
+                if let Some(bar) = bar_of(b) {
+                    points_of
+                        .entry(&b.variant)
+                        .or_default()
+                        .push((b.size_bytes as f64, bar));
+                }
+            }
+            let lines: Vec<Line> = variants
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| {
+                    let mut points = points_of.remove(v.as_str())?;
+                    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    Some(Line { color: i, points })
+                })
+                .collect();
+            let size_labels: Vec<(f64, String)> = sizes
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, s)| (*n as f64, s.clone()))
+                .collect();
+            charts::scaling_lines(&lines, &size_labels)
+        } else {
+            None
+        };
 
         // The table: by size, then variant, then allocator; the fastest cell per size starred.
         let mut sorted = cells.clone();
@@ -302,20 +361,22 @@ pub fn build(
         let rows = sorted
             .iter()
             .map(|b| {
-                let best = fastest_at(&b.size).is_some_and(|f| f.id == b.id);
+                let best = fastest_at(&b.size).is_some_and(|f| std::ptr::eq(f, *b));
                 row(b, best, changes.get(b.id.as_str()), opts)
             })
             .collect();
+        let ok_variants: HashSet<&str> = ok.iter().map(|b| b.variant.as_str()).collect();
         sections.push(Workload {
             name: w.clone(),
             bars_svg,
             bars_size: rep.unwrap_or_default(),
             lines_svg,
+            no_chart,
             lines_allocator: line_alloc,
             variants: variants
                 .iter()
                 .enumerate()
-                .filter(|(_, v)| ok.iter().any(|b| &b.variant == *v))
+                .filter(|(_, v)| ok_variants.contains(v.as_str()))
                 .map(|(i, v)| Swatch {
                     name: v.clone(),
                     color: charts::css(charts::series_color(i)),
@@ -402,7 +463,7 @@ pub fn build(
 
 fn headline(
     best: &Benchmark,
-    winners: &[summary::Winner],
+    winners: &[&summary::Winner],
     failed: usize,
     unsupported: usize,
 ) -> Headline {
@@ -444,16 +505,15 @@ fn headline(
         verdict_class,
         verdict,
         bar_pct: 0,
-        across_sizes: across_sizes(winners, &best.workload),
+        across_sizes: across_sizes(winners),
         failed,
         unsupported,
     }
 }
 
 /// `simd-avx2 under every allocator, 16.7–19.4× (geo-mean over 4 sizes)`, or one
-/// `allocator: variant ratio` per allocator when they disagree.
-fn across_sizes(winners: &[summary::Winner], workload: &str) -> String {
-    let ws: Vec<&summary::Winner> = winners.iter().filter(|w| w.workload == workload).collect();
+/// `allocator: variant ratio` per allocator when they disagree; `winners` are one workload's.
+fn across_sizes(ws: &[&summary::Winner]) -> String {
     let Some(first) = ws.first() else {
         return String::new();
     };
