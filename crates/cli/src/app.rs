@@ -1,9 +1,11 @@
-//! `perflab`: the command line. Thin by design: it parses arguments, calls the library crates and
-//! maps outcomes to exit codes (0 success, 1 the check failed, 2 bad usage or bad input).
+//! The command line on a registry: parses arguments, checks the registry and the allocator, runs
+//! one command and maps its outcome to an exit code (0 success, 1 the check failed, 2 bad usage
+//! or bad input). Thin by design: the commands call the library crates.
 
-mod cmd;
-
+use crate::cmd;
 use clap::{Parser, Subcommand};
+use perflab_core::Registry;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
 
 /// perflab: compare naive, optimized, SIMD and arena kernels honestly.
@@ -47,10 +49,19 @@ pub enum Outcome {
     CheckFailed,
 }
 
-/// Every allocation of this process goes through the allocator chosen by `PERFLAB_ALLOCATOR`
-/// (system, jemalloc or mimalloc), counted; see perflab-alloc for why one binary serves all three.
-#[global_allocator]
-static GLOBAL: perflab_alloc::PerflabAllocator = perflab_alloc::PerflabAllocator::new();
+/// What every command may need: the user's registry, checked, and whether allocations can be
+/// counted and allocators chosen in this binary.
+pub struct Session {
+    /// The workloads the user registered (every one valid).
+    pub registry: Registry,
+    /// Whether this binary's global allocator is `perflab::Allocator` (see
+    /// [`perflab_alloc::installed`]); without it only `system` is real and nothing is counted.
+    pub allocator_installed: bool,
+}
+
+/// The line a user's binary is missing when its global allocator is not perflab's.
+pub const ALLOCATOR_LINE: &str =
+    "#[global_allocator] static ALLOC: perflab::Allocator = perflab::Allocator::new();";
 
 /// The harness's view of perflab-alloc's counters.
 struct Probe;
@@ -77,19 +88,34 @@ impl perflab_harness::probe::AllocProbe for Probe {
     }
 }
 
-/// The allocation counters of this process's global allocator, for the harness.
-pub fn alloc_probe() -> Option<&'static dyn perflab_harness::probe::AllocProbe> {
-    Some(&Probe)
+impl Session {
+    /// The allocation counters of this process's global allocator, for the harness; `None`
+    /// when it is not perflab's (its counters would read zero, which is not "no allocations").
+    pub fn alloc_probe(&self) -> Option<&'static dyn perflab_harness::probe::AllocProbe> {
+        self.allocator_installed.then_some(&Probe as _)
+    }
 }
 
-fn main() -> ExitCode {
+/// The whole command line on the registry `register` fills; see the crate docs.
+pub fn main(register: impl FnOnce(&mut Registry)) -> ExitCode {
     // The allocator was chosen on the first allocation; a name it did not know is reported now.
-    if let Err(e) = perflab_alloc::selection() {
-        eprintln!("perflab: error: {e}");
+    let selected = match perflab_alloc::selection() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("perflab: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let allocator_installed = perflab_alloc::installed();
+    if !allocator_installed && selected != perflab_alloc::Allocator::System {
+        // Every command would report an allocator this process does not use.
+        eprintln!(
+            "perflab: error: {}={} has no effect: this binary's global allocator is not perflab's (add `{ALLOCATOR_LINE}` to its main.rs)",
+            perflab_alloc::ENV_VAR,
+            selected.name()
+        );
         return ExitCode::from(2);
     }
-    // Kernels' panics are caught and reported as failed cells; one line each on stderr is enough.
-    std::panic::set_hook(Box::new(|info| eprintln!("perflab: panic: {info}")));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {
@@ -111,17 +137,33 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A registration that panics is reported as one line below, not by the default hook.
+    std::panic::set_hook(Box::new(|_| {}));
+    let registry = build_registry(register);
+    // Kernels' panics are caught and reported as failed cells; one line each on stderr is enough.
+    std::panic::set_hook(Box::new(|info| eprintln!("perflab: panic: {info}")));
+    let registry = match registry {
+        Ok(r) => r,
+        Err(line) => {
+            eprintln!("perflab: error: {line}");
+            return ExitCode::from(2);
+        }
+    };
+    let session = Session {
+        registry,
+        allocator_installed,
+    };
     let result = match cli.command {
-        Command::List(args) => cmd::list::run(args),
-        Command::Verify(args) => cmd::verify::run(args),
-        Command::Run(args) => cmd::run::run(*args),
+        Command::List(args) => cmd::list::run(args, &session),
+        Command::Verify(args) => cmd::verify::run(args, &session),
+        Command::Run(args) => cmd::run::run(*args, &session),
         Command::Merge(args) => cmd::merge::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::Compare(args) => cmd::compare::run(args),
         Command::Export(args) => cmd::export::run(args),
-        Command::Flame(args) => cmd::flame::run(args),
-        Command::Live(args) => cmd::live::run(args),
-        Command::Peer => cmd::child::run(),
+        Command::Flame(args) => cmd::flame::run(args, &session),
+        Command::Live(args) => cmd::live::run(args, &session),
+        Command::Peer => cmd::child::run(&session),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
@@ -141,4 +183,18 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs the user's registration and checks what it registered: a family with no naive variant,
+/// two variants of one name or a registration that panics is one line, not a backtrace.
+fn build_registry(register: impl FnOnce(&mut Registry)) -> Result<Registry, String> {
+    let mut registry = Registry::new();
+    catch_unwind(AssertUnwindSafe(|| register(&mut registry))).map_err(|payload| {
+        format!(
+            "the registration function panicked: {}",
+            perflab_core::panic_message(payload.as_ref())
+        )
+    })?;
+    registry.check().map_err(|e| e.to_string())?;
+    Ok(registry)
 }

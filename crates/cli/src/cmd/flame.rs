@@ -5,7 +5,7 @@
 //! folded stacks beside it (`.folded`, for other tools and for `--diff`). Prints where the time
 //! went: the frames with the most self time.
 
-use crate::Outcome;
+use crate::app::{Outcome, Session};
 use anyhow::{Context, Result, bail};
 use perflab_profile::render::{self, Labels};
 use perflab_profile::{Cell, Folded};
@@ -55,7 +55,7 @@ enum Source {
 }
 
 /// Profiles one cell and writes its flamegraph and folded stacks.
-pub fn run(args: Args) -> Result<Outcome> {
+pub fn run(args: Args, session: &Session) -> Result<Outcome> {
     if !(args.seconds.is_finite() && args.seconds > 0.0) {
         bail!(
             "malformed --seconds `{}` (expected a positive number)",
@@ -77,9 +77,8 @@ pub fn run(args: Args) -> Result<Outcome> {
     // Profile what `run` times: allocations uncounted (counting costs ~6 ns a pair, which would
     // show up as perflab-alloc frames that the measured samples never paid for).
     perflab_alloc::set_counting(false);
-    let registry = perflab_catalog::registry();
     let mut cell = Cell::prepare(
-        &registry,
+        &session.registry,
         &args.workload,
         &args.variant,
         args.size,

@@ -1,6 +1,6 @@
 //! `perflab merge`: join shard files (or runs of disjoint parts of the matrix) into one.
 
-use crate::Outcome;
+use crate::app::Outcome;
 use anyhow::Result;
 use perflab_harness::merge::merge;
 use perflab_harness::results::Results;
