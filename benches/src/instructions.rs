@@ -1,5 +1,5 @@
 //! The cases of the gungraun bench (`cargo bench --bench instructions`): every supported variant
-//! of every workload at one size, as a list computed at run time from the registry.
+//! of every workload at one size, as a list computed at run time from a registry.
 //!
 //! Instruction counts under callgrind are deterministic, so they catch a regression of a few
 //! percent that wall-clock noise on a shared machine hides. gungraun generates one benchmark per
@@ -7,7 +7,7 @@
 //! position; [`cases`] is what maps that position back to `workload/variant`, for people
 //! ([`describe`]) and for the summary test alike.
 
-use crate::SELFTEST_WORKLOAD;
+use crate::{Register, registry_or_exit};
 use perflab_core::{Ctx, InputSource, PreparedInput, format_size};
 use std::fmt;
 
@@ -15,9 +15,12 @@ use std::fmt;
 /// state, small enough for callgrind's ~50x slowdown.
 pub const INSTRUCTIONS_SIZE: usize = 64 << 10;
 
-/// One `(workload, variant)` pair to count.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One `(workload, variant)` pair to count, with the registration that defines it (gungraun's
+/// setup builds the registry again from it).
+#[derive(Clone, Debug)]
 pub struct Case {
+    /// The registration the case comes from.
+    pub register: Register,
     /// Workload name.
     pub workload: &'static str,
     /// Variant name.
@@ -38,17 +41,17 @@ impl fmt::Display for Case {
     }
 }
 
-/// Every supported variant of every benchmarked workload, in registry order.
-pub fn cases() -> Vec<Case> {
-    let registry = perflab_catalog::registry();
+/// Every supported variant of every workload `register` adds, in registry order.
+///
+/// A registry with a mistake (see [`perflab_core::Registry::check`]) exits 2 with one line.
+pub fn cases(register: Register) -> Vec<Case> {
+    let registry = registry_or_exit(register);
     let mut out = Vec::new();
     for w in registry.workloads() {
-        if w.name() == SELFTEST_WORKLOAD {
-            continue;
-        }
         for (index, v) in w.variants().into_iter().enumerate() {
             if v.supported {
                 out.push(Case {
+                    register,
                     workload: w.name(),
                     variant: v.name,
                     index,
@@ -60,8 +63,8 @@ pub fn cases() -> Vec<Case> {
 }
 
 /// `all_<n>  workload/64KiB/variant` lines: which gungraun id is which variant.
-pub fn describe() -> String {
-    cases()
+pub fn describe(register: Register) -> String {
+    cases(register)
         .iter()
         .enumerate()
         .map(|(n, c)| format!("all_{n}  {c}\n"))
@@ -80,7 +83,7 @@ pub struct Ready {
 /// # Panics
 /// If the input cannot be generated or the variant disagrees with naive.
 pub fn setup(case: Case) -> Ready {
-    let registry = perflab_catalog::registry();
+    let registry = registry_or_exit(case.register);
     let workload = registry
         .get(case.workload)
         .unwrap_or_else(|| panic!("perflab-benches: no workload `{}`", case.workload));
@@ -114,7 +117,7 @@ mod tests {
 
     #[test]
     fn cases_cover_every_supported_variant_and_verify() {
-        let cases = cases();
+        let cases = cases(perflab_catalog::register);
         assert!(cases.iter().any(|c| c.variant == "naive"));
         for c in cases.into_iter().take(3) {
             let name = c.to_string();
@@ -122,6 +125,6 @@ mod tests {
             assert!(name.contains("/64KiB/"), "{name}");
             drop(ready);
         }
-        assert!(describe().starts_with("all_0  "));
+        assert!(describe(perflab_catalog::register).starts_with("all_0  "));
     }
 }

@@ -1,12 +1,21 @@
-//! perflab-benches: `cargo bench` over the whole catalogue, under each global allocator.
+//! perflab-benches: `cargo bench` over a registry, under each global allocator.
 //!
 //! The harness (`perflab run`) is the tool for comparisons; this crate gives the same kernels
 //! the plain `cargo bench` workflow people expect, with criterion's reports, baselines and
 //! filters, plus what criterion lacks: allocation counts per iteration ([`allocs`]) and an
-//! in-process flamegraph profiler ([`flame`]). Each of the three bench targets (`system`,
-//! `jemalloc`, `mimalloc`) pins its global allocator at compile time and calls [`main`]; the
-//! benchmarks are generated from `perflab_catalog::registry()`, so a kernel added to the catalogue
-//! is benchmarked with no change here.
+//! in-process flamegraph profiler ([`flame`]). Each bench target pins its global allocator at
+//! compile time and calls [`main`] with a registration function; the benchmarks are generated
+//! from that registry, so a kernel added to it is benchmarked with no change here. perflab's own
+//! catalogue and a user's crate write their targets the same way, one line each
+//! ([`main!`](crate::main!) per allocator, [`instructions!`](crate::instructions!) for gungraun);
+//! a user reaches this crate as `perflab::bench` (feature `bench` of `perflab`):
+//!
+//! ```ignore
+//! // benches/system.rs, benches/jemalloc.rs, benches/mimalloc.rs (each `harness = false`):
+//! perflab::bench::main!(System, my_crate::register);
+//! // benches/instructions.rs (`harness = false`, needs valgrind and gungraun-runner):
+//! perflab::bench::instructions!(my_crate::register);
+//! ```
 //!
 //! Benchmark ids are `<allocator>/<workload>/<size>/<variant>`: one criterion group per
 //! allocator, workload and size (throughput in input bytes), one function per variant this CPU
@@ -19,32 +28,71 @@ pub mod allocs;
 #[cfg(unix)]
 pub mod flame;
 pub mod instructions;
+mod macros;
 pub mod mode;
 
 use criterion::Criterion;
 use criterion::Throughput;
 use perflab_alloc::Allocator;
-use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, format_size};
+use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, Registry, format_size};
 use std::time::Instant;
 
 pub use mode::{BENCH_SIZES, Mode, SIZES_ENV};
 
-/// The catalogue's test-only workload (enabled by a dev-dependency feature when the whole
-/// workspace is built): its variants panic and abort on purpose, so it is never benchmarked.
-pub const SELFTEST_WORKLOAD: &str = "selftest";
+/// criterion, for bench targets that want more than [`main`] (their own groups beside the
+/// registry's).
+pub use criterion;
+/// gungraun, which the expansion of [`instructions!`](crate::instructions!) names.
+pub use gungraun;
+
+/// The allocator types the expansion of [`main!`](crate::main!) names (not an API).
+#[doc(hidden)]
+pub use perflab_alloc as __alloc;
+
+/// A function that adds workload families to a registry: `perflab_catalog::register` or a
+/// user's own `register`. A plain function (or a closure that captures nothing), so that bench
+/// cases can carry it and build the registry again in gungraun's setup.
+pub type Register = fn(&mut Registry);
+
+/// The registry `register` fills, or a one-line message saying what is wrong with it.
+///
+/// # Errors
+/// A family without a naive variant, two variants of one name, or nothing registered (see
+/// [`Registry::check`]).
+pub fn registry(register: Register) -> Result<Registry, String> {
+    let mut registry = Registry::new();
+    register(&mut registry);
+    registry
+        .check()
+        .map(|()| registry)
+        .map_err(|e| format!("perflab-benches: error: {e}"))
+}
+
+/// [`registry`], or exit 2 with its message: a bench binary whose registry is wrong has nothing
+/// to measure.
+fn registry_or_exit(register: Register) -> Registry {
+    registry(register).unwrap_or_else(|line| {
+        eprintln!("{line}");
+        std::process::exit(2)
+    })
+}
 
 /// Sizes at or above this get fewer samples, so a naive pass of a few milliseconds still fits
 /// criterion's default measurement time.
 const LARGE: usize = 1 << 20;
 
 /// The body of every bench target: configure criterion from the command line, benchmark the
-/// catalogue under `allocator` (which must be the target's global allocator), print criterion's
-/// summary and write the allocation report.
+/// registry `register` fills under `allocator` (which must be the target's global allocator),
+/// print criterion's summary and write the allocation report. [`main!`](crate::main!) writes
+/// the target around it.
+///
+/// A registry with a mistake (see [`Registry::check`]) exits 2 with one line.
 ///
 /// # Panics
 /// If `PERFLAB_BENCH_SIZES` is malformed, an input cannot be generated, or a variant disagrees
 /// with naive: this is a benchmark binary, and each of those makes its numbers meaningless.
-pub fn main(allocator: Allocator) {
+pub fn main(allocator: Allocator, register: Register) {
+    let registry = registry_or_exit(register);
     let args: Vec<String> = std::env::args().collect();
     let mode = Mode::from_args(&args);
     let sizes = mode::sizes(mode, std::env::var(SIZES_ENV).ok().as_deref())
@@ -66,8 +114,8 @@ pub fn main(allocator: Allocator) {
     // Timed loops run with the counters off, as in `perflab run`; counting has its own pass.
     perflab_alloc::set_counting(false);
 
-    let mut c = criterion().configure_from_args();
-    let counted = bench_catalogue(&mut c, allocator, &sizes, mode);
+    let mut c = configured_criterion().configure_from_args();
+    let counted = bench_registry(&mut c, &registry, allocator, &sizes, mode);
     c.final_summary();
 
     if mode == Mode::Bench && !counted.is_empty() {
@@ -87,7 +135,7 @@ pub fn main(allocator: Allocator) {
 /// warm-up (1 s) and measurement (3 s) than criterion's 3 s and 5 s: the catalogue has about a
 /// hundred benchmarks per allocator, and perflab's kernels reach a steady state in well under a
 /// second. `--warm-up-time` and `--measurement-time` on the command line still override these.
-fn criterion() -> Criterion {
+fn configured_criterion() -> Criterion {
     let c = Criterion::default()
         .warm_up_time(std::time::Duration::from_secs(1))
         .measurement_time(std::time::Duration::from_secs(3));
@@ -99,18 +147,15 @@ fn criterion() -> Criterion {
 /// Registers one group per workload and size and one benchmark per supported variant, and runs
 /// them (criterion runs a benchmark as it is registered, if its id passes the filter). Returns the
 /// allocation counts of the benchmarks that ran (none in profile or list mode).
-pub fn bench_catalogue(
+pub fn bench_registry(
     c: &mut Criterion,
+    registry: &Registry,
     allocator: Allocator,
     sizes: &[usize],
     mode: Mode,
 ) -> Vec<allocs::AllocEntry> {
-    let registry = perflab_catalog::registry();
     let mut counted = Vec::new();
     for workload in registry.workloads() {
-        if workload.name() == SELFTEST_WORKLOAD {
-            continue;
-        }
         for &size in sizes {
             bench_group(c, allocator, workload.as_ref(), size, mode, &mut counted);
         }

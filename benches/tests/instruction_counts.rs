@@ -10,6 +10,7 @@
 //! they go to `<target>/gungraun-test`, away from the real bench's baselines.
 
 use perflab_benches::instructions::{cases, describe};
+use perflab_catalog::register;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -99,8 +100,8 @@ fn every_supported_variant_has_an_instruction_count() {
         let ir = instructions(&summary);
         counts.insert(id, ir);
     }
-    eprintln!("{}", describe());
-    let cases = cases();
+    eprintln!("{}", describe(register));
+    let cases = cases(register);
     let mut missing = Vec::new();
     for (n, case) in cases.iter().enumerate() {
         match counts.get(&format!("all_{n}")) {

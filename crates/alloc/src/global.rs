@@ -180,6 +180,24 @@ pub fn set_counting(on: bool) -> bool {
     GLOBAL.set_counting(on)
 }
 
+/// Whether a [`PerflabAllocator`] is this process's global allocator.
+///
+/// Why: a binary that forgot its `#[global_allocator]` line still links this crate, so
+/// [`selection`](crate::selection) would happily report the allocator `PERFLAB_ALLOCATOR` names
+/// while every block really came from somewhere else, and the counters would read zero. Results
+/// labelled `jemalloc` that ran on glibc, with "no allocations", would be worse than none. The
+/// check allocates one small block with counting on and sees whether the counters moved: only
+/// the layer behind a `PerflabAllocator` moves them.
+pub fn installed() -> bool {
+    let was = GLOBAL.set_counting(true);
+    let before = GLOBAL.snapshot().allocations;
+    // black_box keeps the compiler from eliding an allocation nobody reads.
+    drop(std::hint::black_box(Box::new(std::hint::black_box(0u64))));
+    let after = GLOBAL.snapshot().allocations;
+    GLOBAL.set_counting(was);
+    after > before
+}
+
 /// Runs `f` as a measured region: resets the peak, snapshots, runs, snapshots again.
 ///
 /// Counts everything allocated in the process meanwhile, so run it when other threads are quiet.

@@ -18,6 +18,9 @@
 //!   [`snapshot`] before and after a region (`after - before` gives an [`AllocDelta`]), call
 //!   [`reset_peak`] first to get the region's own peak, or let [`measure`] do all three. The exact
 //!   definitions are in [`counting`].
+//! - **Presence.** [`installed`] says whether a `PerflabAllocator` really is the global
+//!   allocator: a binary that links this crate but forgot the `#[global_allocator]` line would
+//!   otherwise report the allocator it asked for and zero allocations.
 //! - **Proof.** [`proof()`] allocates a probe block and asks jemalloc's statistics, mimalloc's page
 //!   map and glibc's `mallinfo2` which of them made it, so results can carry evidence that the
 //!   labelled allocator really served them.
@@ -88,6 +91,8 @@ pub mod proof;
 mod select;
 
 pub use counting::{AllocDelta, AllocStats, Counting, delta};
-pub use global::{PerflabAllocator, Selected, measure, reset_peak, set_counting, snapshot};
+pub use global::{
+    PerflabAllocator, Selected, installed, measure, reset_peak, set_counting, snapshot,
+};
 pub use proof::{Proof, proof};
 pub use select::{Allocator, BAD_NAME_CAPACITY, ENV_VAR, UnknownAllocator, selected, selection};

@@ -36,6 +36,7 @@ fn worker_fixed() {
         return;
     }
     assert_eq!(selection(), Ok(Allocator::Mimalloc));
+    assert!(perflab_alloc::installed());
     let p = proof();
     assert!(p.confirmed(), "{p}");
     let (_v, d) = measure(|| vec![0u8; 4096]);

@@ -8,9 +8,16 @@
 //! kernel's output is compared with naive's on the same input ([`verify`]): a fast wrong answer
 //! is a failure, never a number.
 //!
+//! Most workloads read one buffer of bytes: [`ByteWorkload`] gives them every [`Workload`]
+//! method but the name, summary and output type, and [`bytes_kernel`] (or [`kernel`] for any
+//! input) makes a variant from a plain function. A family with no naive variant, or two variants
+//! of one name, is an error the registry keeps ([`Registry::check`]), not a panic.
+//!
 //! This crate has no unsafe code and no I/O beyond reading a user's input file.
 #![forbid(unsafe_code)]
 
+mod byte_workload;
+mod fn_kernel;
 mod input;
 mod kind;
 mod registry;
@@ -20,9 +27,11 @@ mod size;
 mod verify;
 mod workload;
 
+pub use byte_workload::ByteWorkload;
+pub use fn_kernel::{BytesKernel, FnKernel, bytes_kernel, kernel};
 pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource, PAGE, Placement};
 pub use kind::{UnknownKind, VariantKind};
-pub use registry::{DynWorkload, Family, PreparedInput, Registry, VariantInfo};
+pub use registry::{DynWorkload, Family, PreparedInput, Registry, RegistryError, VariantInfo};
 pub use rng::Rng;
 pub use scope::SCOPES_COMPILED;
 pub use size::{DEFAULT_SIZES, SizeError, format_size, parse_size};

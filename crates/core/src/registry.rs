@@ -59,41 +59,74 @@ impl<W: Workload, K: Kernel<W>> Entry<W> for K {
 }
 
 /// All kernels of one workload, naive first.
+///
+/// Building a family never panics: a mistake in it (a first kernel that is not naive, two
+/// kernels of one name, a name that cannot appear in a result id) is kept in the family, and
+/// [`Registry::add`] records it instead of adding the workload, so that `perflab::main` can
+/// print it as one line and exit 2 rather than crash before the user sees what was wrong.
+/// [`Family::check`] reports it directly.
 pub struct Family<W: Workload> {
     kernels: Vec<Box<dyn Entry<W>>>,
+    /// The first mistake found while building the family.
+    error: Option<RegistryError>,
 }
 
 impl<W: Workload> Family<W> {
     /// Starts a family with its naive kernel, the oracle the others are verified against.
     ///
-    /// # Panics
-    /// If `naive` is not of kind [`VariantKind::Naive`]: that is a programming error in the
-    /// catalogue, caught by every test that builds the registry.
+    /// A first kernel that is not of kind [`VariantKind::Naive`] makes the family invalid (see
+    /// [`Family::check`]): with no oracle, nothing else could be verified.
     pub fn new(naive: impl Kernel<W>) -> Self {
-        assert_eq!(
-            naive.kind(),
-            VariantKind::Naive,
-            "the first kernel of `{}` must be naive",
-            W::NAME
-        );
-        Family {
-            kernels: vec![Box::new(naive)],
+        let mut family = Family {
+            kernels: Vec::new(),
+            error: check_name("workload", W::NAME, W::NAME).err(),
+        };
+        if family.error.is_none() && naive.kind() != VariantKind::Naive {
+            family.error = Some(RegistryError::NoNaive {
+                workload: W::NAME,
+                variant: naive.name(),
+                kind: naive.kind(),
+            });
         }
+        family.push(naive);
+        family
     }
 
     /// Adds a kernel.
     ///
-    /// # Panics
-    /// If its name is already taken in this family.
+    /// A name already taken in this family, or a second naive kernel, makes the family invalid
+    /// (see [`Family::check`]): results are keyed by variant name, and speed-ups by the one
+    /// naive baseline.
     pub fn with(mut self, kernel: impl Kernel<W>) -> Self {
-        let name = kernel.name();
-        assert!(
-            self.kernels.iter().all(|k| k.info().name != name),
-            "duplicate variant `{name}` in `{}`",
-            W::NAME
-        );
-        self.kernels.push(Box::new(kernel));
+        if self.error.is_none() {
+            let name = kernel.name();
+            if self.kernels.iter().any(|k| k.info().name == name) {
+                self.error = Some(RegistryError::DuplicateVariant {
+                    workload: W::NAME,
+                    variant: name,
+                });
+            } else if kernel.kind() == VariantKind::Naive {
+                self.error = Some(RegistryError::SecondNaive {
+                    workload: W::NAME,
+                    variant: name,
+                });
+            }
+        }
+        self.push(kernel);
         self
+    }
+
+    fn push(&mut self, kernel: impl Kernel<W>) {
+        if self.error.is_none() {
+            self.error = check_name("variant", W::NAME, kernel.name()).err();
+        }
+        self.kernels.push(Box::new(kernel));
+    }
+
+    /// Whether the family is usable: a naive kernel first, unique variant names, names fit for
+    /// result ids. The error names the workload and the variant at fault.
+    pub fn check(&self) -> Result<(), RegistryError> {
+        self.error.clone().map_or(Ok(()), Err)
     }
 
     /// The variants, naive first.
@@ -236,9 +269,14 @@ impl<W: Workload> PreparedInput for Prepared<W> {
 }
 
 /// Every workload perflab knows, in a fixed order.
+///
+/// A registry also keeps the mistakes of the families offered to it (see [`Registry::check`]),
+/// so that a user's registration code can be written as plain calls and still end in a clear
+/// error rather than a panic.
 #[derive(Default, Clone)]
 pub struct Registry {
     workloads: Vec<Arc<dyn DynWorkload>>,
+    errors: Vec<RegistryError>,
 }
 
 impl Registry {
@@ -249,16 +287,35 @@ impl Registry {
 
     /// Adds a workload family.
     ///
-    /// # Panics
-    /// If a workload of the same name is already registered.
-    pub fn add<W: Workload>(&mut self, family: Family<W>) -> &mut Self {
-        assert!(
-            self.get(W::NAME).is_none(),
-            "workload `{}` registered twice",
-            W::NAME
-        );
-        self.workloads.push(Arc::new(Erased(Arc::new(family))));
-        self
+    /// An invalid family (see [`Family::check`]), or a second workload of the same name, is not
+    /// added: its error is kept for [`Registry::check`], and the rest of the registry works.
+    pub fn add<W: Workload>(&mut self, family: Family<W>) {
+        let error = match family.check() {
+            Err(e) => Some(e),
+            Ok(()) if self.get(W::NAME).is_some() => {
+                Some(RegistryError::DuplicateWorkload { workload: W::NAME })
+            }
+            Ok(()) => None,
+        };
+        match error {
+            Some(e) => self.errors.push(e),
+            None => self.workloads.push(Arc::new(Erased(Arc::new(family)))),
+        }
+    }
+
+    /// `Ok` when every family offered to [`Registry::add`] was valid and at least one was
+    /// offered; otherwise the first mistake, naming the workload and variant at fault.
+    pub fn check(&self) -> Result<(), RegistryError> {
+        match (self.errors.first(), self.workloads.is_empty()) {
+            (Some(e), _) => Err(e.clone()),
+            (None, true) => Err(RegistryError::Empty),
+            (None, false) => Ok(()),
+        }
+    }
+
+    /// Every mistake [`Registry::add`] refused, in the order they were made.
+    pub fn errors(&self) -> &[RegistryError] {
+        &self.errors
     }
 
     /// All workloads, in registration order.
@@ -274,5 +331,89 @@ impl Registry {
     /// The names of all workloads, for "expected one of" messages.
     pub fn names(&self) -> Vec<&'static str> {
         self.workloads.iter().map(|w| w.name()).collect()
+    }
+}
+
+/// A mistake in a family or a registry: what `perflab::main` prints (one line, exit 2) instead
+/// of measuring a registry that cannot be trusted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// The family's first kernel is not naive, so nothing can be verified against it.
+    #[error(
+        "workload `{workload}` has no naive variant: its first variant `{variant}` is {kind}, and the first must be naive (Family::new takes the naive kernel, the oracle the others are checked against)"
+    )]
+    NoNaive {
+        /// The workload.
+        workload: &'static str,
+        /// The first variant offered.
+        variant: &'static str,
+        /// Its kind.
+        kind: VariantKind,
+    },
+    /// A second naive kernel: speed-ups are over one baseline.
+    #[error(
+        "workload `{workload}` has a second naive variant `{variant}` (one naive baseline per workload; give it another kind)"
+    )]
+    SecondNaive {
+        /// The workload.
+        workload: &'static str,
+        /// The second naive variant.
+        variant: &'static str,
+    },
+    /// Two kernels of one family share a name.
+    #[error(
+        "workload `{workload}` has two variants named `{variant}` (variant names must be unique within a workload)"
+    )]
+    DuplicateVariant {
+        /// The workload.
+        workload: &'static str,
+        /// The name used twice.
+        variant: &'static str,
+    },
+    /// Two families share a workload name.
+    #[error("workload `{workload}` is registered twice")]
+    DuplicateWorkload {
+        /// The name used twice.
+        workload: &'static str,
+    },
+    /// A name that cannot be part of a result id (`workload/variant/allocator/size`), a command
+    /// line or a file name.
+    #[error(
+        "{what} name {name:?} of workload `{workload}` is not allowed (use ASCII letters, digits and `-_.+`, starting with a letter or digit)"
+    )]
+    BadName {
+        /// `workload` or `variant`.
+        what: &'static str,
+        /// The workload it belongs to.
+        workload: &'static str,
+        /// The name.
+        name: &'static str,
+    },
+    /// Nothing was registered: there would be nothing to list, verify or measure.
+    #[error("no workload is registered (the registration function added none)")]
+    Empty,
+}
+
+/// Whether `name` can appear in result ids, on the command line and in file names.
+fn check_name(
+    what: &'static str,
+    workload: &'static str,
+    name: &'static str,
+) -> Result<(), RegistryError> {
+    let ok = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.+".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(RegistryError::BadName {
+            what,
+            workload,
+            name,
+        })
     }
 }

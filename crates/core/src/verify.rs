@@ -196,8 +196,53 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "must be naive")]
     fn family_must_start_naive() {
-        let _ = Family::<Sum>::new(K("x", VariantKind::Simd, 0, true));
+        // Not a panic: an error that `perflab::main` prints as one line (exit 2).
+        let family = Family::<Sum>::new(K("x", VariantKind::Simd, 0, true));
+        let err = family.check().unwrap_err().to_string();
+        assert!(err.contains("must be naive"), "{err}");
+        let mut r = Registry::new();
+        r.add(family);
+        assert!(r.get("sum").is_none(), "an invalid family is not added");
+        assert!(r.check().unwrap_err().to_string().contains("must be naive"));
+    }
+
+    #[test]
+    fn duplicate_and_malformed_names_are_errors() {
+        let dup = Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true))
+            .with(K("fast", VariantKind::Optimized, 0, true))
+            .with(K("fast", VariantKind::Simd, 0, true));
+        let err = dup.check().unwrap_err().to_string();
+        assert!(err.contains("two variants named `fast`"), "{err}");
+        let second = Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true)).with(K(
+            "again",
+            VariantKind::Naive,
+            0,
+            true,
+        ));
+        assert!(matches!(
+            second.check(),
+            Err(crate::RegistryError::SecondNaive {
+                variant: "again",
+                ..
+            })
+        ));
+        let slash = Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true)).with(K(
+            "a/b",
+            VariantKind::Optimized,
+            0,
+            true,
+        ));
+        assert!(slash.check().unwrap_err().to_string().contains("\"a/b\""));
+        let mut r = Registry::new();
+        assert_eq!(r.check(), Err(crate::RegistryError::Empty));
+        r.add(Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true)));
+        assert_eq!(r.check(), Ok(()));
+        r.add(Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true)));
+        assert_eq!(
+            r.check(),
+            Err(crate::RegistryError::DuplicateWorkload { workload: "sum" })
+        );
+        assert_eq!(r.workloads().len(), 1, "the first family stays usable");
     }
 }

@@ -10,6 +10,9 @@ use std::fmt::Debug;
 /// The output is a *summary* (a count, a checksum, a top-k table) rather than the full result so
 /// that comparing variants is cheap and exact (`Eq`), and so that it serialises to the JSON that
 /// `perflab verify` prints and an independent tool can check.
+///
+/// A workload whose input is one buffer of bytes implements [`crate::ByteWorkload`] instead,
+/// which provides every method here from a name, a summary and an output type.
 pub trait Workload: Send + Sync + 'static {
     /// The name on the command line and in result ids, e.g. `search`.
     const NAME: &'static str;

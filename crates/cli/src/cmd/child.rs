@@ -4,16 +4,20 @@
 //! It answers the engine's commands on stdin and stdout until stdin closes. Its global
 //! allocator was chosen from `PERFLAB_ALLOCATOR` before `main` ran.
 
-use crate::Outcome;
+use crate::app::{Outcome, Session};
 use anyhow::{Context, Result};
 
 /// Serves the engine's commands until stdin closes.
-pub fn run() -> Result<Outcome> {
+pub fn run(session: &Session) -> Result<Outcome> {
     perflab_harness::engine::bind_to_parent();
-    let registry = perflab_catalog::registry();
     let mut input = std::io::stdin().lock();
     let mut out = std::io::stdout().lock();
-    perflab_harness::engine::serve(&registry, crate::alloc_probe(), &mut input, &mut out)
-        .context("cannot serve the measuring engine")?;
+    perflab_harness::engine::serve(
+        &session.registry,
+        session.alloc_probe(),
+        &mut input,
+        &mut out,
+    )
+    .context("cannot serve the measuring engine")?;
     Ok(Outcome::Success)
 }

@@ -1,6 +1,6 @@
 //! `perflab export`: results in other tools' formats (today: Bencher Metric Format).
 
-use crate::Outcome;
+use crate::app::Outcome;
 use anyhow::Result;
 use perflab_harness::results::Results;
 use std::path::PathBuf;

@@ -5,7 +5,7 @@
 //! folded stacks beside it (`.folded`, for other tools and for `--diff`). Prints where the time
 //! went: the frames with the most self time.
 
-use crate::Outcome;
+use crate::app::{Outcome, Session};
 use anyhow::{Context, Result, bail};
 use perflab_profile::render::{self, Labels};
 use perflab_profile::{Cell, Folded};
@@ -56,7 +56,7 @@ enum Source {
 }
 
 /// Profiles one cell and writes its flamegraph and folded stacks.
-pub fn run(args: Args) -> Result<Outcome> {
+pub fn run(args: Args, session: &Session) -> Result<Outcome> {
     let current = perflab_alloc::selection()?;
     if let Some(wanted) = args.allocator.filter(|&a| a != current) {
         // The global allocator is fixed when the process starts: run again under the one asked.
@@ -72,9 +72,8 @@ pub fn run(args: Args) -> Result<Outcome> {
     // Profile what `run` times: allocations uncounted (counting costs ~6 ns a pair, which would
     // show up as perflab-alloc frames that the measured samples never paid for).
     perflab_alloc::set_counting(false);
-    let registry = perflab_catalog::registry();
     let mut cell = Cell::prepare(
-        &registry,
+        &session.registry,
         &args.workload,
         &args.variant,
         args.size,

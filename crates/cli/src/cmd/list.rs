@@ -1,6 +1,6 @@
 //! `perflab list`: what can be measured here, so a user knows before a run what it will cover.
 
-use crate::Outcome;
+use crate::app::{ALLOCATOR_LINE, Outcome, Session};
 use anyhow::Result;
 use serde_json::json;
 
@@ -12,9 +12,9 @@ pub struct Args {
     json: bool,
 }
 
-/// Prints the catalogue.
-pub fn run(args: Args) -> Result<Outcome> {
-    let registry = perflab_catalog::registry();
+/// Prints the registry.
+pub fn run(args: Args, session: &Session) -> Result<Outcome> {
+    let registry = &session.registry;
     if args.json {
         let workloads: Vec<_> = registry
             .workloads()
@@ -26,22 +26,29 @@ pub fn run(args: Args) -> Result<Outcome> {
         let doc = json!({
             "allocator": perflab_alloc::selected().name(),
             "allocator_proof": perflab_alloc::proof(),
+            "allocator_installed": session.allocator_installed,
             "simd_features": perflab_harness::env::simd_features(),
             "workloads": workloads,
         });
         outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(Outcome::Success);
     }
-    let proof = perflab_alloc::proof();
-    outln!(
-        "allocator: {} ({}; choose with PERFLAB_ALLOCATOR=system|jemalloc|mimalloc)",
-        perflab_alloc::selected().name(),
-        if proof.confirmed() {
-            "confirmed by the allocator itself"
-        } else {
-            "NOT confirmed"
-        }
-    );
+    if session.allocator_installed {
+        let proof = perflab_alloc::proof();
+        outln!(
+            "allocator: {} ({}; choose with PERFLAB_ALLOCATOR=system|jemalloc|mimalloc)",
+            perflab_alloc::selected().name(),
+            if proof.confirmed() {
+                "confirmed by the allocator itself"
+            } else {
+                "NOT confirmed"
+            }
+        );
+    } else {
+        outln!(
+            "allocator: NOT perflab's: only `system` can be measured and allocations are not counted (add `{ALLOCATOR_LINE}`)"
+        );
+    }
     outln!(
         "SIMD features: {}\n",
         perflab_harness::env::simd_features().join(" ")

@@ -4,7 +4,7 @@
 //! command, and runs the selected cells in rotation, one puffin frame per round, until
 //! `--seconds` pass or Ctrl-C. `--record` also writes the frames to a `.puffin` file.
 
-use crate::Outcome;
+use crate::app::{Outcome, Session};
 use anyhow::Result;
 use perflab_profile::Cell;
 use perflab_profile::capture::DEFAULT_MAX_FRAMES;
@@ -48,7 +48,7 @@ pub struct Args {
 }
 
 /// Serves live profiles of the selected cells.
-pub fn run(args: Args) -> Result<Outcome> {
+pub fn run(args: Args, session: &Session) -> Result<Outcome> {
     let duration = args.seconds.map(Duration::from_secs_f64);
     if let Some(path) = &args.record {
         check_writable(path)?;
@@ -58,8 +58,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     }
     // Scope times should be what `run` measures: allocations uncounted, as in its timed samples.
     perflab_alloc::set_counting(false);
-    let registry = perflab_catalog::registry();
-    let mut cells = Cell::all(&registry, &args.workloads, args.size, args.seed)?;
+    let mut cells = Cell::all(&session.registry, &args.workloads, args.size, args.seed)?;
     // Bind before anything is printed: a port in use is one line and exit code 2.
     let server = LiveServer::bind(&args.addr)?;
     if !server.addr().ip().is_loopback() {

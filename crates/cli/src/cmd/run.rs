@@ -5,7 +5,7 @@
 //! too) per group and saves `results.json` after every group. `--resume DIR` measures again
 //! every group that has a cell missing from `DIR/results.json`.
 
-use crate::Outcome;
+use crate::app::{ALLOCATOR_LINE, Outcome, Session};
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum as _;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -142,7 +142,7 @@ fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
 }
 
 /// Runs the matrix.
-pub fn run(mut args: Args) -> Result<Outcome> {
+pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
     // A resumed run is the recorded run: read it before anything is created, so a missing
     // directory is an error that leaves nothing behind.
     let resumed = match args.resume.clone() {
@@ -172,7 +172,7 @@ pub fn run(mut args: Args) -> Result<Outcome> {
         // Fail before any peer starts: an unreadable or empty input is a usage error.
         perflab_core::InputSource::from_file(path)?;
     }
-    let registry = perflab_catalog::registry();
+    let registry = &session.registry;
     let sizes = if args.sizes.is_empty() && valgrind.is_some() {
         // Instruction counts do not need several sizes to be trusted; one mid size keeps a
         // callgrind run of the whole catalogue to a few minutes.
@@ -191,7 +191,8 @@ pub fn run(mut args: Args) -> Result<Outcome> {
         file_input: args.input.is_some(),
         shard: args.shard,
     };
-    let mut groups = plan::plan(&registry, &selection)?;
+    let mut groups = plan::plan(registry, &selection)?;
+    check_allocators(session, &groups)?;
 
     let mut settings = preset.settings();
     if let Some(n) = args.processes {
@@ -554,6 +555,33 @@ fn adopt_recorded(args: &mut Args, dir: &Path, recorded: &RunConfig) -> Result<(
         }
         None => None,
     };
+    Ok(())
+}
+
+/// Refuses allocators this binary cannot really run under: without `perflab::Allocator` as its
+/// global allocator, a peer asked for jemalloc would run on whatever the binary links and its
+/// cells would be labelled wrongly. Under system alone the times are right; allocations are
+/// then not counted (null in the results, not zero), which a warning says.
+fn check_allocators(session: &Session, groups: &[Group]) -> Result<()> {
+    if session.allocator_installed {
+        return Ok(());
+    }
+    let others: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| g.allocators.iter().map(String::as_str))
+        .filter(|&a| a != "system")
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !others.is_empty() {
+        bail!(
+            "cannot measure under {}: this binary's global allocator is not perflab's (add `{ALLOCATOR_LINE}` to its main.rs, or pass --allocator system)",
+            others.join(" and ")
+        );
+    }
+    errln!(
+        "perflab: warning: this binary's global allocator is not perflab's: allocations are not counted (add `{ALLOCATOR_LINE}` to its main.rs)"
+    );
     Ok(())
 }
 

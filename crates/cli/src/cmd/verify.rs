@@ -1,7 +1,7 @@
 //! `perflab verify`: every variant's output next to naive's, so a user can trust (and check with
 //! an independent tool) what a run will time.
 
-use crate::Outcome;
+use crate::app::{Outcome, Session};
 use anyhow::Result;
 use perflab_core::{InputSource, Status, verify};
 use serde_json::json;
@@ -27,9 +27,8 @@ pub struct Args {
 }
 
 /// Verifies the selected workloads; exit code 1 when any variant mismatches or fails.
-pub fn run(args: Args) -> Result<Outcome> {
-    let registry = perflab_catalog::registry();
-    let workloads = super::select_workloads(&registry, &args.workloads)?;
+pub fn run(args: Args, session: &Session) -> Result<Outcome> {
+    let workloads = super::select_workloads(&session.registry, &args.workloads)?;
     let sources: Vec<InputSource> = match &args.input {
         Some(path) => vec![InputSource::from_file(path)?],
         None if args.sizes.is_empty() => vec![InputSource::Generated {

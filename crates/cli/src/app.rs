@@ -1,0 +1,217 @@
+//! The command line on a registry: parses arguments, checks the registry and the allocator, runs
+//! one command and maps its outcome to an exit code (0 success, 1 the check failed, 2 bad usage
+//! or bad input). Thin by design: the commands call the library crates.
+
+use crate::cmd;
+use clap::{Parser, Subcommand};
+use perflab_core::Registry;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::ExitCode;
+
+/// perflab: compare naive, optimized, SIMD and arena kernels honestly.
+#[derive(Parser)]
+#[command(name = "perflab", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List workloads and variants, and whether this CPU supports each.
+    List(cmd::list::Args),
+    /// Check every variant's output against naive's on the same input.
+    Verify(cmd::verify::Args),
+    /// Verify and measure the matrix (workload × variant × allocator × size).
+    Run(Box<cmd::run::Args>),
+    /// Compare two results files: what got slower or faster (exit 1 on a regression).
+    Compare(cmd::compare::Args),
+    /// Render the HTML report of a results file (optionally against a baseline).
+    Report(cmd::report::Args),
+    /// Join results files (e.g. the shards of a sharded run) into one.
+    Merge(cmd::merge::Args),
+    /// Convert results for other tools (Bencher Metric Format for bencher.dev).
+    Export(cmd::export::Args),
+    /// Flamegraph of one cell: where its time goes (pprof samples or puffin scopes, inferno SVG).
+    Flame(cmd::flame::Args),
+    /// Serve live puffin profiles of the cells for puffin_viewer (and record them).
+    Live(cmd::live::Args),
+    /// A measuring peer of `run` (internal).
+    #[command(name = "__peer", hide = true)]
+    Peer,
+}
+
+/// What a command concluded, beyond "it ran".
+pub enum Outcome {
+    /// Everything checked out.
+    Success,
+    /// The command ran and its check failed (a mismatch, a regression): exit code 1.
+    CheckFailed,
+}
+
+/// What every command may need: the user's registry, checked, and whether allocations can be
+/// counted and allocators chosen in this binary.
+pub struct Session {
+    /// The workloads the user registered (every one valid).
+    pub registry: Registry,
+    /// Whether this binary's global allocator is `perflab::Allocator` (see
+    /// [`perflab_alloc::installed`]); without it only `system` is real and nothing is counted.
+    pub allocator_installed: bool,
+}
+
+/// The line a user's binary is missing when its global allocator is not perflab's.
+pub const ALLOCATOR_LINE: &str =
+    "#[global_allocator] static ALLOC: perflab::Allocator = perflab::Allocator::new();";
+
+/// The harness's view of perflab-alloc's counters.
+struct Probe;
+
+impl perflab_harness::probe::AllocProbe for Probe {
+    fn snapshot(&self) -> perflab_harness::probe::AllocCounts {
+        let s = perflab_alloc::snapshot();
+        perflab_harness::probe::AllocCounts {
+            allocs: s.allocations,
+            deallocs: s.deallocations,
+            reallocs: s.reallocations,
+            bytes_allocated: s.bytes_allocated,
+            live_bytes: s.live_bytes,
+            peak_live_bytes: s.peak_live_bytes,
+        }
+    }
+
+    fn reset_peak(&self) {
+        perflab_alloc::reset_peak();
+    }
+
+    fn set_counting(&self, on: bool) -> bool {
+        perflab_alloc::set_counting(on)
+    }
+}
+
+impl Session {
+    /// The allocation counters of this process's global allocator, for the harness; `None`
+    /// when it is not perflab's (its counters would read zero, which is not "no allocations").
+    pub fn alloc_probe(&self) -> Option<&'static dyn perflab_harness::probe::AllocProbe> {
+        self.allocator_installed.then_some(&Probe as _)
+    }
+}
+
+/// The whole command line on the registry `register` fills; see the crate docs.
+pub fn main(register: impl FnOnce(&mut Registry)) -> ExitCode {
+    // The allocator was chosen on the first allocation; a name it did not know is reported now.
+    let selected = match perflab_alloc::selection() {
+        Ok(a) => a,
+        Err(e) => {
+            errln!("perflab: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let allocator_installed = perflab_alloc::installed();
+    if !allocator_installed && selected != perflab_alloc::Allocator::System {
+        // Every command would report an allocator this process does not use.
+        errln!(
+            "perflab: error: {}={} has no effect: this binary's global allocator is not perflab's (add `{ALLOCATOR_LINE}` to its main.rs)",
+            perflab_alloc::ENV_VAR,
+            selected.name()
+        );
+        return ExitCode::from(2);
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            // --help and --version: print as clap formats them.
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            // Usage errors: clap's first line names the problem; its tips follow on later lines,
+            // which CI logs do not need.
+            let text = err.to_string();
+            errln!(
+                "perflab: {}",
+                text.lines()
+                    .next()
+                    .unwrap_or("bad usage")
+                    .trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    // A registration that panics is reported as one line below, not by the default hook.
+    std::panic::set_hook(Box::new(|_| {}));
+    let registry = build_registry(register);
+    // Kernels' panics are caught and reported as failed cells; one line each on stderr is
+    // enough (a peer's stderr tail becomes a crashed cell's error). The hook must not panic
+    // itself, as `eprintln!` does on a closed stderr: that aborts the process.
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        errln!(
+            "perflab: panic{at}: {}",
+            message.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }));
+    let registry = match registry {
+        Ok(r) => r,
+        Err(line) => {
+            errln!("perflab: error: {line}");
+            return ExitCode::from(2);
+        }
+    };
+    let session = Session {
+        registry,
+        allocator_installed,
+    };
+    let result = match cli.command {
+        Command::List(args) => cmd::list::run(args, &session),
+        Command::Verify(args) => cmd::verify::run(args, &session),
+        Command::Run(args) => cmd::run::run(*args, &session),
+        Command::Merge(args) => cmd::merge::run(args),
+        Command::Report(args) => cmd::report::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
+        Command::Export(args) => cmd::export::run(args),
+        Command::Flame(args) => cmd::flame::run(args, &session),
+        Command::Live(args) => cmd::live::run(args, &session),
+        Command::Peer => cmd::child::run(&session),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::CheckFailed) => ExitCode::from(1),
+        Err(err) => {
+            // One line: the chain of contexts, outermost first. Library errors often quote
+            // their cause already ("cannot listen on ADDR: {source}"); say each cause once.
+            let mut line = err.to_string();
+            for cause in err.chain().skip(1) {
+                let text = cause.to_string();
+                if !line.contains(&text) {
+                    line.push_str(": ");
+                    line.push_str(&text);
+                }
+            }
+            errln!("perflab: error: {line}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the user's registration and checks what it registered: a family with no naive variant,
+/// two variants of one name or a registration that panics is one line, not a backtrace.
+fn build_registry(register: impl FnOnce(&mut Registry)) -> Result<Registry, String> {
+    let mut registry = Registry::new();
+    catch_unwind(AssertUnwindSafe(|| register(&mut registry))).map_err(|payload| {
+        format!(
+            "the registration function panicked: {}",
+            perflab_core::panic_message(payload.as_ref())
+        )
+    })?;
+    registry.check().map_err(|e| e.to_string())?;
+    Ok(registry)
+}

@@ -1,0 +1,186 @@
+//! Kernels from plain functions, so a variant is one line in its family instead of a type with
+//! a `Kernel` impl.
+//!
+//! The function is a type parameter (a closure or a function item, each its own zero-sized
+//! type), not a function pointer: the harness's timed loop is monomorphised per kernel and calls
+//! it statically, so it can be inlined exactly as a hand-written `Kernel::run` would be.
+
+use crate::{ByteInput, Ctx, Kernel, VariantKind, Workload};
+
+/// A kernel of any workload made from `Fn(&Input, &Ctx) -> Output`; see [`kernel`].
+#[derive(Clone, Copy)]
+pub struct FnKernel<F> {
+    name: &'static str,
+    kind: VariantKind,
+    supported: fn() -> bool,
+    run: F,
+}
+
+/// A kernel of a byte workload made from `Fn(&[u8]) -> Output`; see [`bytes_kernel`].
+#[derive(Clone, Copy)]
+pub struct BytesKernel<F> {
+    name: &'static str,
+    kind: VariantKind,
+    supported: fn() -> bool,
+    run: F,
+}
+
+/// A kernel named `name`, of `kind`, computing `run(input, ctx)`. Arena kernels allocate from
+/// `ctx.arena()`.
+///
+/// ```
+/// use perflab_core::{ByteInput, Ctx, VariantKind, kernel};
+/// let naive = kernel("naive", VariantKind::Naive, |input: &ByteInput, _: &Ctx| input.len());
+/// # let _ = naive;
+/// ```
+pub fn kernel<F>(name: &'static str, kind: VariantKind, run: F) -> FnKernel<F> {
+    FnKernel {
+        name,
+        kind,
+        supported: always,
+        run,
+    }
+}
+
+/// A kernel of a workload whose input is a [`ByteInput`] (every
+/// [`ByteWorkload`](crate::ByteWorkload)), computing `run(bytes)`.
+///
+/// ```
+/// use perflab_core::{VariantKind, bytes_kernel};
+/// let naive = bytes_kernel("naive", VariantKind::Naive, |b| b.iter().filter(|&&x| x == b'\n').count());
+/// # let _ = naive;
+/// ```
+pub fn bytes_kernel<F, O>(name: &'static str, kind: VariantKind, run: F) -> BytesKernel<F>
+where
+    F: Fn(&[u8]) -> O,
+{
+    BytesKernel {
+        name,
+        kind,
+        supported: always,
+        run,
+    }
+}
+
+fn always() -> bool {
+    true
+}
+
+impl<F> FnKernel<F> {
+    /// Runs only where `detect` says this CPU can (runtime feature detection, e.g.
+    /// `|| is_x86_feature_detected!("avx2")`); elsewhere the variant is listed as unsupported.
+    pub fn supported_if(mut self, detect: fn() -> bool) -> Self {
+        self.supported = detect;
+        self
+    }
+}
+
+impl<F> BytesKernel<F> {
+    /// Runs only where `detect` says this CPU can (runtime feature detection, e.g.
+    /// `|| is_x86_feature_detected!("avx2")`); elsewhere the variant is listed as unsupported.
+    pub fn supported_if(mut self, detect: fn() -> bool) -> Self {
+        self.supported = detect;
+        self
+    }
+}
+
+impl<W, F> Kernel<W> for FnKernel<F>
+where
+    W: Workload,
+    F: Fn(&W::Input, &Ctx) -> W::Output + Send + Sync + 'static,
+{
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn kind(&self) -> VariantKind {
+        self.kind
+    }
+
+    fn supported(&self) -> bool {
+        (self.supported)()
+    }
+
+    #[inline]
+    fn run(&self, input: &W::Input, ctx: &Ctx) -> W::Output {
+        (self.run)(input, ctx)
+    }
+}
+
+impl<W, F> Kernel<W> for BytesKernel<F>
+where
+    W: Workload<Input = ByteInput>,
+    F: Fn(&[u8]) -> W::Output + Send + Sync + 'static,
+{
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn kind(&self) -> VariantKind {
+        self.kind
+    }
+
+    fn supported(&self) -> bool {
+        (self.supported)()
+    }
+
+    #[inline]
+    fn run(&self, input: &ByteInput, _: &Ctx) -> W::Output {
+        (self.run)(input.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Family, InputError, Registry, VariantInfo};
+
+    struct Len;
+    impl Workload for Len {
+        const NAME: &'static str = "len";
+        const SUMMARY: &'static str = "length";
+        type Input = Vec<u8>;
+        type Output = usize;
+        fn generate(size: usize, _: u64) -> Vec<u8> {
+            vec![0; size]
+        }
+        fn from_file(data: &[u8]) -> Result<Vec<u8>, InputError> {
+            Ok(data.to_vec())
+        }
+        fn input_bytes(input: &Vec<u8>) -> usize {
+            input.len()
+        }
+    }
+
+    #[test]
+    fn function_kernels_report_what_they_were_given() {
+        let mut r = Registry::new();
+        r.add(
+            Family::<Len>::new(kernel(
+                "naive",
+                VariantKind::Naive,
+                |v: &Vec<u8>, _: &Ctx| v.len(),
+            ))
+            .with(
+                kernel("never", VariantKind::Simd, |v: &Vec<u8>, _: &Ctx| v.len())
+                    .supported_if(|| false),
+            ),
+        );
+        assert_eq!(r.check(), Ok(()));
+        assert_eq!(
+            r.get("len").unwrap().variants(),
+            [
+                VariantInfo {
+                    name: "naive",
+                    kind: VariantKind::Naive,
+                    supported: true
+                },
+                VariantInfo {
+                    name: "never",
+                    kind: VariantKind::Simd,
+                    supported: false
+                }
+            ]
+        );
+    }
+}
