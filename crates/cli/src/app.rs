@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 /// perflab: compare naive, optimized, SIMD and arena kernels honestly.
 #[derive(Parser)]
-#[command(name = "perflab", version, about, propagate_version = true)]
+#[command(name = "perflab", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -138,6 +138,10 @@ fn count_one(
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
+    // Whatever way this returns (an unsupported variant, a peer that failed), callgrind's files
+    // go with it: it creates its output file on start, so an early return used to leave one
+    // behind in the temporary directory for every unsupported cell.
+    let _cleanup = RemoveOnDrop([out.clone(), PathBuf::from(format!("{}.1", out.display()))]);
     let launch = launch(valgrind, &engine.head, &out)?;
     let mut peer = Peer::start(&launch, allocator, format!("{allocator} under callgrind"))?;
     let cmd = Cmd::Prepare(Box::new(PrepareCmd {
@@ -192,8 +196,6 @@ fn count_one(
     let total = std::fs::read_to_string(&dump)
         .ok()
         .and_then(|t| parse_totals(&t));
-    let _ = std::fs::remove_file(&dump);
-    let _ = std::fs::remove_file(&out);
     if cell.error.is_none() {
         match total {
             Some(t) => {
@@ -205,6 +207,17 @@ fn count_one(
         }
     }
     Ok(())
+}
+
+/// Removes the files on drop (a missing one is no error).
+struct RemoveOnDrop([PathBuf; 2]);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 #[cfg(test)]
