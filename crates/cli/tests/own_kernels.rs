@@ -1,0 +1,295 @@
+//! `examples/own-kernels`, a user's crate outside perflab's workspace, built and driven the way
+//! its author would: every command on its own registry, whose results hold only its workload.
+//!
+//! The crate is built once per run of this test binary (dev profile, `--locked` to its committed
+//! lock file) into `<target>/own-kernels`, a directory of its own that later runs reuse; its
+//! bench targets are built there too and run in criterion's test mode (each body once).
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn example_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/own-kernels")
+}
+
+/// `<target>` for the `<target>/<profile>/deps/` directory this test runs from.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("own path");
+    exe.ancestors()
+        .nth(3)
+        .expect("test runs from <target>/<profile>/deps")
+        .join("own-kernels")
+}
+
+/// The example's binary, built on first use.
+fn binary() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let out = Command::new(cargo)
+            .args(["build", "--locked", "--bins", "--manifest-path"])
+            .arg(example_dir().join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", target_dir())
+            .output()
+            .expect("cargo starts");
+        assert!(
+            out.status.success(),
+            "cannot build examples/own-kernels:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        target_dir().join("debug").join("own-kernels")
+    })
+}
+
+fn own_kernels(args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .env_remove("PERFLAB_ALLOCATOR")
+        .output()
+        .expect("own-kernels starts")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// An empty directory private to this test process and `name`.
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("perflab-own-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn json(o: &Output) -> Value {
+    assert!(o.status.success(), "{}", stderr(o));
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn list_shows_only_its_own_workload_and_perflabs_allocator() {
+    let doc = json(&own_kernels(&["list", "--json"]));
+    let workloads = doc["workloads"].as_array().unwrap();
+    assert_eq!(workloads.len(), 1, "{doc}");
+    assert_eq!(workloads[0]["workload"], "utf8");
+    let variants: Vec<(&str, &str)> = workloads[0]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap(), v["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        variants,
+        [
+            ("naive", "naive"),
+            ("swar", "optimized"),
+            ("std", "reference")
+        ]
+    );
+    assert_eq!(doc["allocator_installed"], true);
+    let o = Command::new(binary())
+        .args(["list", "--json"])
+        .env("PERFLAB_ALLOCATOR", "mimalloc")
+        .output()
+        .unwrap();
+    assert_eq!(json(&o)["allocator_proof"]["owner"], "mimalloc");
+}
+
+#[test]
+fn verify_agrees_with_std_on_generated_input_and_on_a_file() {
+    let o = own_kernels(&["verify", "--size", "4KiB", "--size", "100KiB"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = tmp("verify");
+    let file = dir.join("mixed.txt");
+    let mut data = "plain ASCII, then é, € and 𝄞, all valid … "
+        .repeat(20)
+        .into_bytes();
+    let cut = data.len();
+    data.extend_from_slice(b"\xE0\x80\x80 overlong, then more");
+    std::fs::write(&file, &data).unwrap();
+    let doc = json(&own_kernels(&[
+        "verify",
+        "--input",
+        file.to_str().unwrap(),
+        "--json",
+    ]));
+    let expected = std::str::from_utf8(&data).unwrap_err().valid_up_to();
+    assert_eq!(expected, cut);
+    for v in doc[0]["variants"].as_array().unwrap() {
+        assert_eq!(v["status"], "ok", "{v}");
+        assert_eq!(v["output"], expected, "{v}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `run --preset quick` under all three allocators, small and short.
+fn quick_run(dir: &Path) -> Value {
+    let o = own_kernels(&[
+        "run",
+        "--preset",
+        "quick",
+        "--size",
+        "4KiB",
+        "--size",
+        "64KiB",
+        "--budget",
+        "4",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn run_report_compare_and_flame_on_its_own_registry() {
+    let dir = tmp("runs");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let results = quick_run(&a);
+    let cells = results["benchmarks"].as_array().unwrap();
+    assert_eq!(
+        cells.len(),
+        3 * 3 * 2,
+        "3 variants × 3 allocators × 2 sizes"
+    );
+    for c in cells {
+        assert_eq!(c["workload"], "utf8", "only its own workload: {}", c["id"]);
+        assert_eq!(c["status"], "ok", "{}: {}", c["id"], c["error"]);
+        assert!(c["median_ns"].as_f64().unwrap() > 0.0);
+        // perflab's allocator counts, and UTF-8 validation allocates nothing.
+        assert_eq!(c["allocs_per_iter"], 0.0, "{}", c["id"]);
+        if c["variant"] != "naive" {
+            assert!(
+                c["speedup_vs_naive"]["median"].as_f64().unwrap() > 0.0,
+                "{}",
+                c["id"]
+            );
+        }
+    }
+    for alloc in ["system", "jemalloc", "mimalloc"] {
+        assert!(cells.iter().any(|c| c["allocator"] == alloc), "{alloc}");
+    }
+    assert!(a.join("index.html").is_file());
+    quick_run(&b);
+
+    // report: the page of one run, and against the other as a baseline.
+    let page = dir.join("vs.html");
+    let o = own_kernels(&[
+        "report",
+        b.join("results.json").to_str().unwrap(),
+        "--baseline",
+        a.join("results.json").to_str().unwrap(),
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("utf8") && html.contains("swar"));
+
+    // compare: a verdict per cell (two separate runs may differ; usage is never wrong).
+    let o = own_kernels(&[
+        "compare",
+        a.join("results.json").to_str().unwrap(),
+        b.join("results.json").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let cmp: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let text = cmp.to_string();
+    for alloc in ["system", "jemalloc", "mimalloc"] {
+        assert!(text.contains(&format!("utf8/swar/{alloc}/64KiB")), "{text}");
+    }
+
+    // flame: the kernel's own functions, named.
+    let svg = dir.join("swar.svg");
+    let o = own_kernels(&[
+        "flame",
+        "-w",
+        "utf8",
+        "--variant",
+        "swar",
+        "--size",
+        "64KiB",
+        "--seconds",
+        "1",
+        "-o",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<?xml"));
+    let folded = std::fs::read_to_string(svg.with_extension("folded")).unwrap();
+    assert!(folded.contains("own_kernels"), "{folded}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn its_bench_targets_run_every_variant_under_each_allocator() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = Command::new(cargo)
+        .args(["test", "--locked", "--benches", "--manifest-path"])
+        .arg(example_dir().join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("PERFLAB_BENCH_SIZES")
+        .output()
+        .expect("cargo starts");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "cargo test --benches on examples/own-kernels:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for alloc in ["system", "jemalloc", "mimalloc"] {
+        for variant in ["naive", "swar", "std"] {
+            let id = format!("Testing {alloc}/utf8/4KiB/{variant}\nSuccess");
+            assert!(stdout.contains(&id), "no {id:?} in:\n{stdout}");
+        }
+    }
+}
+
+/// The Rust blocks of the README's "Benchmark your own code", in order.
+fn readme_blocks() -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let start = readme
+        .find("## Benchmark your own code")
+        .expect("README has the section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    section
+        .split("```rust\n")
+        .skip(1)
+        .map(|b| b[..b.find("```").unwrap()].to_owned())
+        .collect()
+}
+
+#[test]
+fn the_readme_shows_the_example_verbatim() {
+    let files = [
+        "src/lib.rs",
+        "src/main.rs",
+        "benches/system.rs",
+        "benches/instructions.rs",
+    ];
+    let blocks = readme_blocks();
+    assert_eq!(blocks.len(), files.len(), "{blocks:?}");
+    for (block, file) in blocks.iter().zip(files) {
+        let text = std::fs::read_to_string(example_dir().join(file)).unwrap();
+        assert_eq!(
+            block, &text,
+            "README's block differs from examples/own-kernels/{file}"
+        );
+    }
+    for (alloc, name) in [("Jemalloc", "jemalloc"), ("Mimalloc", "mimalloc")] {
+        let text =
+            std::fs::read_to_string(example_dir().join(format!("benches/{name}.rs"))).unwrap();
+        assert_eq!(
+            text,
+            blocks[2].replace("System", alloc).replace("system", name),
+            "benches/{name}.rs is benches/system.rs for {alloc}"
+        );
+    }
+}
