@@ -76,7 +76,8 @@
 //! mistake ([`Registry::check`]) instead of panicking.
 //!
 //! A variant that disagrees with naive is not a mistake in the registry but in the kernel:
-//! `verify` exits 1 naming it, and `run` records it as a failed cell and measures the others.
+//! `verify` exits 1 naming it, and `run` records it as a failed cell, measures the others and
+//! exits 1 naming it.
 //!
 //! # The global allocator line
 //!

@@ -4,7 +4,7 @@
 //! `PERFLAB_TEST_REGISTRY` (the engine's peers re-execute it too, and inherit the variable).
 //!
 //! - `wrong`: a naive, a correct and a deliberately wrong variant: `verify` exits 1 naming it,
-//!   `run` records it as a failed cell and measures the rest.
+//!   `run` records it as a failed cell, measures the rest and exits 1 naming it.
 //! - `no-naive` / `duplicate` / `panics`: a family with no naive variant, two variants of one
 //!   name, a registration that panics: one line `perflab: error: …` and exit 2.
 
@@ -155,7 +155,13 @@ fn run_measures_the_rest() {
             dir.to_str().unwrap(),
         ],
     );
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    // A failed cell fails the run (exit 1, naming it), after every other cell is measured.
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("sum/wrong/system/4KiB"),
+        "{}",
+        text(&o.stderr)
+    );
     let r: Value =
         serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap();
     let cells = r["benchmarks"].as_array().unwrap();
