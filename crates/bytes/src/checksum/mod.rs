@@ -10,9 +10,7 @@
 //! The public functions [`adler32`] and [`update`] use the best level this CPU supports, chosen
 //! once and cached.
 
-use perflab_core::{
-    ByteInput, Ctx, Family, InputError, Kernel, Placement, Rng, VariantKind, Workload,
-};
+use perflab_core::{ByteInput, ByteWorkload, Ctx, Family, Kernel, VariantKind};
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -42,29 +40,12 @@ pub struct Adler32Output {
     pub adler32: u32,
 }
 
-impl Workload for Checksum {
+impl ByteWorkload for Checksum {
     const NAME: &'static str = "checksum";
     const SUMMARY: &'static str = "Adler-32 (RFC 1950) of a byte buffer";
-    type Input = ByteInput;
     type Output = Adler32Output;
 
-    fn generate(size: usize, seed: u64) -> ByteInput {
-        let mut data = vec![0u8; size];
-        Rng::new(seed).fill_bytes(&mut data);
-        ByteInput::new(&data)
-    }
-
-    fn from_file(data: &[u8]) -> Result<ByteInput, InputError> {
-        Ok(ByteInput::new(data))
-    }
-
-    fn input_bytes(input: &ByteInput) -> usize {
-        input.len()
-    }
-
-    fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
-        Some(input.relocated_to(place))
-    }
+    // Generated input: uniformly random bytes (ByteWorkload's default).
 }
 
 /// Every checksum kernel, naive first: what the registry, the benches and the tests iterate.

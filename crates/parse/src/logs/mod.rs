@@ -61,7 +61,7 @@ pub use naive::Naive;
 pub use optimized::Optimized;
 pub use simd::Simd;
 
-use perflab_core::{ByteInput, Family, InputError, Placement, Workload};
+use perflab_core::{ByteWorkload, Family};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -115,28 +115,15 @@ impl LogsOutput {
     }
 }
 
-impl Workload for Logs {
+impl ByteWorkload for Logs {
     const NAME: &'static str = "logs";
     const SUMMARY: &'static str =
         "parse structured log lines; count by level and component, sum/max of ms, malformed lines";
-    type Input = ByteInput;
     type Output = LogsOutput;
 
     /// Realistic log lines (see the `generator` module), at most `size` bytes, whole lines.
-    fn generate(size: usize, seed: u64) -> ByteInput {
-        ByteInput::new(&generator::generate(size, seed))
-    }
-
-    fn from_file(data: &[u8]) -> Result<ByteInput, InputError> {
-        Ok(ByteInput::new(data))
-    }
-
-    fn input_bytes(input: &ByteInput) -> usize {
-        input.len()
-    }
-
-    fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
-        Some(input.relocated_to(place))
+    fn generate_bytes(size: usize, seed: u64) -> Vec<u8> {
+        generator::generate(size, seed)
     }
 }
 
@@ -153,6 +140,7 @@ pub fn family() -> Family<Logs> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use perflab_core::{ByteInput, Workload};
 
     const OK: &str =
         "2026-11-28T07:18:40.123Z WARN [net.http] slow response path=/a status=503 ms=1234";

@@ -40,7 +40,7 @@ pub use naive::Naive;
 pub use optimized::Optimized;
 pub use simd::Simd;
 
-use perflab_core::{ByteInput, Family, InputError, Placement, Workload};
+use perflab_core::{ByteWorkload, Family};
 use serde::Serialize;
 
 /// The longest valid tag, in bytes.
@@ -71,28 +71,15 @@ pub fn is_tag_byte(b: u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
 }
 
-impl Workload for Tags {
+impl ByteWorkload for Tags {
     const NAME: &'static str = "tags";
     const SUMMARY: &'static str =
         "validate comma-separated tag lines; count lines, tags, distinct tags, rejected lines";
-    type Input = ByteInput;
     type Output = TagsOutput;
 
     /// Realistic tag lines (see the `generator` module), at most `size` bytes, ending at a line boundary.
-    fn generate(size: usize, seed: u64) -> ByteInput {
-        ByteInput::new(&generator::generate(size, seed))
-    }
-
-    fn from_file(data: &[u8]) -> Result<ByteInput, InputError> {
-        Ok(ByteInput::new(data))
-    }
-
-    fn input_bytes(input: &ByteInput) -> usize {
-        input.len()
-    }
-
-    fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
-        Some(input.relocated_to(place))
+    fn generate_bytes(size: usize, seed: u64) -> Vec<u8> {
+        generator::generate(size, seed)
     }
 }
 
@@ -109,6 +96,7 @@ pub fn family() -> Family<Tags> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use perflab_core::{ByteInput, Workload};
 
     fn run_all(text: &str) -> TagsOutput {
         let input = ByteInput::new(text.as_bytes());

@@ -39,7 +39,7 @@ pub use naive::Naive;
 pub use optimized::Optimized;
 pub use simd::Simd;
 
-use perflab_core::{ByteInput, Family, InputError, Placement, Workload};
+use perflab_core::{ByteWorkload, Family};
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -60,27 +60,14 @@ pub struct WordfreqOutput {
 /// The workload: top-10 word frequencies of English-like text (or of a user's file).
 pub struct Wordfreq;
 
-impl Workload for Wordfreq {
+impl ByteWorkload for Wordfreq {
     const NAME: &'static str = "wordfreq";
     const SUMMARY: &'static str =
         "top-10 word frequencies (ASCII alphanumeric words, case-folded) of English-like text";
-    type Input = ByteInput;
     type Output = WordfreqOutput;
 
-    fn generate(size: usize, seed: u64) -> ByteInput {
-        ByteInput::new(&generate_text(size, seed))
-    }
-
-    fn from_file(data: &[u8]) -> Result<ByteInput, InputError> {
-        Ok(ByteInput::new(data))
-    }
-
-    fn input_bytes(input: &ByteInput) -> usize {
-        input.len()
-    }
-
-    fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
-        Some(input.relocated_to(place))
+    fn generate_bytes(size: usize, seed: u64) -> Vec<u8> {
+        generate_text(size, seed)
     }
 }
 
@@ -140,6 +127,7 @@ impl TopK {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use perflab_core::ByteInput;
 
     fn run_all(text: &[u8]) -> WordfreqOutput {
         let fam = family();
