@@ -1,46 +1,19 @@
-//! `examples/own-kernels`, a user's crate outside perflab's workspace, built and driven the way
-//! its author would: every command on its own registry, whose results hold only its workload.
-//!
-//! The crate is built once per run of this test binary (dev profile, `--locked` to its committed
-//! lock file) into `<target>/own-kernels`, a directory of its own that later runs reuse; its
-//! bench targets are built there too and run in criterion's test mode (each body once).
+//! This crate driven the way its author would: every command on its own registry, whose results
+//! hold only its workload. The binary is the one cargo builds for these tests (the crate is a
+//! member of perflab's workspace, so `cargo test --workspace` builds it with everything else;
+//! its bench targets run there too, in criterion's test mode, each body once).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/own-kernels")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `<target>` for the `<target>/<profile>/deps/` directory this test runs from.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
-    exe.ancestors()
-        .nth(3)
-        .expect("test runs from <target>/<profile>/deps")
-        .join("own-kernels")
-}
-
-/// The example's binary, built on first use.
+/// The crate's binary, `perflab::main(own_kernels::register)`.
 fn binary() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let out = Command::new(cargo)
-            .args(["build", "--locked", "--bins", "--manifest-path"])
-            .arg(example_dir().join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", target_dir())
-            .output()
-            .expect("cargo starts");
-        assert!(
-            out.status.success(),
-            "cannot build examples/own-kernels:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        target_dir().join("debug").join("own-kernels")
-    })
+    Path::new(env!("CARGO_BIN_EXE_own-kernels"))
 }
 
 fn own_kernels(args: &[&str]) -> Output {
@@ -225,35 +198,9 @@ fn run_report_compare_and_flame_on_its_own_registry() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn its_bench_targets_run_every_variant_under_each_allocator() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let out = Command::new(cargo)
-        .args(["test", "--locked", "--benches", "--manifest-path"])
-        .arg(example_dir().join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target_dir())
-        .env_remove("PERFLAB_BENCH_SIZES")
-        .output()
-        .expect("cargo starts");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "cargo test --benches on examples/own-kernels:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for alloc in ["system", "jemalloc", "mimalloc"] {
-        for variant in ["naive", "swar", "std"] {
-            let id = format!("Testing {alloc}/utf8/4KiB/{variant}\nSuccess");
-            assert!(stdout.contains(&id), "no {id:?} in:\n{stdout}");
-        }
-    }
-}
-
 /// The Rust blocks of the README's "Benchmark your own code", in order.
 fn readme_blocks() -> Vec<String> {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(example_dir().join("../../README.md")).unwrap();
     let start = readme
         .find("## Benchmark your own code")
         .expect("README has the section");
