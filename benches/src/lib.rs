@@ -60,12 +60,7 @@ pub type Register = fn(&mut Registry);
 /// A family without a naive variant, two variants of one name, or nothing registered (see
 /// [`Registry::check`]).
 pub fn registry(register: Register) -> Result<Registry, String> {
-    let mut registry = Registry::new();
-    register(&mut registry);
-    registry
-        .check()
-        .map(|()| registry)
-        .map_err(|e| format!("perflab-benches: error: {e}"))
+    Registry::built_by(register).map_err(|e| format!("perflab-benches: error: {e}"))
 }
 
 /// [`registry`], or exit 2 with its message: a bench binary whose registry is wrong has nothing

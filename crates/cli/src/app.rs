@@ -205,13 +205,12 @@ pub fn main(register: impl FnOnce(&mut Registry)) -> ExitCode {
 /// Runs the user's registration and checks what it registered: a family with no naive variant,
 /// two variants of one name or a registration that panics is one line, not a backtrace.
 fn build_registry(register: impl FnOnce(&mut Registry)) -> Result<Registry, String> {
-    let mut registry = Registry::new();
-    catch_unwind(AssertUnwindSafe(|| register(&mut registry))).map_err(|payload| {
-        format!(
-            "the registration function panicked: {}",
-            perflab_core::panic_message(payload.as_ref())
-        )
-    })?;
-    registry.check().map_err(|e| e.to_string())?;
-    Ok(registry)
+    catch_unwind(AssertUnwindSafe(|| Registry::built_by(register)))
+        .map_err(|payload| {
+            format!(
+                "the registration function panicked: {}",
+                perflab_core::panic_message(payload.as_ref())
+            )
+        })?
+        .map_err(|e| e.to_string())
 }

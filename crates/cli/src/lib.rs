@@ -124,10 +124,10 @@ mod cmd;
 pub use app::main;
 
 pub use perflab_core::{
-    ByteInput, ByteWorkload, BytesKernel, Ctx, DEFAULT_SEED, DynWorkload, Family, FixedSipHasher,
-    FnKernel, InputError, InputSource, Kernel, PAGE, Placement, PreparedInput, Registry,
-    RegistryError, Rng, SCOPES_COMPILED, Status, VariantInfo, VariantKind, Verdict, Workload,
-    bytes_kernel, format_size, kernel, parse_size, scope, verify,
+    ByteInput, ByteWorkload, Ctx, DEFAULT_SEED, DynWorkload, Family, FixedSipHasher, FnKernel,
+    InputError, InputSource, Kernel, PAGE, Placement, PreparedInput, Registry, RegistryError, Rng,
+    SCOPES_COMPILED, Status, VariantInfo, VariantKind, Verdict, Workload, bytes_kernel,
+    format_size, kernel, parse_size, scope, verify,
 };
 
 /// The global allocator a binary built on perflab declares: the allocator `PERFLAB_ALLOCATOR`

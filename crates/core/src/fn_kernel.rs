@@ -16,15 +16,6 @@ pub struct FnKernel<F> {
     run: F,
 }
 
-/// A kernel of a byte workload made from `Fn(&[u8]) -> Output`; see [`bytes_kernel`].
-#[derive(Clone, Copy)]
-pub struct BytesKernel<F> {
-    name: &'static str,
-    kind: VariantKind,
-    supported: fn() -> bool,
-    run: F,
-}
-
 /// A kernel named `name`, of `kind`, computing `run(input, ctx)`. Arena kernels allocate from
 /// `ctx.arena()`.
 ///
@@ -50,16 +41,19 @@ pub fn kernel<F>(name: &'static str, kind: VariantKind, run: F) -> FnKernel<F> {
 /// let naive = bytes_kernel("naive", VariantKind::Naive, |b| b.iter().filter(|&&x| x == b'\n').count());
 /// # let _ = naive;
 /// ```
-pub fn bytes_kernel<F, O>(name: &'static str, kind: VariantKind, run: F) -> BytesKernel<F>
+pub fn bytes_kernel<F, O>(
+    name: &'static str,
+    kind: VariantKind,
+    run: F,
+) -> FnKernel<impl Fn(&ByteInput, &Ctx) -> O + Send + Sync + 'static>
 where
-    F: Fn(&[u8]) -> O,
+    F: Fn(&[u8]) -> O + Send + Sync + 'static,
 {
-    BytesKernel {
-        name,
-        kind,
-        supported: always,
-        run,
-    }
+    // A kernel over the input's bytes: the same statically dispatched `FnKernel`, one call
+    // deeper (inlined like the rest).
+    kernel(name, kind, move |input: &ByteInput, _: &Ctx| {
+        run(input.as_slice())
+    })
 }
 
 fn always() -> bool {
@@ -67,15 +61,6 @@ fn always() -> bool {
 }
 
 impl<F> FnKernel<F> {
-    /// Runs only where `detect` says this CPU can (runtime feature detection, e.g.
-    /// `|| is_x86_feature_detected!("avx2")`); elsewhere the variant is listed as unsupported.
-    pub fn supported_if(mut self, detect: fn() -> bool) -> Self {
-        self.supported = detect;
-        self
-    }
-}
-
-impl<F> BytesKernel<F> {
     /// Runs only where `detect` says this CPU can (runtime feature detection, e.g.
     /// `|| is_x86_feature_detected!("avx2")`); elsewhere the variant is listed as unsupported.
     pub fn supported_if(mut self, detect: fn() -> bool) -> Self {
@@ -104,29 +89,6 @@ where
     #[inline]
     fn run(&self, input: &W::Input, ctx: &Ctx) -> W::Output {
         (self.run)(input, ctx)
-    }
-}
-
-impl<W, F> Kernel<W> for BytesKernel<F>
-where
-    W: Workload<Input = ByteInput>,
-    F: Fn(&[u8]) -> W::Output + Send + Sync + 'static,
-{
-    fn name(&self) -> &'static str {
-        self.name
-    }
-
-    fn kind(&self) -> VariantKind {
-        self.kind
-    }
-
-    fn supported(&self) -> bool {
-        (self.supported)()
-    }
-
-    #[inline]
-    fn run(&self, input: &ByteInput, _: &Ctx) -> W::Output {
-        (self.run)(input.as_slice())
     }
 }
 

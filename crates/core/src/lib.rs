@@ -28,7 +28,7 @@ mod verify;
 mod workload;
 
 pub use byte_workload::ByteWorkload;
-pub use fn_kernel::{BytesKernel, FnKernel, bytes_kernel, kernel};
+pub use fn_kernel::{FnKernel, bytes_kernel, kernel};
 pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource, PAGE, Placement};
 pub use kind::{UnknownKind, VariantKind};
 pub use registry::{DynWorkload, Family, PreparedInput, Registry, RegistryError, VariantInfo};

@@ -303,6 +303,15 @@ impl Registry {
         }
     }
 
+    /// The registry `register` fills, checked ([`Registry::check`]): what the command line and
+    /// the bench targets start from, given a user's (or the catalogue's) registration function.
+    pub fn built_by(register: impl FnOnce(&mut Registry)) -> Result<Registry, RegistryError> {
+        let mut registry = Registry::new();
+        register(&mut registry);
+        registry.check()?;
+        Ok(registry)
+    }
+
     /// `Ok` when every family offered to [`Registry::add`] was valid and at least one was
     /// offered; otherwise the first mistake, naming the workload and variant at fault.
     pub fn check(&self) -> Result<(), RegistryError> {

@@ -2,7 +2,7 @@
 //! something did (or a cell failed in head), 2 on bad input.
 
 use crate::app::Outcome;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use perflab_harness::compare::{
     CellChange, Comparison, PAIRED_TIME_THRESHOLD, Thresholds, Verdict, compare, measured_together,
 };
@@ -43,22 +43,9 @@ enum Format {
 
 /// Compares and prints.
 pub fn run(args: Args) -> Result<Outcome> {
-    for t in [args.threshold.unwrap_or(0.0), args.instructions_threshold] {
-        if !(t.is_finite() && t >= 0.0) {
-            bail!("malformed threshold `{t}` (expected a non-negative percentage)");
-        }
-    }
-    // Both files at once: for large files (a long history, a big merge) reading is a fair part
-    // of the time, and the machine has more than one core.
-    let (base, head) = std::thread::scope(|scope| {
-        let base = scope.spawn(|| Results::read(&args.base));
-        let head = Results::read(&args.head);
-        (
-            base.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            head,
-        )
-    });
-    let (base, head) = (base?, head?);
+    let [base, head]: [Results; 2] = super::read_results(&[args.base.clone(), args.head.clone()])?
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("two paths read as two files"));
     let time = match args.threshold {
         Some(pct) => pct / 100.0,
         None if measured_together(&base, &head) => PAIRED_TIME_THRESHOLD,

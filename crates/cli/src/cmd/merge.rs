@@ -6,7 +6,6 @@
 use crate::app::Outcome;
 use anyhow::Result;
 use perflab_harness::merge::merge;
-use perflab_harness::results::Results;
 use std::path::PathBuf;
 
 /// Arguments of `perflab merge`.
@@ -27,28 +26,8 @@ pub struct Args {
 
 /// Merges and writes atomically.
 pub fn run(args: Args) -> Result<Outcome> {
-    // Files are read on every core (reading is most of a large merge's time); errors in file order.
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut read = Vec::with_capacity(args.files.len());
-    for batch in args.files.chunks(workers) {
-        std::thread::scope(|scope| {
-            let jobs: Vec<_> = batch
-                .iter()
-                .map(|p| scope.spawn(move || Results::read(p)))
-                .collect();
-            read.extend(
-                jobs.into_iter()
-                    .map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-            );
-        });
-    }
-    let files = args
-        .files
-        .iter()
-        .cloned()
-        .zip(read)
-        .map(|(p, r)| Ok((p, r?)))
-        .collect::<Result<Vec<_>>>()?;
+    let read = super::read_results(&args.files)?;
+    let files: Vec<_> = args.files.iter().cloned().zip(read).collect();
     // Shards of one CI run land on whatever runners the CI service gives: each cell keeps its
     // environment, so a mixed merge loses nothing and is allowed (`--force` is now the default).
     let _ = args.force;

@@ -13,6 +13,7 @@ pub mod verify;
 
 use anyhow::{Result, bail};
 use perflab_core::{DynWorkload, Registry};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The workloads named by `--workload` (all when none), or a one-line error naming the valid ones.
@@ -67,4 +68,28 @@ pub fn parse_percent(text: &str) -> Result<f64, String> {
             "malformed threshold `{text}` (expected a percentage, 0 or more)"
         )),
     }
+}
+
+/// Reads results files on every core, in batches of as many as there are cores: for large files
+/// (a long history, a big shard merge) reading is most of a `compare`'s or `merge`'s time. The
+/// first error is the first in `paths`' order, as reading one after another would give.
+pub fn read_results(
+    paths: &[PathBuf],
+) -> Result<Vec<perflab_harness::results::Results>, perflab_harness::results::ResultsError> {
+    use perflab_harness::results::Results;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut read = Vec::with_capacity(paths.len());
+    for batch in paths.chunks(workers) {
+        std::thread::scope(|scope| {
+            let jobs: Vec<_> = batch
+                .iter()
+                .map(|p| scope.spawn(move || Results::read(p)))
+                .collect();
+            read.extend(
+                jobs.into_iter()
+                    .map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            );
+        });
+    }
+    read.into_iter().collect()
 }

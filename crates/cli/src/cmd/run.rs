@@ -43,7 +43,7 @@ pub struct Args {
     #[arg(long, value_enum)]
     preset: Option<PresetArg>,
     /// Time budget for the whole run, seconds; each group gets an equal share.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = super::parse_seconds)]
     budget: Option<f64>,
     /// What to measure: time (default) or instructions (callgrind).
     #[arg(long, value_enum)]
@@ -80,7 +80,7 @@ pub struct Args {
         value_name = "PCT",
         default_value_t = perflab_harness::compare::PAIRED_TIME_THRESHOLD * 100.0,
         requires = "compare_with",
-        value_parser = parse_threshold
+        value_parser = super::parse_percent
     )]
     threshold: f64,
     /// The CPU the measuring processes run on (`auto`: each replica on its own CPU, the last
@@ -126,15 +126,6 @@ enum PresetArg {
 enum MeasureArg {
     Time,
     Instructions,
-}
-
-fn parse_threshold(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(t) if t.is_finite() && t >= 0.0 => Ok(t),
-        _ => Err(format!(
-            "malformed threshold `{text}` (expected a percentage, 0 or more)"
-        )),
-    }
 }
 
 fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
@@ -202,9 +193,6 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         settings.window = usize::from(n);
     }
     if let Some(budget) = args.budget {
-        if !(budget.is_finite() && budget > 0.0 && budget < 1e9) {
-            bail!("malformed --budget `{budget}` (expected a positive number of seconds)");
-        }
         let share = Duration::from_secs_f64(budget / groups.len().max(1) as f64);
         // Verification, warm-up and calibration also take time: give sampling two thirds.
         settings.group_budget = settings.group_budget.min(share.mul_f64(2.0 / 3.0));
