@@ -245,7 +245,12 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         Some(old) => {
             // A group is measured whole (every comparison in it is paired within rounds), so
             // every group with a cell missing is measured again.
-            groups.retain(|g| g.cell_ids().iter().any(|id| old.get(id).is_none()));
+            let have = old.index();
+            groups.retain(|g| {
+                g.cell_ids()
+                    .iter()
+                    .any(|id| !have.contains_key(id.as_str()))
+            });
             old
         }
         None => Results::new(perflab_harness::env::capture(), config),
