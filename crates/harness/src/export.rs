@@ -1,9 +1,198 @@
-//! Export to Bencher Metric Format (BMF), so results feed bencher.dev, which keeps history,
-//! thresholds and dashboards across machines and months — things perflab deliberately does not
-//! grow itself.
+//! Results in the formats other tools read: one flat row per cell for spreadsheets, pandas and
+//! jq (CSV, JSON), and Bencher Metric Format (BMF), so results feed bencher.dev, which keeps
+//! history, thresholds and dashboards across machines and months — things perflab deliberately
+//! does not grow itself.
 
-use crate::results::{CellStatus, Results};
+use crate::results::{Benchmark, CellStatus, Results};
+use crate::stats::Estimate;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
+
+/// One cell as a flat row: what a spreadsheet user expects, with the unit in every column's
+/// name (`_ns`, `_bytes`, `_bytes_per_s`, `_per_iter`; `_ratio` for the paired ratios). Every
+/// cell is a row, failed and unsupported ones too (their numbers empty, `error` saying why),
+/// so a row count is the cell count. The field names are the CSV header and the JSON keys.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CellRow {
+    /// `workload/variant/allocator/size`.
+    pub id: String,
+    /// Workload name.
+    pub workload: String,
+    /// Variant name.
+    pub variant: String,
+    /// `naive`, `optimized`, `simd`, `arena` or `reference`.
+    pub kind: String,
+    /// Global allocator.
+    pub allocator: String,
+    /// Size label (`64KiB`, or `file`).
+    pub size: String,
+    /// Bytes processed per iteration.
+    pub size_bytes: u64,
+    /// `ok`, `failed` or `unsupported`.
+    pub status: String,
+    /// Median time per iteration.
+    pub median_ns: Option<f64>,
+    /// Low end of the median's 95% interval.
+    pub ci95_low_ns: Option<f64>,
+    /// High end of the median's 95% interval.
+    pub ci95_high_ns: Option<f64>,
+    /// Median absolute deviation of the samples.
+    pub mad_ns: Option<f64>,
+    /// `size_bytes` per median time.
+    pub throughput_bytes_per_s: Option<f64>,
+    /// Naive's time / this time, paired within rounds.
+    pub speedup_vs_naive_ratio: Option<f64>,
+    /// Low end of its 95% interval.
+    pub speedup_ci95_low_ratio: Option<f64>,
+    /// High end of its 95% interval.
+    pub speedup_ci95_high_ratio: Option<f64>,
+    /// This time / the same cell's time under `system`, paired within rounds.
+    pub time_vs_system_ratio: Option<f64>,
+    /// Low end of its 95% interval.
+    pub time_vs_system_ci95_low_ratio: Option<f64>,
+    /// High end of its 95% interval.
+    pub time_vs_system_ci95_high_ratio: Option<f64>,
+    /// A/B runs: this build's time / the base build's.
+    pub vs_base_ratio: Option<f64>,
+    /// Low end of its 95% interval.
+    pub vs_base_ci95_low_ratio: Option<f64>,
+    /// High end of its 95% interval.
+    pub vs_base_ci95_high_ratio: Option<f64>,
+    /// Allocations per iteration.
+    pub allocs_per_iter: Option<f64>,
+    /// Reallocations per iteration.
+    pub reallocs_per_iter: Option<f64>,
+    /// Bytes requested from the allocator per iteration.
+    pub bytes_allocated_per_iter: Option<f64>,
+    /// Peak live heap bytes during a sample.
+    pub peak_bytes: Option<u64>,
+    /// Bytes the arena held at its fullest.
+    pub arena_bytes: Option<u64>,
+    /// Instructions per iteration (`--measure instructions`).
+    pub instructions_per_iter: Option<f64>,
+    /// Samples taken (over all processes).
+    pub samples: usize,
+    /// Iterations timed together in one sample.
+    pub iters_per_sample: u64,
+    /// Independent processes that measured the cell.
+    pub processes: usize,
+    /// Why the cell failed or is unsupported.
+    pub error: Option<String>,
+}
+
+impl CellRow {
+    /// The row of one cell.
+    pub fn of(b: &Benchmark) -> CellRow {
+        let split = |e: Option<Estimate>| match e {
+            Some(e) => (Some(e.median), Some(e.ci95[0]), Some(e.ci95[1])),
+            None => (None, None, None),
+        };
+        let (speedup, speedup_lo, speedup_hi) = split(b.speedup_vs_naive);
+        let (vs_sys, vs_sys_lo, vs_sys_hi) = split(b.time_vs_system);
+        let (vs_base, vs_base_lo, vs_base_hi) = split(b.vs_base);
+        CellRow {
+            id: b.id.clone(),
+            workload: b.workload.clone(),
+            variant: b.variant.clone(),
+            kind: b.kind.as_str().to_owned(),
+            allocator: b.allocator.clone(),
+            size: b.size.clone(),
+            size_bytes: b.size_bytes,
+            status: match b.status {
+                CellStatus::Ok => "ok",
+                CellStatus::Failed => "failed",
+                CellStatus::Unsupported => "unsupported",
+            }
+            .to_owned(),
+            median_ns: b.median_ns,
+            ci95_low_ns: b.ci95_ns.map(|c| c[0]),
+            ci95_high_ns: b.ci95_ns.map(|c| c[1]),
+            mad_ns: b.mad_ns,
+            throughput_bytes_per_s: b.throughput_bytes_per_s,
+            speedup_vs_naive_ratio: speedup,
+            speedup_ci95_low_ratio: speedup_lo,
+            speedup_ci95_high_ratio: speedup_hi,
+            time_vs_system_ratio: vs_sys,
+            time_vs_system_ci95_low_ratio: vs_sys_lo,
+            time_vs_system_ci95_high_ratio: vs_sys_hi,
+            vs_base_ratio: vs_base,
+            vs_base_ci95_low_ratio: vs_base_lo,
+            vs_base_ci95_high_ratio: vs_base_hi,
+            allocs_per_iter: b.allocs_per_iter,
+            reallocs_per_iter: b.reallocs_per_iter,
+            bytes_allocated_per_iter: b.bytes_allocated_per_iter,
+            peak_bytes: b.peak_bytes,
+            arena_bytes: b.arena_bytes,
+            instructions_per_iter: b.instructions,
+            samples: b.samples_ns.len(),
+            iters_per_sample: b.iters_per_sample,
+            processes: b
+                .process_medians_ns
+                .len()
+                .max(usize::from(!b.samples_ns.is_empty())),
+            error: b.error.clone(),
+        }
+    }
+}
+
+/// Every cell's row, in the results' order.
+pub fn rows(results: &Results) -> Vec<CellRow> {
+    results.benchmarks.iter().map(CellRow::of).collect()
+}
+
+/// The rows as CSV (RFC 4180: a header line, then one line per cell; empty fields for missing
+/// numbers; fields with commas, quotes or line breaks quoted by the `csv` crate).
+///
+/// # Errors
+/// Only if serialising a row fails, which these plain types do not.
+pub fn to_csv(results: &Results) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows(results) {
+        w.serialize(row)?;
+    }
+    if results.benchmarks.is_empty() {
+        // No row to take the header from: an empty file would have no columns at all.
+        w.write_record(HEADER)?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8(bytes).unwrap_or_default())
+}
+
+/// The column names, in order (the header of [`to_csv`]).
+pub const HEADER: [&str; 32] = [
+    "id",
+    "workload",
+    "variant",
+    "kind",
+    "allocator",
+    "size",
+    "size_bytes",
+    "status",
+    "median_ns",
+    "ci95_low_ns",
+    "ci95_high_ns",
+    "mad_ns",
+    "throughput_bytes_per_s",
+    "speedup_vs_naive_ratio",
+    "speedup_ci95_low_ratio",
+    "speedup_ci95_high_ratio",
+    "time_vs_system_ratio",
+    "time_vs_system_ci95_low_ratio",
+    "time_vs_system_ci95_high_ratio",
+    "vs_base_ratio",
+    "vs_base_ci95_low_ratio",
+    "vs_base_ci95_high_ratio",
+    "allocs_per_iter",
+    "reallocs_per_iter",
+    "bytes_allocated_per_iter",
+    "peak_bytes",
+    "arena_bytes",
+    "instructions_per_iter",
+    "samples",
+    "iters_per_sample",
+    "processes",
+    "error",
+];
 
 /// The BMF document for the measured (`ok`) cells: one entry per cell id with `latency` (ns,
 /// median with the 95% CI as lower/upper), `throughput` (bytes/s), `allocations` (per iteration)
@@ -82,5 +271,55 @@ mod tests {
         let t = cell["throughput"]["lower_value"].as_f64().unwrap();
         assert!((t - 4096e9 / 1100.0).abs() < 1.0);
         assert!(bmf.get("search/simd/system/4KiB").is_none());
+    }
+
+    #[test]
+    fn csv_has_a_row_per_cell_and_the_documented_header() {
+        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let mut ok = Benchmark::empty(
+            "search",
+            "naive",
+            VariantKind::Naive,
+            "system",
+            "4KiB",
+            4096,
+        );
+        ok.status = CellStatus::Ok;
+        ok.samples_ns = vec![1000.0, 1100.0];
+        ok.median_ns = Some(1050.0);
+        ok.ci95_ns = Some([1000.0, 1100.0]);
+        ok.speedup_vs_naive = Some(Estimate {
+            median: 1.0,
+            ci95: [0.98, 1.02],
+        });
+        r.upsert(ok);
+        let mut failed =
+            Benchmark::empty("search", "simd", VariantKind::Simd, "system", "4KiB", 4096);
+        failed.error = Some("output differs from naive: \"a, b\"\nsecond line".into());
+        r.upsert(failed);
+        let text = to_csv(&r).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(header, HEADER);
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records.len(), 2, "one row per cell:\n{text}");
+        let col = |name: &str| HEADER.iter().position(|h| *h == name).unwrap();
+        assert_eq!(&records[0][col("median_ns")], "1050.0");
+        assert_eq!(&records[0][col("speedup_ci95_high_ratio")], "1.02");
+        assert_eq!(&records[0][col("samples")], "2");
+        assert_eq!(&records[1][col("status")], "failed");
+        assert_eq!(
+            &records[1][col("median_ns")],
+            "",
+            "missing numbers are empty"
+        );
+        assert!(records[1][col("error")].contains("\"a, b\"\nsecond"));
+        let empty = to_csv(&Results::new(Environment::default(), RunConfig::default())).unwrap();
+        assert_eq!(empty.trim_end(), HEADER.join(","));
     }
 }

@@ -6,7 +6,7 @@
 //! own.
 
 use crate::ProfileError;
-use perflab_core::{Registry, VariantInfo, format_size};
+use perflab_core::{InputSource, Registry, VariantInfo, format_size};
 use perflab_harness::subject::{Readiness, Subject};
 use std::time::{Duration, Instant};
 
@@ -14,24 +14,46 @@ use std::time::{Duration, Instant};
 pub struct Cell {
     workload: &'static str,
     variant: &'static str,
-    size: usize,
+    /// `64KiB` for generated input, `file` for a user's file: the size label of the results
+    /// file's cell ids, so a profile and its cell share a name.
+    size: String,
     subject: Subject,
 }
 
 impl Cell {
-    /// Prepares `workload/variant` on generated input of `size` bytes, and verifies it against
-    /// naive (outside any profile), so that a kernel that panics or disagrees is an error here,
-    /// not a crash mid-profile or a profile of a wrong answer.
+    /// Prepares `workload/variant` on generated input of `size` bytes; see [`Cell::prepare_on`].
     ///
     /// # Errors
-    /// An unknown workload or variant, a variant this CPU cannot run, an input that cannot be
-    /// built, or a kernel that panics or disagrees with naive.
+    /// As [`Cell::prepare_on`].
     pub fn prepare(
         registry: &Registry,
         workload: &str,
         variant: &str,
         size: usize,
         seed: u64,
+    ) -> Result<Cell, ProfileError> {
+        Cell::prepare_on(
+            registry,
+            workload,
+            variant,
+            &InputSource::Generated { size, seed },
+        )
+    }
+
+    /// Prepares `workload/variant` on `source` (generated, or the user's own file, so the
+    /// profile shows the kernel on the data that matters to them), and verifies it against
+    /// naive (outside any profile), so that a kernel that panics or disagrees is an error here,
+    /// not a crash mid-profile or a profile of a wrong answer.
+    ///
+    /// # Errors
+    /// An unknown workload or variant, a variant this CPU cannot run, an input that cannot be
+    /// built (or a file this workload cannot parse), or a kernel that panics or disagrees with
+    /// naive.
+    pub fn prepare_on(
+        registry: &Registry,
+        workload: &str,
+        variant: &str,
+        source: &InputSource,
     ) -> Result<Cell, ProfileError> {
         let w = registry
             .get(workload)
@@ -55,9 +77,8 @@ impl Cell {
                 variant: variant.to_owned(),
             });
         }
-        let source = perflab_core::InputSource::Generated { size, seed };
         let cell_id = format!("{workload}/{variant}");
-        let mut subject = Subject::prepare(registry, workload, &source, &[variant.to_owned()])
+        let mut subject = Subject::prepare(registry, workload, source, &[variant.to_owned()])
             .map_err(|message| ProfileError::KernelFailed {
                 cell: cell_id.clone(),
                 message,
@@ -74,6 +95,10 @@ impl Cell {
             }
             None => unreachable!("one variant was asked for"),
         }
+        let size = match source {
+            InputSource::Generated { size, .. } => format_size(*size),
+            InputSource::File { .. } => "file".to_owned(),
+        };
         Ok(Cell {
             workload: w.name(),
             variant: info.name,
@@ -113,14 +138,14 @@ impl Cell {
         Ok(cells)
     }
 
-    /// `workload/variant/size`, e.g. `wordfreq/naive/64KiB`.
+    /// `workload/variant/size`, e.g. `wordfreq/naive/64KiB` (`…/file` on a user's file).
     pub fn id(&self) -> String {
-        format!(
-            "{}/{}/{}",
-            self.workload,
-            self.variant,
-            format_size(self.size)
-        )
+        format!("{}/{}/{}", self.workload, self.variant, self.size)
+    }
+
+    /// The size label: `64KiB`, or `file` for a user's file, as in results files' cell ids.
+    pub fn size_label(&self) -> &str {
+        &self.size
     }
 
     /// The workload's name.
@@ -188,5 +213,22 @@ mod tests {
         assert!(err.to_string().contains("wordfreq"), "{err}");
         let all = Cell::all(&registry, &["search".to_owned()], 4096, 1).unwrap();
         assert!(all.iter().all(|c| c.workload() == "search") && all.len() >= 2);
+    }
+
+    #[test]
+    fn a_cell_runs_on_a_users_file() {
+        let registry = perflab_catalog::registry();
+        let path = std::env::temp_dir().join(format!("perflab-cell-{}.txt", std::process::id()));
+        std::fs::write(
+            &path,
+            "the quick brown fox jumps over the lazy dog\n".repeat(50),
+        )
+        .unwrap();
+        let source = InputSource::from_file(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let mut cell = Cell::prepare_on(&registry, "wordfreq", "optimized", &source).unwrap();
+        assert_eq!(cell.id(), "wordfreq/optimized/file");
+        assert_eq!(cell.size_label(), "file");
+        assert!(cell.run_for(Duration::from_millis(2)) >= 1);
     }
 }

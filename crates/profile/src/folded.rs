@@ -133,12 +133,8 @@ impl Folded {
     /// The `n` frames with the most *self* count (the leaf of each stack), with their counts,
     /// most first: where the time is spent, as the summary `perflab flame` prints.
     pub fn top_self(&self, n: usize) -> Vec<(String, u64)> {
-        let mut by_leaf: BTreeMap<&str, u64> = BTreeMap::new();
-        for (stack, &count) in &self.stacks {
-            let leaf = stack.rsplit(';').next().unwrap_or(stack);
-            *by_leaf.entry(leaf).or_insert(0) += count;
-        }
-        let mut top: Vec<(String, u64)> = by_leaf
+        let mut top: Vec<(String, u64)> = self
+            .self_by_frame()
             .into_iter()
             .map(|(f, c)| (f.to_owned(), c))
             .collect();
@@ -146,6 +142,72 @@ impl Folded {
         top.truncate(n);
         top
     }
+}
+
+/// How one frame's share of the self time differs between two profiles of the same work (say
+/// naive and the fastest variant of one workload): what [`self_changes`] returns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelfChange {
+    /// The frame (a stack's leaf), e.g. `alloc::string::String::to_lowercase`.
+    pub frame: String,
+    /// Its share of the base profile's self time, 0–1 (0: absent there).
+    pub base_share: f64,
+    /// Its share of the head profile's self time, 0–1 (0: absent there).
+    pub head_share: f64,
+}
+
+impl Folded {
+    /// The stacks with their root frame `from` renamed to `to` (other stacks unchanged): two
+    /// variants' profiles are rooted at their own cell (`wordfreq/naive`, `wordfreq/simd`), and
+    /// must share a root before a differential flamegraph can line their frames up.
+    pub fn rerooted(&self, from: &str, to: &str) -> Folded {
+        let mut out = Folded::new();
+        for (stack, &count) in &self.stacks {
+            match stack.split_once(';') {
+                Some((root, rest)) if root == from => out.add_line(&format!("{to};{rest}"), count),
+                None if stack == from => out.add_line(to, count),
+                _ => out.add_line(stack, count),
+            }
+        }
+        out
+    }
+
+    /// Self counts by frame (the leaf of each stack), summed over stacks.
+    fn self_by_frame(&self) -> BTreeMap<&str, u64> {
+        let mut by_leaf: BTreeMap<&str, u64> = BTreeMap::new();
+        for (stack, &count) in &self.stacks {
+            let leaf = stack.rsplit(';').next().unwrap_or(stack);
+            *by_leaf.entry(leaf).or_insert(0) += count;
+        }
+        by_leaf
+    }
+}
+
+/// Every frame's share of the self time in `base` and in `head`, for the frames present in
+/// either: each profile normalised by its own total, so a profile that ran longer (more
+/// samples) is not "grown" everywhere. Sorted by frame name; the caller ranks them (by share,
+/// or by time once each share is multiplied by its cell's measured time per iteration).
+pub fn self_changes(base: &Folded, head: &Folded) -> Vec<SelfChange> {
+    let (b, h) = (base.self_by_frame(), head.self_by_frame());
+    let share = |n: u64, total: u64| {
+        if total == 0 {
+            0.0
+        } else {
+            n as f64 / total as f64
+        }
+    };
+    let (bt, ht) = (base.total(), head.total());
+    let mut frames: Vec<&str> = b.keys().chain(h.keys()).copied().collect();
+    frames.sort_unstable();
+    frames.dedup();
+    frames
+        .into_iter()
+        .map(|f| SelfChange {
+            frame: f.to_owned(),
+            base_share: share(b.get(f).copied().unwrap_or(0), bt),
+            head_share: share(h.get(f).copied().unwrap_or(0), ht),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -171,5 +233,26 @@ mod tests {
         );
         let err = Folded::parse("a;b 1\nno-count\n", Path::new("x.folded")).unwrap_err();
         assert!(err.to_string().contains("x.folded:2"), "{err}");
+    }
+
+    #[test]
+    fn changes_are_shares_of_each_profiles_own_total() {
+        let mut naive = Folded::new();
+        naive.add(["w/naive", "lower"], 60);
+        naive.add(["w/naive", "hash"], 40);
+        let mut simd = Folded::new();
+        simd.add(["w/simd", "scan"], 5);
+        simd.add(["w/simd", "hash"], 5);
+        let changes = self_changes(&naive, &simd);
+        let get = |f: &str| changes.iter().find(|c| c.frame == f).unwrap();
+        assert_eq!(
+            (get("lower").base_share, get("lower").head_share),
+            (0.6, 0.0)
+        );
+        assert_eq!((get("hash").base_share, get("hash").head_share), (0.4, 0.5));
+        assert_eq!((get("scan").base_share, get("scan").head_share), (0.0, 0.5));
+        let rerooted = simd.rerooted("w/simd", "w");
+        assert_eq!(rerooted.to_text(), "w;hash 5\nw;scan 5\n");
+        assert_eq!(rerooted.total(), simd.total());
     }
 }

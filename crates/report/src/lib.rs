@@ -13,6 +13,7 @@
 
 pub mod change;
 mod charts;
+pub mod flames;
 pub mod fmt;
 mod view;
 
@@ -23,10 +24,13 @@ use std::path::{Path, PathBuf};
 /// How to render a report beyond what the results say.
 #[derive(Clone, Debug, Default)]
 pub struct RenderOptions {
-    /// Where flamegraphs are looked for. A cell links to
-    /// `profiles/<workload>-<variant>-<allocator>-<size>.svg` (relative to the page) when a file
-    /// of that name exists in this directory; `None`: no profile links.
-    pub profiles_dir: Option<PathBuf>,
+    /// The directory the page is written to (the run directory). A cell links to its
+    /// flamegraph `flame/<workload>-<variant>-<allocator>-<size>.svg` (relative to the page)
+    /// when that file exists there; `None`: no profile links.
+    pub page_dir: Option<PathBuf>,
+    /// The run's profiles (`flame/index.json` in the page's directory), shown in each
+    /// workload's section.
+    pub flames: Option<flames::FlameIndex>,
 }
 
 /// Why a report could not be made. Each file error names the path.
@@ -35,6 +39,9 @@ pub enum ReportError {
     /// The results or baseline file could not be read, parsed, or is of another schema.
     #[error(transparent)]
     Results(#[from] ResultsError),
+    /// The run's profile index exists but cannot be used.
+    #[error(transparent)]
+    Flames(#[from] flames::FlameIndexError),
     /// The page could not be rendered from its template.
     #[error("cannot render the report: {0}")]
     Template(#[from] askama::Error),
@@ -66,8 +73,9 @@ pub fn render(
 }
 
 /// Reads `results_path` (and `baseline_path`), renders the page and writes it to `out`
-/// atomically: a reader sees the previous page or the new one, never half of one. Flamegraphs
-/// are linked from the `profiles/` directory beside `out`.
+/// atomically: a reader sees the previous page or the new one, never half of one. The profiles
+/// of `run --flame` are shown when they are in `flame/` beside `out` (the run directory, where
+/// `run` writes the page), so every link is relative and the directory can be copied anywhere.
 pub fn write_report(
     results_path: &Path,
     baseline_path: Option<&Path>,
@@ -80,7 +88,8 @@ pub fn write_report(
         _ => Path::new("."),
     };
     let opts = RenderOptions {
-        profiles_dir: Some(dir.join("profiles")),
+        page_dir: Some(dir.to_owned()),
+        flames: flames::FlameIndex::read_in(dir)?,
     };
     let html = render(&results, baseline.as_ref(), &opts)?;
     write_file_atomic(out, html.as_bytes()).map_err(|source| ReportError::Write {

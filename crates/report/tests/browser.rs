@@ -4,76 +4,16 @@
 //! Chromium comes from `scripts/install-chromium.sh`. Without it the test skips with a message,
 //! except under CI (`CI=true`), where a missing browser is a failure.
 
+#[path = "common/chromium.rs"]
+mod chromium;
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("PERFLAB_CHROMIUM") {
-        let p = PathBuf::from(p);
-        return p.is_file().then_some(p);
-    }
-    let fixed = Path::new("/usr/bin/chromium");
-    if fixed.exists() {
-        return Some(fixed.to_owned());
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("chromium"))
-            .find(|p| p.is_file())
-    })
-}
-
-/// Runs Chromium headless on `page` with `extra` arguments, killing it after two minutes.
-fn run_chromium(bin: &Path, page: &Path, extra: &[String], work: &Path) -> String {
-    let profile = work.join(format!("profile-{}", extra.len()));
-    std::fs::create_dir_all(&profile).unwrap();
-    let stdout = work.join(format!("stdout-{}", extra.len()));
-    let mut child = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&stdout).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromium");
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "chromium exited with {status}");
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::fs::read_to_string(&stdout).unwrap()
-}
+use chromium::{chromium_or_skip, dom_and_page_requests, run_chromium};
+use std::path::Path;
 
 #[test]
 fn chromium_renders_every_workload_with_charts() {
-    let Some(bin) = chromium() else {
-        let msg = "Chromium is not installed (run scripts/install-chromium.sh)";
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{msg}: CI=true requires the browser test to run");
-        }
-        eprintln!("SKIPPED browser test: {msg}");
+    let Some(bin) = chromium_or_skip() else {
         return;
     };
     let work = common::fresh_dir("browser");
@@ -94,7 +34,8 @@ fn chromium_renders_every_workload_with_charts() {
     let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("perflab-report-sample.html");
     std::fs::copy(&page, &kept).unwrap();
 
-    let dom = run_chromium(&bin, &page, &["--dump-dom".to_owned()], &work);
+    let (dom, requests) = dom_and_page_requests(&bin, &page, &work);
+    assert!(requests.is_empty(), "the page loaded {requests:?}");
     assert!(
         dom.contains("id=\"summary\""),
         "no summary in the DOM:\n{}",
@@ -129,5 +70,23 @@ fn chromium_renders_every_workload_with_charts() {
     let png = std::fs::read(&shot).expect("screenshot written");
     assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
     eprintln!("screenshot: {}", shot.display());
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+/// The net-log check can fail: a page that loads an image over HTTP is caught.
+#[test]
+fn a_page_that_loads_from_the_network_is_caught() {
+    let Some(bin) = chromium_or_skip() else {
+        return;
+    };
+    let work = common::fresh_dir("browser-control");
+    let page = work.join("index.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><body><img src=\"http://127.0.0.1:9/x.png\"></body></html>",
+    )
+    .unwrap();
+    let (_, requests) = dom_and_page_requests(&bin, &page, &work);
+    assert_eq!(requests, ["http://127.0.0.1:9/x.png"]);
     std::fs::remove_dir_all(&work).unwrap();
 }

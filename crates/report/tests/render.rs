@@ -179,15 +179,16 @@ fn baseline_changes_are_classified_and_shown() {
 fn profiles_are_linked_when_present() {
     let dir = fresh_dir("profiles");
     let r = synthetic(&["search"], &["system"], &SIZES[..1], 5);
-    std::fs::create_dir_all(dir.join("profiles")).unwrap();
-    std::fs::write(dir.join("profiles/search-naive-system-4KiB.svg"), "<svg/>").unwrap();
+    std::fs::create_dir_all(dir.join("flame")).unwrap();
+    std::fs::write(dir.join("flame/search-naive-system-4KiB.svg"), "<svg/>").unwrap();
     let opts = RenderOptions {
-        profiles_dir: Some(dir.join("profiles")),
+        page_dir: Some(dir.clone()),
+        flames: None,
     };
     let html = render(&r, None, &opts).unwrap();
     assert!(
         row_of(&html, "search/naive/system/4KiB")
-            .contains("href=\"profiles/search-naive-system-4KiB.svg\"")
+            .contains("href=\"flame/search-naive-system-4KiB.svg\"")
     );
     assert!(!row_of(&html, "search/optimized/system/4KiB").contains("href="));
     // write_report looks beside the output file.
@@ -198,7 +199,7 @@ fn profiles_are_linked_when_present() {
     assert!(
         std::fs::read_to_string(&out)
             .unwrap()
-            .contains("profiles/search-naive-system-4KiB.svg")
+            .contains("flame/search-naive-system-4KiB.svg")
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -28,6 +28,10 @@ pub struct Args {
     /// Generated input size, e.g. 1MiB.
     #[arg(long, value_name = "S", default_value = "1MiB", value_parser = super::parse_size_arg)]
     size: usize,
+    /// Profile on this file (your own data) instead of generated input; the cell is named
+    /// `…/file`, as `run --input` names it.
+    #[arg(long, value_name = "FILE", conflicts_with = "size")]
+    input: Option<PathBuf>,
     /// How long to run the cell, seconds.
     #[arg(long, value_name = "N", default_value_t = 5.0, value_parser = super::parse_seconds)]
     seconds: f64,
@@ -72,13 +76,14 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
     // Profile what `run` times: allocations uncounted (counting costs ~6 ns a pair, which would
     // show up as perflab-alloc frames that the measured samples never paid for).
     perflab_alloc::set_counting(false);
-    let mut cell = Cell::prepare(
-        &session.registry,
-        &args.workload,
-        &args.variant,
-        args.size,
-        args.seed,
-    )?;
+    let source = match &args.input {
+        Some(path) => perflab_core::InputSource::from_file(path)?,
+        None => perflab_core::InputSource::Generated {
+            size: args.size,
+            seed: args.seed,
+        },
+    };
+    let mut cell = Cell::prepare_on(&session.registry, &args.workload, &args.variant, &source)?;
     let duration = Duration::from_secs_f64(args.seconds);
     // The results file's cell id (workload/variant/allocator/size), so a slow cell in a report
     // and its flamegraph share a name.
@@ -87,7 +92,7 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
         cell.workload(),
         cell.variant(),
         current.name(),
-        perflab_core::format_size(args.size)
+        cell.size_label()
     );
     let svg = args.output.clone().unwrap_or_else(|| {
         let suffix = if args.source == Source::Scopes {

@@ -7,6 +7,7 @@ pub mod flame;
 pub mod list;
 pub mod live;
 pub mod merge;
+pub mod profiles;
 pub mod report;
 pub mod run;
 pub mod verify;

@@ -102,6 +102,18 @@ pub struct Args {
     /// done, so a larger window spreads samples wider but saves later.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     window: Option<u16>,
+    /// After measuring, profile each workload's naive variant and its fastest cell at the
+    /// largest size measured (pprof samples, under the fastest cell's allocator), and write
+    /// their flamegraphs, folded stacks and a differential flamegraph of the two to DIR/flame/;
+    /// the report shows them in each workload's section. On by default with `--preset full`.
+    #[arg(long, overrides_with = "no_flame", conflicts_with_all = ["compare_with", "measure"])]
+    flame: bool,
+    /// No profiles, even with `--preset full`.
+    #[arg(long, overrides_with = "flame")]
+    no_flame: bool,
+    /// How long each profiled cell runs under the sampler, seconds.
+    #[arg(long, value_name = "N", default_value_t = 3.0, value_parser = super::parse_seconds)]
+    flame_seconds: f64,
     /// A/B runs: do not re-measure a group that shows a change beyond the threshold with fresh
     /// processes (by default up to two more attempts, and a cell is reported only when every
     /// attempt's interval lies beyond the threshold; see METHODOLOGY.md §7).
@@ -205,6 +217,11 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
     // One run per directory at a time: two would each rewrite results.json with only their own
     // cells. Held until this process ends, however it ends (the kernel drops the lock).
     let _lock = lock_dir(&out_dir)?;
+    if resumed.is_none() {
+        // Profiles of an earlier run into this directory are of other numbers.
+        super::profiles::remove_stale(&out_dir)?;
+    }
+    let flame = !args.no_flame && (args.flame || preset == Preset::Full);
     // Ctrl-C or SIGTERM (even when inherited as ignored, as a background job's SIGINT is) ends
     // the run at once: every finished group is already saved, and the peers die with us.
     exit_on_interrupt();
@@ -329,6 +346,16 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
     print_summary(&results);
     let page = out_dir.join("index.html");
     perflab_report::write_report(&results_path, None, &page)?;
+    if flame {
+        // The page is written first: an interrupted profile still leaves the report.
+        let index = super::profiles::profile_run(&results, &out_dir, args.flame_seconds)?;
+        perflab_report::write_report(&results_path, None, &page)?;
+        errln!(
+            "perflab: profiles of {} workload(s) → {}",
+            index.workloads.len(),
+            out_dir.join("flame").display()
+        );
+    }
     let failed = results
         .benchmarks
         .iter()

@@ -14,10 +14,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 mod allocators;
 mod baseline;
+mod flames;
 mod meta;
 
 pub use allocators::{AllocRow, AllocSummary};
 pub use baseline::{Baseline, ChangeCell};
+pub use flames::FlameView;
 pub use meta::Problem;
 
 /// A coloured key in a legend.
@@ -97,6 +99,8 @@ pub struct Workload {
     pub unsupported: usize,
     /// How many sizes have a time: with one, the scaling chart is a column of points.
     pub sizes_measured: usize,
+    /// The profiles `run --flame` made of this workload.
+    pub flames: Option<FlameView>,
 }
 
 /// The whole page.
@@ -390,6 +394,10 @@ pub fn build(
                 .iter()
                 .filter(|(_, s)| fastest_at(s).is_some())
                 .count(),
+            flames: opts.flames.as_ref().and_then(|index| {
+                let how = format!("{}, {} s per cell", index.source, index.seconds);
+                index.of(w).map(|f| flames::flame_view(f, how))
+            }),
         });
     }
     // Scale the headline bars: log of the speed-up against the largest.
@@ -594,14 +602,10 @@ fn row(b: &Benchmark, best: bool, change: Option<&Change>, opts: &RenderOptions)
     }
 }
 
-/// `profiles/<workload>-<variant>-<allocator>-<size>.svg`, relative to the page, when that file
-/// exists in `opts.profiles_dir`.
+/// `flame/<workload>-<variant>-<allocator>-<size>.svg`, relative to the page, when that file
+/// exists in `opts.page_dir`.
 fn profile_link(b: &Benchmark, opts: &RenderOptions) -> Option<String> {
-    let dir = opts.profiles_dir.as_ref()?;
-    let name = format!(
-        "{}-{}-{}-{}.svg",
-        b.workload, b.variant, b.allocator, b.size
-    );
-    let safe = !name.contains(['/', '\\']) && !name.starts_with('.');
-    (safe && dir.join(&name).is_file()).then(|| format!("profiles/{name}"))
+    let dir = opts.page_dir.as_ref()?;
+    let link = format!("flame/{}", crate::flames::file_name(&b.id, "svg"));
+    (crate::flames::is_flame_path(&link) && dir.join(&link).is_file()).then_some(link)
 }

@@ -1,0 +1,304 @@
+//! A workload's profiles in its section: from the number to the why on one page.
+//!
+//! The pictures are the SVGs `run --flame` wrote under `flame/` (shown as images, each a link to
+//! the interactive SVG); the words are the frames whose time per iteration changed most from
+//! naive to the fastest variant, as `flame/index.json` lists them.
+
+use crate::flames::{FrameChange, WorkloadFlames};
+use crate::fmt;
+
+/// What a workload section shows of its profiles.
+pub struct FlameView {
+    /// `16MiB under system`.
+    pub at: String,
+    /// The pictures: naive, the winner, the differential graph.
+    pub figures: Vec<FlameFigure>,
+    /// Which frames shrank and grew most, in words.
+    pub sentence: String,
+    /// The frames that changed most, largest change first.
+    pub changes: Vec<FrameRow>,
+    /// Why a profile is missing.
+    pub error: String,
+    /// How the stacks were taken, e.g. `pprof 999 Hz, 3 s per cell`.
+    pub how: String,
+}
+
+/// One flamegraph picture.
+pub struct FlameFigure {
+    pub title: String,
+    /// The SVG, relative to the page.
+    pub svg: String,
+    /// Its folded stacks, relative to the page (absent for the differential graph).
+    pub folded: Option<String>,
+    pub note: String,
+}
+
+/// One frame whose cost changed.
+pub struct FrameRow {
+    pub short: String,
+    pub frame: String,
+    pub naive: String,
+    pub winner: String,
+    pub delta: String,
+    pub class: &'static str,
+}
+
+/// How many frames the table lists per direction (shrank, grew), and the sentence names.
+const ROWS: usize = 5;
+const NAMED: usize = 3;
+
+pub fn flame_view(w: &WorkloadFlames, how: String) -> FlameView {
+    let mut figures = Vec::new();
+    let winner_name = w
+        .winner
+        .as_ref()
+        .map_or("the winner", |c| c.variant.as_str());
+    for (title, cell) in [("naive", &w.naive), (winner_name, &w.winner)] {
+        if let Some(c) = cell {
+            figures.push(FlameFigure {
+                title: format!("{title} ({})", c.cell),
+                svg: c.svg.clone(),
+                folded: Some(c.folded.clone()),
+                note: format!("{} samples", c.samples),
+            });
+        }
+    }
+    if let Some(diff) = &w.diff_svg {
+        figures.push(FlameFigure {
+            title: format!("{winner_name} against naive (differential)"),
+            svg: diff.clone(),
+            folded: None,
+            note: format!(
+                "{winner_name}'s frames; red: a larger share than in naive, blue: smaller"
+            ),
+        });
+    }
+    let mut ranked: Vec<&FrameChange> = w.changes.iter().collect();
+    ranked.sort_by(|a, b| b.delta_ns().abs().total_cmp(&a.delta_ns().abs()));
+    // The table: what shrank most (most first), then what grew most.
+    let mut shrank: Vec<&FrameChange> = w.changes.iter().filter(|c| c.delta_ns() < 0.0).collect();
+    shrank.sort_by(|a, b| a.delta_ns().total_cmp(&b.delta_ns()));
+    let mut grew: Vec<&FrameChange> = w.changes.iter().filter(|c| c.delta_ns() > 0.0).collect();
+    grew.sort_by(|a, b| b.delta_ns().total_cmp(&a.delta_ns()));
+    let changes = shrank
+        .into_iter()
+        .take(ROWS)
+        .chain(grew.into_iter().take(ROWS))
+        .map(|c| FrameRow {
+            short: short_frame(&c.frame),
+            frame: c.frame.clone(),
+            naive: cost(c.naive_ns, c.naive_share),
+            winner: cost(c.winner_ns, c.winner_share),
+            delta: signed_time(c.delta_ns()),
+            class: if c.delta_ns() > 0.0 {
+                "regression"
+            } else {
+                "improvement"
+            },
+        })
+        .collect();
+    FlameView {
+        at: format!("{} under {}", w.size, w.allocator),
+        figures,
+        sentence: sentence(w, winner_name, &ranked),
+        changes,
+        error: w.error.clone().unwrap_or_default(),
+        how,
+    }
+}
+
+/// `From naive to simd, time per iteration shrank most in a (−1.2 ms: 41% of naive's samples →
+/// none), b (…) and c (…); it grew most in d (+120 µs: none → 62%).`
+fn sentence(w: &WorkloadFlames, winner: &str, ranked: &[&FrameChange]) -> String {
+    if w.naive.is_none() || w.winner.is_none() || ranked.is_empty() {
+        return String::new();
+    }
+    let named = |grew: bool| -> Vec<String> {
+        ranked
+            .iter()
+            .filter(|c| (c.delta_ns() > 0.0) == grew && c.delta_ns() != 0.0)
+            .take(NAMED)
+            .map(|c| {
+                format!(
+                    "{} ({}: {} → {})",
+                    short_frame(&c.frame),
+                    signed_time(c.delta_ns()),
+                    share(c.naive_share),
+                    share(c.winner_share)
+                )
+            })
+            .collect()
+    };
+    let list = |items: Vec<String>| match items.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        [init @ .., last] => Some(format!("{} and {last}", init.join(", "))),
+    };
+    let shrank = list(named(false));
+    let grew = list(named(true));
+    let mut s = format!("From naive to {winner}, time per iteration ");
+    match (shrank, grew) {
+        (Some(d), Some(u)) => s.push_str(&format!("shrank most in {d}; it grew most in {u}.")),
+        (Some(d), None) => s.push_str(&format!("shrank most in {d}; no frame grew.")),
+        (None, Some(u)) => s.push_str(&format!("grew most in {u}; no frame shrank.")),
+        (None, None) => return String::new(),
+    }
+    s.push_str(
+        " (Each frame's self time: its share of the cell's samples × the cell's median time.)",
+    );
+    s
+}
+
+fn share(x: f64) -> String {
+    if x <= 0.0 {
+        "none".to_owned()
+    } else if x < 0.001 {
+        "<0.1%".to_owned()
+    } else {
+        format!("{:.1}%", x * 100.0)
+    }
+}
+
+fn cost(ns: f64, s: f64) -> String {
+    if s <= 0.0 {
+        "–".to_owned()
+    } else {
+        format!("{} ({})", fmt::time_ns(ns), share(s))
+    }
+}
+
+fn signed_time(ns: f64) -> String {
+    let sign = if ns > 0.0 { "+" } else { "−" };
+    format!("{sign}{}", fmt::time_ns(ns.abs()))
+}
+
+/// A frame's name short enough for a sentence: generic arguments dropped and the last two path
+/// segments kept (`hashbrown::map::HashMap<K,V,S>::insert` → `HashMap::insert`); a trait
+/// method `<T as Trait>::f` is named by its type (`Naive::run`). The full name is the tooltip.
+pub fn short_frame(frame: &str) -> String {
+    let (ty, rest) = match frame.strip_prefix('<').and_then(split_qualified) {
+        Some((ty, rest)) => (ty, rest),
+        None => (frame, ""),
+    };
+    let ty = ty.split(" as ").next().unwrap_or(ty);
+    let mut segments: Vec<String> = without_generics(ty)
+        .split("::")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    segments.extend(
+        without_generics(rest)
+            .split("::")
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+    );
+    let n = segments.len();
+    match n {
+        0 => frame.to_owned(),
+        1 => segments.remove(0),
+        _ => segments[n - 2..].join("::"),
+    }
+}
+
+/// `T as Trait>::f` (after the opening `<`) → (`T as Trait`, `::f`), at the matching `>`.
+fn split_qualified(s: &str) -> Option<(&str, &str)> {
+    let mut depth = 1i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((&s[..i], &s[i + 1..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn without_generics(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0i32;
+    for c in s.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' if depth > 0 => depth -= 1,
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flames::CellFlame;
+
+    #[test]
+    fn frames_are_shortened_to_what_a_reader_recognises() {
+        assert_eq!(
+            short_frame("hashbrown::map::HashMap<K,V,S,A>::insert"),
+            "HashMap::insert"
+        );
+        assert_eq!(
+            short_frame(
+                "<perflab_text::wordfreq::naive::Naive as perflab_core::Kernel<perflab_text::wordfreq::Wordfreq>>::run"
+            ),
+            "Naive::run"
+        );
+        assert_eq!(short_frame("memchr"), "memchr");
+        assert_eq!(short_frame("[outside the kernel]"), "[outside the kernel]");
+    }
+
+    #[test]
+    fn the_sentence_names_what_shrank_and_grew_most() {
+        let cell = |v: &str| CellFlame {
+            cell: format!("w/{v}/system/4KiB"),
+            variant: v.into(),
+            svg: format!("flame/w-{v}-system-4KiB.svg"),
+            folded: format!("flame/w-{v}-system-4KiB.folded"),
+            samples: 100,
+        };
+        let change = |f: &str, n: f64, w: f64| FrameChange {
+            frame: f.into(),
+            naive_share: n,
+            winner_share: w,
+            naive_ns: n * 1000.0,
+            winner_ns: w * 100.0,
+        };
+        let w = WorkloadFlames {
+            workload: "w".into(),
+            size: "4KiB".into(),
+            allocator: "system".into(),
+            naive: Some(cell("naive")),
+            winner: Some(cell("simd")),
+            diff_svg: Some("flame/w-simd-vs-naive-system-4KiB.svg".into()),
+            changes: vec![
+                change("lower", 0.6, 0.0),
+                change("hash", 0.4, 0.2),
+                change("scan", 0.0, 0.8),
+            ],
+            error: None,
+        };
+        let v = flame_view(&w, String::new());
+        assert_eq!(v.figures.len(), 3);
+        assert!(
+            v.sentence
+                .starts_with("From naive to simd, time per iteration shrank most in lower (−600 ns: 60.0% → none) and hash"),
+            "{}",
+            v.sentence
+        );
+        assert!(
+            v.sentence.contains("grew most in scan (+80"),
+            "{}",
+            v.sentence
+        );
+        assert_eq!(v.changes[0].short, "lower");
+        assert_eq!(v.changes[0].class, "improvement");
+        assert_eq!(v.changes.last().unwrap().short, "scan");
+        assert_eq!(v.changes.last().unwrap().class, "regression");
+    }
+}
