@@ -10,6 +10,7 @@
 //! - [`results`]: the versioned results schema, read leniently and written atomically.
 //! - [`compare`], [`summary`], [`merge`], [`export`]: what is made of results afterwards.
 //! - [`resample`]: bootstrap medians drawn directly, so comparing 100 000 cells takes seconds.
+//! - [`table`]: one table model, rendered for a terminal or as GitHub-flavoured Markdown.
 //! - [`env`]: the environment, with the timer's precision and the loop's overhead measured.
 #![forbid(unsafe_code)]
 
@@ -26,3 +27,4 @@ pub mod results;
 pub mod stats;
 pub mod subject;
 pub mod summary;
+pub mod table;

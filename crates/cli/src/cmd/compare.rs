@@ -7,6 +7,7 @@ use perflab_harness::compare::{
     CellChange, Comparison, PAIRED_TIME_THRESHOLD, Thresholds, Verdict, compare, measured_together,
 };
 use perflab_harness::results::Results;
+use perflab_harness::table::{self, Column, Table};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -58,8 +59,8 @@ pub fn run(args: Args) -> Result<Outcome> {
     let cmp = compare(&base, &head, thresholds);
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&cmp)?,
-        Format::Text => render(&cmp, args.all, false),
-        Format::Markdown => render(&cmp, args.all, true),
+        Format::Text => render(&cmp, args.all, table::Format::Terminal),
+        Format::Markdown => render(&cmp, args.all, table::Format::Markdown),
     };
     outln!("{out}");
     Ok(if cmp.failed() {
@@ -113,7 +114,7 @@ fn fmt_change(c: &CellChange) -> String {
     parts.join("; ")
 }
 
-fn render(cmp: &Comparison, all: bool, markdown: bool) -> String {
+fn render(cmp: &Comparison, all: bool, format: table::Format) -> String {
     let mut s = String::new();
     let summary = format!(
         "{} regressions, {} improvements, {} unchanged, {} failed in head, {} missing in head, {} new (threshold {:.1}% time, {:.2}% instructions)",
@@ -126,12 +127,27 @@ fn render(cmp: &Comparison, all: bool, markdown: bool) -> String {
         cmp.thresholds.time * 100.0,
         cmp.thresholds.instructions * 100.0,
     );
-    let shown: Vec<&CellChange> = cmp
+    let mut cells = Table::new([
+        Column::left("cell").code(),
+        Column::left("verdict"),
+        Column::right("base"),
+        Column::right("head"),
+        Column::left("change (95% CI)"),
+    ]);
+    for c in cmp
         .cells
         .iter()
         .filter(|c| all || !matches!(c.verdict, Verdict::Unchanged))
-        .collect();
-    if markdown {
+    {
+        cells.push_row([
+            c.id.clone(),
+            label(c.verdict).to_owned(),
+            fmt_ns(c.base_ns),
+            fmt_ns(c.head_ns),
+            fmt_change(c),
+        ]);
+    }
+    if format == table::Format::Markdown {
         let icon = if cmp.failed() { "❌" } else { "✅" };
         let _ = writeln!(s, "### {icon} perflab compare\n\n{summary}\n");
         if let Some(env) = &cmp.environment_changed {
@@ -140,22 +156,8 @@ fn render(cmp: &Comparison, all: bool, markdown: bool) -> String {
                 "> ⚠️ The environments differ, so wall times may not be comparable: {env}\n"
             );
         }
-        if !shown.is_empty() {
-            let _ = writeln!(
-                s,
-                "| cell | verdict | base | head | change (95% CI) |\n|---|---|---|---|---|"
-            );
-            for c in shown {
-                let _ = writeln!(
-                    s,
-                    "| `{}` | {} | {} | {} | {} |",
-                    c.id,
-                    label(c.verdict),
-                    fmt_ns(c.base_ns),
-                    fmt_ns(c.head_ns),
-                    fmt_change(c).replace('|', "\\|")
-                );
-            }
+        if !cells.is_empty() {
+            let _ = writeln!(s, "{}", cells.markdown());
         }
     } else {
         if let Some(env) = &cmp.environment_changed {
@@ -164,16 +166,8 @@ fn render(cmp: &Comparison, all: bool, markdown: bool) -> String {
                 "warning: the environments differ, so wall times may not be comparable: {env}"
             );
         }
-        for c in shown {
-            let _ = writeln!(
-                s,
-                "{:<16} {:<44} {:>11} → {:<11} {}",
-                label(c.verdict),
-                c.id,
-                fmt_ns(c.base_ns),
-                fmt_ns(c.head_ns),
-                fmt_change(c)
-            );
+        if !cells.is_empty() {
+            let _ = writeln!(s, "{}", cells.terminal());
         }
         let _ = write!(s, "{summary}");
     }

@@ -2,6 +2,7 @@
 
 use crate::app::{ALLOCATOR_LINE, Outcome, Session};
 use anyhow::Result;
+use perflab_harness::table::{Column, Table};
 use serde_json::json;
 
 /// Arguments of `perflab list`.
@@ -53,16 +54,19 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
         "SIMD features: {}\n",
         perflab_harness::env::simd_features().join(" ")
     );
+    let mut workloads = Table::new([Column::left("workload"), Column::left("summary")]);
+    let mut variants = Table::new(["workload", "variant", "kind", "supported"].map(Column::left));
     for w in registry.workloads() {
-        outln!("{} — {}", w.name(), w.summary());
+        workloads.push_row([w.name(), w.summary()]);
         for v in w.variants() {
-            let support = if v.supported {
-                ""
+            let supported = if v.supported {
+                "yes"
             } else {
-                "  (unsupported on this CPU)"
+                "not on this CPU"
             };
-            outln!("  {:<18} {:<10}{support}", v.name, v.kind.as_str());
+            variants.push_row([w.name(), v.name, v.kind.as_str(), supported]);
         }
     }
+    outln!("{}\n\n{}", workloads.terminal(), variants.terminal());
     Ok(Outcome::Success)
 }

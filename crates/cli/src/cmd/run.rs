@@ -654,16 +654,25 @@ fn run_ab(
             ..Default::default()
         },
     );
+    use perflab_harness::table::{Column, Table};
+    let mut cells = Table::new([
+        Column::left("verdict"),
+        Column::left("cell"),
+        Column::right("change"),
+        Column::right("95% interval"),
+    ]);
+    let pct = |ratio: f64| format!("{:+.2}%", (ratio - 1.0) * 100.0);
     for c in &cmp.cells {
         let Some(e) = c.time_ratio else { continue };
-        outln!(
-            "{:<12} {:<44} {:+6.2}% [{:+.2}%, {:+.2}%]",
+        cells.push_row([
             format!("{:?}", c.verdict).to_lowercase(),
-            c.id,
-            (e.median - 1.0) * 100.0,
-            (e.ci95[0] - 1.0) * 100.0,
-            (e.ci95[1] - 1.0) * 100.0
-        );
+            c.id.clone(),
+            pct(e.median),
+            format!("[{}, {}]", pct(e.ci95[0]), pct(e.ci95[1])),
+        ]);
+    }
+    if !cells.is_empty() {
+        outln!("{}", cells.terminal());
     }
     use perflab_harness::compare::Verdict;
     errln!(
@@ -691,25 +700,18 @@ fn run_ab(
 
 /// Instructions per iteration, and per byte, of every counted cell.
 fn print_instructions(results: &Results) {
-    outln!(
-        "{:<44} {:>16} {:>10}",
-        "cell",
-        "instructions/iter",
-        "per byte"
-    );
-    for b in results
-        .benchmarks
-        .iter()
-        .filter(|b| b.instructions.is_some())
-    {
-        let i = b.instructions.unwrap_or(0.0);
-        outln!(
-            "{:<44} {:>16.0} {:>10.3}",
-            b.id,
-            i,
-            i / b.size_bytes.max(1) as f64
-        );
+    use perflab_harness::table::{Column, Table};
+    let mut table = Table::new([
+        Column::left("cell"),
+        Column::right("instructions/iter"),
+        Column::right("per byte"),
+    ]);
+    for b in &results.benchmarks {
+        let Some(i) = b.instructions else { continue };
+        let per_byte = i / b.size_bytes.max(1) as f64;
+        table.push_row([b.id.clone(), format!("{i:.0}"), format!("{per_byte:.3}")]);
     }
+    outln!("{}", table.terminal());
 }
 
 /// A progress bar on a terminal; one quiet line per group otherwise (CI logs).
@@ -804,54 +806,68 @@ impl Progress for Reporter {
 /// Per workload and allocator: the variant with the best geometric-mean speed-up over naive;
 /// then, for the variants that allocate, each allocator's time relative to system.
 fn print_summary(results: &Results) {
+    use perflab_harness::table::{Column, Table};
     let winners = perflab_harness::summary::winners(results);
     if winners.is_empty() {
         return;
     }
-    outln!(
-        "{:<10} {:<9} {:<18} {:>9}  sizes",
-        "workload",
-        "allocator",
-        "fastest",
-        "vs naive"
-    );
+    let mut table = Table::new([
+        Column::left("workload"),
+        Column::left("allocator"),
+        Column::left("fastest"),
+        Column::right("vs naive"),
+        Column::right("sizes"),
+    ]);
     for w in winners {
-        outln!(
-            "{:<10} {:<9} {:<18} {:>8.2}×  {}",
+        let speedup = format!("{:.2}×", w.speedup);
+        table.push_row([
             w.workload,
             w.allocator,
             w.variant,
-            w.speedup,
-            w.sizes
-        );
+            speedup,
+            w.sizes.to_string(),
+        ]);
     }
+    outln!("{}", table.terminal());
     let rows = perflab_harness::summary::allocator_ratios(results);
     if rows.iter().any(|r| !r.ratios.is_empty()) {
         outln!(
-            "\ntime relative to system (paired within rounds), for variants that allocate (largest size):"
+            "\ntime relative to system (paired within rounds; median [95% interval]), for variants that allocate (largest size):"
         );
-        outln!(
-            "{:<10} {:<12} {:>7} {:>11}  ratios [95% interval]",
-            "workload",
-            "variant",
-            "size",
-            "allocs/iter"
-        );
-        for r in rows {
-            let ratios: Vec<String> = r
-                .ratios
-                .iter()
-                .map(|(a, e)| format!("{a} {:.2} [{:.2}, {:.2}]", e.median, e.ci95[0], e.ci95[1]))
-                .collect();
-            outln!(
-                "{:<10} {:<12} {:>7} {:>11.1}  {}",
-                r.workload,
-                r.variant,
-                r.size,
-                r.allocs_per_iter,
-                ratios.join("  ")
-            );
+        // A column per allocator compared with system, in the order the results have them.
+        let mut allocators: Vec<&str> = Vec::new();
+        for (a, _) in rows.iter().flat_map(|r| &r.ratios) {
+            if !allocators.contains(&a.as_str()) {
+                allocators.push(a);
+            }
         }
+        let mut table = Table::new(
+            [
+                Column::left("workload"),
+                Column::left("variant"),
+                Column::right("size"),
+                Column::right("allocs/iter"),
+            ]
+            .into_iter()
+            .chain(allocators.iter().map(|&a| Column::right(a))),
+        );
+        for r in &rows {
+            let ratio = |a: &str| {
+                r.ratios.iter().find(|(name, _)| name == a).map_or_else(
+                    || "—".to_owned(),
+                    |(_, e)| format!("{:.2} [{:.2}, {:.2}]", e.median, e.ci95[0], e.ci95[1]),
+                )
+            };
+            let mut cells = vec![
+                r.workload.clone(),
+                r.variant.clone(),
+                r.size.clone(),
+                format!("{:.1}", r.allocs_per_iter),
+            ];
+            cells.extend(allocators.iter().map(|&a| ratio(a)));
+            table.push_row(cells);
+        }
+        outln!("{}", table.terminal());
     }
     if let Some(c) = &results.allocator_control {
         outln!(

@@ -4,6 +4,7 @@
 use crate::app::{Outcome, Session};
 use anyhow::Result;
 use perflab_core::{InputSource, Status, verify};
+use perflab_harness::table::{Column, Table};
 use serde_json::json;
 
 /// Arguments of `perflab verify`.
@@ -61,6 +62,7 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
                 continue;
             }
             outln!("{} on {}", w.name(), input.describe());
+            let mut table = Table::new(["variant", "kind", "status", "output"].map(Column::left));
             for v in &verdicts {
                 let status = match v.status {
                     Status::Ok => "ok",
@@ -73,12 +75,11 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
                     (Some(out), None) => out.to_string(),
                     (None, None) => String::new(),
                 };
-                outln!(
-                    "  {:<18} {:<10} {:<12} {detail}",
-                    v.variant,
-                    v.kind.as_str(),
-                    status
-                );
+                table.push_row([v.variant, v.kind.as_str(), status, detail.as_str()]);
+            }
+            // Indented under its heading, as each workload and input is a table of its own.
+            for line in table.terminal().lines() {
+                outln!("  {line}");
             }
         }
     }
