@@ -285,6 +285,49 @@ fn run_end_to_end_under_every_allocator() {
             .unwrap()
             > 0.0
     );
+    exports_have_a_row_per_cell(&dir.join("results.json"), cells);
+}
+
+/// `export --format csv|json|markdown`: one row per cell (failed and unsupported ones too),
+/// the numbers those of results.json, units in the CSV header.
+fn exports_have_a_row_per_cell(file: &Path, cells: &[Value]) {
+    let export = |format: &str| {
+        let o = run(&["export", file.to_str().unwrap(), "--format", format]);
+        assert!(o.status.success(), "{format}: {}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let csv_text = export("csv");
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    for col in [
+        "id",
+        "status",
+        "median_ns",
+        "ci95_low_ns",
+        "throughput_bytes_per_s",
+        "allocs_per_iter",
+    ] {
+        assert!(
+            header.iter().any(|h| h == col),
+            "no {col} column in {header:?}"
+        );
+    }
+    let median = header.iter().position(|h| h == "median_ns").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), cells.len(), "one CSV row per cell");
+    for (row, cell) in rows.iter().zip(cells) {
+        assert_eq!(&row[0], cell["id"].as_str().unwrap());
+        match cell["median_ns"].as_f64() {
+            Some(m) => assert_eq!(row[median].parse::<f64>().unwrap(), m),
+            None => assert_eq!(&row[median], ""),
+        }
+    }
+    let json: Value = serde_json::from_str(&export("json")).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), cells.len());
+    assert_eq!(json[0]["id"], cells[0]["id"]);
+    let md = export("markdown");
+    let table_rows = md.lines().filter(|l| l.starts_with("| `")).count();
+    assert_eq!(table_rows, cells.len(), "{md}");
 }
 
 #[test]

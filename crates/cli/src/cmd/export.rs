@@ -52,6 +52,46 @@ pub fn run(args: Args) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-fn markdown(_results: &perflab_harness::results::Results) -> String {
-    String::new()
+/// One table row per cell, the numbers as the report shows them (units included), for a pull
+/// request, a wiki page or `$GITHUB_STEP_SUMMARY`.
+fn markdown(results: &perflab_harness::results::Results) -> String {
+    use perflab_harness::table::{Column, Table};
+    use perflab_report::fmt;
+    let mut t = Table::new([
+        Column::left("cell").code(),
+        Column::left("status"),
+        Column::right("median"),
+        Column::right("95% CI"),
+        Column::right("throughput"),
+        Column::right("vs naive [95% CI]"),
+        Column::right("vs system [95% CI]"),
+        Column::right("allocs/iter"),
+        Column::left("error"),
+    ]);
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".to_owned());
+    let estimate = |e: Option<perflab_harness::stats::Estimate>| {
+        or_dash(e.map(|e| format!("{} [{}]", fmt::ratio(e.median), fmt::ratio_ci(e.ci95))))
+    };
+    for (row, b) in export::rows(results).into_iter().zip(&results.benchmarks) {
+        t.push_row([
+            row.id,
+            row.status,
+            or_dash(row.median_ns.map(fmt::time_ns)),
+            or_dash(b.ci95_ns.map(fmt::time_ci)),
+            or_dash(row.throughput_bytes_per_s.map(fmt::throughput)),
+            estimate(b.speedup_vs_naive),
+            estimate(b.time_vs_system),
+            or_dash(row.allocs_per_iter.map(fmt::count)),
+            row.error.unwrap_or_default(),
+        ]);
+    }
+    let env = &results.environment;
+    format!(
+        "### perflab results\n\n{} cells · {} · {} · preset {}\n\n{}\n",
+        results.benchmarks.len(),
+        env.cpu_model,
+        env.os,
+        results.config.preset,
+        t.markdown()
+    )
 }
