@@ -169,54 +169,34 @@ fn run_flame_puts_the_why_next_to_the_number_in_a_self_contained_directory() {
     std::fs::remove_dir_all(&work).unwrap();
 }
 
+/// `perflab flame -w wordfreq --variant naive --input INPUT EXTRA…`.
+fn flame_on(input: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["flame", "-w", "wordfreq", "--variant", "naive", "--input"];
+    args.push(input.to_str().unwrap());
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 #[test]
 fn flame_profiles_a_users_file_and_names_the_cell_file() {
     let work = tmp("flame-input");
     let input = work.join("words.txt");
     std::fs::write(&input, "alpha beta gamma beta\n".repeat(2000)).unwrap();
     let svg = work.join("out.svg");
-    let o = run(&[
-        "flame",
-        "-w",
-        "wordfreq",
-        "--variant",
-        "naive",
-        "--input",
-        input.to_str().unwrap(),
-        "--seconds",
-        "0.3",
-        "-o",
-        svg.to_str().unwrap(),
-    ]);
+    let o = flame_on(&input, &["--seconds", "0.3", "-o", svg.to_str().unwrap()]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     assert!(common::stderr(&o).contains("wordfreq/naive/system/file"));
+    assert!(svg.is_file());
     let folded = std::fs::read_to_string(work.join("out.folded")).unwrap();
     assert!(folded.contains("wordfreq/naive"), "{folded}");
     // A missing file is one line and exit 2, and --input with --size is refused.
-    let missing = work.join("missing.txt");
-    let o = run(&[
-        "flame",
-        "-w",
-        "wordfreq",
-        "--variant",
-        "naive",
-        "--input",
-        missing.to_str().unwrap(),
-    ]);
+    let o = flame_on(&work.join("missing.txt"), &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(common::stderr(&o).contains("missing.txt"));
-    let o = run(&[
-        "flame",
-        "-w",
-        "wordfreq",
-        "--variant",
-        "naive",
-        "--input",
-        input.to_str().unwrap(),
-        "--size",
-        "4KiB",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(Path::new(&svg).is_file());
+    let err = common::stderr(&o);
+    assert!(
+        err.contains("missing.txt") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    assert_eq!(flame_on(&input, &["--size", "4KiB"]).status.code(), Some(2));
     std::fs::remove_dir_all(&work).unwrap();
 }

@@ -238,31 +238,33 @@ mod tests {
     use crate::results::{Benchmark, Environment, RunConfig};
     use perflab_core::VariantKind;
 
+    /// A results file with `search/naive/system/4KiB` ok (set up by `fill`) and
+    /// `search/simd/system/4KiB` failed (with `error`).
+    fn two_cells(fill: impl FnOnce(&mut Benchmark), error: Option<&str>) -> Results {
+        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let cell =
+            |variant, kind| Benchmark::empty("search", variant, kind, "system", "4KiB", 4096);
+        let mut ok = cell("naive", VariantKind::Naive);
+        ok.status = CellStatus::Ok;
+        fill(&mut ok);
+        r.upsert(ok);
+        let mut failed = cell("simd", VariantKind::Simd);
+        failed.error = error.map(str::to_owned);
+        r.upsert(failed);
+        r
+    }
+
     #[test]
     fn exports_ok_cells_only() {
-        let mut r = Results::new(Environment::default(), RunConfig::default());
-        let mut ok = Benchmark::empty(
-            "search",
-            "naive",
-            VariantKind::Naive,
-            "system",
-            "4KiB",
-            4096,
+        let r = two_cells(
+            |ok| {
+                ok.median_ns = Some(1000.0);
+                ok.ci95_ns = Some([900.0, 1100.0]);
+                ok.throughput_bytes_per_s = Some(4.096e9);
+                ok.allocs_per_iter = Some(0.0);
+            },
+            None,
         );
-        ok.status = CellStatus::Ok;
-        ok.median_ns = Some(1000.0);
-        ok.ci95_ns = Some([900.0, 1100.0]);
-        ok.throughput_bytes_per_s = Some(4.096e9);
-        ok.allocs_per_iter = Some(0.0);
-        r.upsert(ok);
-        r.upsert(Benchmark::empty(
-            "search",
-            "simd",
-            VariantKind::Simd,
-            "system",
-            "4KiB",
-            4096,
-        ));
         let bmf = to_bmf(&r);
         let cell = &bmf["search/naive/system/4KiB"];
         assert_eq!(cell["latency"]["value"], 1000.0);
@@ -275,28 +277,18 @@ mod tests {
 
     #[test]
     fn csv_has_a_row_per_cell_and_the_documented_header() {
-        let mut r = Results::new(Environment::default(), RunConfig::default());
-        let mut ok = Benchmark::empty(
-            "search",
-            "naive",
-            VariantKind::Naive,
-            "system",
-            "4KiB",
-            4096,
+        let r = two_cells(
+            |ok| {
+                ok.samples_ns = vec![1000.0, 1100.0];
+                ok.median_ns = Some(1050.0);
+                ok.ci95_ns = Some([1000.0, 1100.0]);
+                ok.speedup_vs_naive = Some(Estimate {
+                    median: 1.0,
+                    ci95: [0.98, 1.02],
+                });
+            },
+            Some("output differs from naive: \"a, b\"\nsecond line"),
         );
-        ok.status = CellStatus::Ok;
-        ok.samples_ns = vec![1000.0, 1100.0];
-        ok.median_ns = Some(1050.0);
-        ok.ci95_ns = Some([1000.0, 1100.0]);
-        ok.speedup_vs_naive = Some(Estimate {
-            median: 1.0,
-            ci95: [0.98, 1.02],
-        });
-        r.upsert(ok);
-        let mut failed =
-            Benchmark::empty("search", "simd", VariantKind::Simd, "system", "4KiB", 4096);
-        failed.error = Some("output differs from naive: \"a, b\"\nsecond line".into());
-        r.upsert(failed);
         let text = to_csv(&r).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader
