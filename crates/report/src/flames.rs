@@ -82,6 +82,14 @@ pub struct FrameChange {
     pub winner_ns: f64,
 }
 
+impl WorkloadFlames {
+    /// In words, which frames' time per iteration shrank and grew most from naive to the
+    /// winner (the report's sentence); empty when there is nothing to compare.
+    pub fn sentence(&self) -> String {
+        crate::view::summary_sentence(self)
+    }
+}
+
 impl FrameChange {
     /// The change in time per iteration, ns: positive when the frame costs more in the winner.
     pub fn delta_ns(&self) -> f64 {

@@ -350,6 +350,17 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         // The page is written first: an interrupted profile still leaves the report.
         let index = super::profiles::profile_run(&results, &out_dir, args.flame_seconds)?;
         perflab_report::write_report(&results_path, None, &page)?;
+        for w in &index.workloads {
+            let sentence = w.sentence();
+            if !sentence.is_empty() {
+                outln!(
+                    "\n{} at {} ({}): {sentence}",
+                    w.workload,
+                    w.size,
+                    w.allocator
+                );
+            }
+        }
         errln!(
             "perflab: profiles of {} workload(s) → {}",
             index.workloads.len(),

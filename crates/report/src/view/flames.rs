@@ -107,6 +107,17 @@ pub fn flame_view(w: &WorkloadFlames, how: String) -> FlameView {
     }
 }
 
+/// The sentence of [`sentence`] for `w`, as the terminal prints it after `run --flame`.
+pub(crate) fn summary_sentence(w: &WorkloadFlames) -> String {
+    let winner = w
+        .winner
+        .as_ref()
+        .map_or("the winner", |c| c.variant.as_str());
+    let mut ranked: Vec<&FrameChange> = w.changes.iter().collect();
+    ranked.sort_by(|a, b| b.delta_ns().abs().total_cmp(&a.delta_ns().abs()));
+    sentence(w, winner, &ranked)
+}
+
 /// `From naive to simd, time per iteration shrank most in a (−1.2 ms: 41% of naive's samples →
 /// none), b (…) and c (…); it grew most in d (+120 µs: none → 62%).`
 fn sentence(w: &WorkloadFlames, winner: &str, ranked: &[&FrameChange]) -> String {
