@@ -558,28 +558,35 @@ impl Results {
 }
 
 /// Writes `bytes` to `path` so that readers see the old or the new contents, never a mix.
+///
+/// The bytes go to a temporary file in the same directory (a rename is atomic only within one
+/// file system), which is fsynced and renamed over `path`; then the directory is fsynced, best
+/// effort, so the rename survives a power cut too. The temporary file deletes itself on any error.
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // Make the rename itself durable; not all platforms can open a directory, so best effort.
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    // Named after its target, so that one left by a SIGKILL mid-write says what it was.
+    let prefix = format!(
+        ".{}.tmp-",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    // The file keeps its mode when renamed into place: give it `File::create`'s (0o666 less the
+    // umask), not tempfile's private 0o600, since reports and results are read by others.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    // Not all platforms can open a directory, so best effort.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
     }
-    result
+    Ok(())
 }
 
 #[cfg(test)]
@@ -636,6 +643,45 @@ mod tests {
         ));
         let missing = Results::read(Path::new("/no/such/results.json")).unwrap_err();
         assert!(missing.to_string().contains("/no/such/results.json"));
+    }
+
+    #[test]
+    fn a_failed_write_is_an_error_and_leaves_no_temporary_file() {
+        let dir = std::env::temp_dir().join(format!("perflab-atomic-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // Into a directory that does not exist: nothing can be created.
+        let missing = dir.join("no-such-dir/results.json");
+        assert!(write_file_atomic(&missing, b"{}").is_err());
+        assert!(!dir.join("no-such-dir").exists());
+        // Over a directory: the temporary file is written, the rename fails, and it is removed.
+        let target = dir.join("results.json");
+        std::fs::create_dir(&target).unwrap();
+        assert!(write_file_atomic(&target, b"{}").is_err());
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left,
+            ["results.json"],
+            "only the directory it could not replace"
+        );
+        // And a write that succeeds leaves just its file, readable like any `File::create`d one.
+        std::fs::remove_dir(&target).unwrap();
+        write_file_atomic(&target, b"{}").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"{}");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+            let created = dir.join("created");
+            std::fs::File::create(&created).unwrap();
+            let want = std::fs::metadata(&created).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, want & 0o777, "{mode:o} vs {want:o}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
