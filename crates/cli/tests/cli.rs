@@ -26,7 +26,7 @@ fn assert_usage_error(args: &[&str], needle: &str) {
 }
 
 fn results(dir: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap()
+    common::read_results(&dir.join("results.json"))
 }
 
 #[test]
@@ -825,7 +825,7 @@ fn paired(extra_pct: &str, name: &str) -> (Output, Value) {
         .output()
         .unwrap();
     let head = results(&dir);
-    assert!(dir.join("base.json").is_file());
+    common::read_results(&dir.join("base.json"));
     let tunable = head["benchmarks"]
         .as_array()
         .unwrap()

@@ -7,6 +7,9 @@ use perflab::{ByteWorkload, Family, VariantKind, bytes_kernel};
 use serde_json::Value;
 use std::process::{Command, ExitCode, Output};
 
+#[path = "common/schema.rs"]
+mod schema;
+
 const AS_USER: &str = "PERFLAB_TEST_AS_USER";
 
 /// Counts zero bytes, allocating a copy first (so there is something to count).
@@ -103,8 +106,7 @@ fn the_missing_line_is_named() {
     let err = stderr(&o);
     assert!(o.status.success(), "{err}");
     assert!(err.contains("allocations are not counted"), "{err}");
-    let r: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap();
+    let r = schema::read_results(&dir.join("results.json"));
     let cell = &r["benchmarks"][0];
     assert_eq!(cell["id"], "zeros/naive/system/4KiB");
     assert_eq!(cell["status"], "ok");

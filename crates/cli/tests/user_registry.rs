@@ -12,6 +12,9 @@ use perflab::{ByteWorkload, Family, Registry, VariantKind, bytes_kernel};
 use serde_json::Value;
 use std::process::{Command, ExitCode, Output};
 
+#[path = "common/schema.rs"]
+mod schema;
+
 #[global_allocator]
 static ALLOC: perflab::Allocator = perflab::Allocator::new();
 
@@ -162,8 +165,7 @@ fn run_measures_the_rest() {
         "{}",
         text(&o.stderr)
     );
-    let r: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap();
+    let r = schema::read_results(&dir.join("results.json"));
     let cells = r["benchmarks"].as_array().unwrap();
     assert_eq!(cells.len(), 6, "3 variants × 2 allocators");
     for alloc in ["system", "jemalloc"] {

@@ -9,6 +9,7 @@ use std::str::FromStr;
 /// The kind is how a user asks "show me only the SIMD variants" and how the report computes
 /// speed-up over the naive baseline, so every variant declares exactly one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum VariantKind {
     /// The obvious, idiomatic implementation: the oracle every other variant is checked against.

@@ -25,20 +25,24 @@ pub fn capture() -> Environment {
     }
 }
 
+/// The CPU model as the OS names it (on Linux the `model name` of /proc/cpuinfo), through sysinfo
+/// so that it is known on every OS perflab builds for, not only Linux. Only the CPU list is read:
+/// no usage (that needs two readings apart), no frequencies, no processes.
 fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
+    let mut system = sysinfo::System::new();
+    system.refresh_cpu_list(sysinfo::CpuRefreshKind::nothing());
+    system
+        .cpus()
+        .first()
+        .map(|c| c.brand().trim())
+        .filter(|b| !b.is_empty())
+        .map_or_else(|| "unknown".to_owned(), str::to_owned)
 }
 
+/// `<OS> <kernel release>`, e.g. `linux 6.1.0-18-amd64`: the format older results files have, so
+/// that [`Environment::comparable_with`] still matches them.
 fn os() -> String {
-    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let release = sysinfo::System::kernel_version().unwrap_or_default();
     format!("{} {}", std::env::consts::OS, release.trim())
         .trim()
         .to_owned()
@@ -157,5 +161,21 @@ mod tests {
         assert!(!env.perflab_version.is_empty());
         #[cfg(target_arch = "x86_64")]
         assert!(env.simd_features.iter().any(|f| f == "sse2"));
+        #[cfg(target_os = "linux")]
+        {
+            // The strings older results files were compared on: what /proc says, as it says it.
+            assert!(!env.cpu_model.is_empty());
+            let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap();
+            let model = cpuinfo
+                .lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim());
+            if let Some(model) = model {
+                assert_eq!(env.cpu_model, model);
+            }
+            let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+            assert_eq!(env.os, format!("linux {}", release.trim()));
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! and reported, never dropped.
 
 use perflab_core::Rng;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The median of `xs` (mean of the middle two for even lengths); `None` when empty or when any
@@ -88,7 +89,7 @@ pub fn bootstrap_median_ci(
 }
 
 /// Counts of samples beyond Tukey's fences (mild: 1.5 IQR, severe: 3 IQR past the quartiles).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Outliers {
     /// Below Q1 − 3 IQR.
     pub low_severe: u32,
@@ -129,7 +130,7 @@ pub fn throughput(bytes: u64, ns: f64) -> Option<f64> {
 }
 
 /// A median with its 95% interval: the shape every ratio in a report has.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Estimate {
     /// The point estimate (a median).
     pub median: f64,

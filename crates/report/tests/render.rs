@@ -111,6 +111,36 @@ fn the_real_sample_file_renders() {
     check_every_cell(&r, &html);
 }
 
+/// The files the report's tests render are what perflab writes: a standard validator checks the
+/// real sample and the synthetic matrices against the checked-in schema.
+#[test]
+fn the_sample_and_synthetic_files_match_the_published_schema() {
+    let json = |path: &std::path::Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema = json(&root.join("../../schemas/perflab-results-v1.schema.json"));
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let to_json = |r: Results| serde_json::to_value(r).unwrap();
+    for (name, doc) in [
+        (
+            "sample-results.json",
+            json(&root.join("tests/data/sample-results.json")),
+        ),
+        ("default matrix", to_json(default_matrix())),
+        (
+            "one allocator, one size",
+            to_json(synthetic(&["frames"], &["system"], &SIZES[..1], 3)),
+        ),
+    ] {
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("  at '{}': {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}:\n{}", errors.join("\n"));
+    }
+}
+
 #[test]
 fn default_matrix_page_is_small_and_self_contained() {
     let r = default_matrix();

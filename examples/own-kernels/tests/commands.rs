@@ -113,7 +113,32 @@ fn quick_run(dir: &Path) -> Value {
         dir.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap()
+    read_results(&dir.join("results.json"))
+}
+
+/// perflab's JSON Schema of results files (in perflab's tree; a crate of one's own would use
+/// `perflab::harness::results::json_schema()`).
+const SCHEMA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../schemas/perflab-results-v1.schema.json"
+);
+
+/// Reads a results file, panicking with every way it breaks the schema.
+fn read_results(path: &Path) -> Value {
+    let parse = |p: &Path| -> Value { serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() };
+    let validator = jsonschema::validator_for(&parse(Path::new(SCHEMA))).unwrap();
+    let doc = parse(path);
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("  at '{}': {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} does not match the schema:\n{}",
+        path.display(),
+        errors.join("\n")
+    );
+    doc
 }
 
 #[test]

@@ -1,7 +1,14 @@
-//! Helpers every CLI test file uses: the binary under test, a fresh scratch directory.
+//! Helpers every CLI test file uses: the binary under test, a fresh scratch directory, results
+//! files read through the schema.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+
+// profile.rs reads no results file.
+#[allow(dead_code)]
+pub mod schema;
+#[allow(unused_imports)]
+pub use schema::read_results;
 
 /// The `perflab` binary of this build, with the allocator left to its default.
 pub fn perflab() -> Command {
