@@ -130,8 +130,9 @@ impl Folded {
         std::fs::write(path, self.to_text()).map_err(|e| ProfileError::io("write", path, e))
     }
 
-    /// The `n` frames with the most *self* count (the leaf of each stack), with their counts,
-    /// most first: where the time is spent, as the summary `perflab flame` prints.
+    /// The `n` frames with the most *self* count (the leaf of each stack, with its caller when
+    /// it is named without a path), with their counts, most first: where the time is spent, as
+    /// the summary `perflab flame` prints.
     pub fn top_self(&self, n: usize) -> Vec<(String, u64)> {
         let mut top: Vec<(String, u64)> = self
             .self_by_frame()
@@ -141,6 +142,24 @@ impl Folded {
         top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         top.truncate(n);
         top
+    }
+}
+
+/// The frame a stack's self count belongs to: its leaf, or `caller;leaf` when the leaf's name
+/// has no path and a caller exists (see [`Folded::self_by_frame`]).
+fn self_frame(stack: &str) -> &str {
+    let mut cuts = stack.rmatch_indices(';').map(|(i, _)| i);
+    let Some(last) = cuts.next() else {
+        return stack;
+    };
+    let leaf = &stack[last + 1..];
+    if leaf.contains("::") {
+        return leaf;
+    }
+    match cuts.next() {
+        Some(before) => &stack[before + 1..],
+        // The caller is the root (the cell): the leaf alone says more.
+        None => leaf,
     }
 }
 
@@ -172,12 +191,13 @@ impl Folded {
         out
     }
 
-    /// Self counts by frame (the leaf of each stack), summed over stacks.
+    /// Self counts by frame (the leaf of each stack), summed over stacks. A leaf named without
+    /// a path is an inlined function as its debug info names it (`add`, `{closure#0}`): it is
+    /// kept with its caller (`walk_block;add`), which says whose it is.
     fn self_by_frame(&self) -> BTreeMap<&str, u64> {
         let mut by_leaf: BTreeMap<&str, u64> = BTreeMap::new();
         for (stack, &count) in &self.stacks {
-            let leaf = stack.rsplit(';').next().unwrap_or(stack);
-            *by_leaf.entry(leaf).or_insert(0) += count;
+            *by_leaf.entry(self_frame(stack)).or_insert(0) += count;
         }
         by_leaf
     }
@@ -228,9 +248,13 @@ mod tests {
         assert_eq!(back, f);
         assert_eq!(
             f.top_self(1),
-            vec![("leaf a".to_owned(), 5)],
-            "self time is the leaf's"
+            vec![("run:x;leaf a".to_owned(), 5)],
+            "self time is the leaf's, named with its caller when it has no path"
         );
+        assert_eq!(self_frame("root;a::f;g"), "a::f;g");
+        assert_eq!(self_frame("root;a::f;b::g"), "b::g");
+        assert_eq!(self_frame("root;g"), "g");
+        assert_eq!(self_frame("root"), "root");
         let err = Folded::parse("a;b 1\nno-count\n", Path::new("x.folded")).unwrap_err();
         assert!(err.to_string().contains("x.folded:2"), "{err}");
     }

@@ -187,6 +187,14 @@ fn signed_time(ns: f64) -> String {
 /// segments kept (`hashbrown::map::HashMap<K,V,S>::insert` → `HashMap::insert`); a trait
 /// method `<T as Trait>::f` is named by its type (`Naive::run`). The full name is the tooltip.
 pub fn short_frame(frame: &str) -> String {
+    // `caller;leaf` (an inlined leaf named without a path, kept with its caller).
+    if frame.contains(';') {
+        return frame
+            .split(';')
+            .map(short_frame)
+            .collect::<Vec<_>>()
+            .join(" › ");
+    }
     let (ty, rest) = match frame.strip_prefix('<').and_then(split_qualified) {
         Some((ty, rest)) => (ty, rest),
         None => (frame, ""),
@@ -261,6 +269,10 @@ mod tests {
             "Naive::run"
         );
         assert_eq!(short_frame("memchr"), "memchr");
+        assert_eq!(
+            short_frame("count_words<a::Avx2Mask>;walk_block;add"),
+            "count_words › walk_block › add"
+        );
         assert_eq!(short_frame("[outside the kernel]"), "[outside the kernel]");
     }
 
