@@ -145,22 +145,63 @@ impl Folded {
     }
 }
 
-/// The frame a stack's self count belongs to: its leaf, or `caller;leaf` when the leaf's name
-/// has no path and a caller exists (see [`Folded::self_by_frame`]).
+/// The frame a stack's self count belongs to: its leaf, or — when the leaf is named without a
+/// path — the chain from its nearest caller that is not a closure (`walk_block;add`,
+/// `fold;{closure#0}`), since such a name alone does not say whose it is. The root (the cell)
+/// is never a caller.
 fn self_frame(stack: &str) -> &str {
-    let mut cuts = stack.rmatch_indices(';').map(|(i, _)| i);
-    let Some(last) = cuts.next() else {
+    let frames: Vec<(usize, &str)> = frame_starts(stack);
+    let Some(&(leaf_at, leaf)) = frames.last() else {
         return stack;
     };
-    let leaf = &stack[last + 1..];
-    if leaf.contains("::") {
+    if has_path(leaf) {
         return leaf;
     }
-    match cuts.next() {
-        Some(before) => &stack[before + 1..],
-        // The caller is the root (the cell): the leaf alone says more.
-        None => leaf,
+    let caller = frames[1.min(frames.len() - 1)..frames.len() - 1]
+        .iter()
+        .rev()
+        .find(|(_, name)| !outside_generics(name).starts_with('{'));
+    match caller {
+        Some(&(at, _)) => &stack[at..],
+        None => &stack[leaf_at..],
     }
+}
+
+/// `(byte offset, frame)` of each frame of a stack, root first.
+fn frame_starts(stack: &str) -> Vec<(usize, &str)> {
+    let mut at = 0;
+    stack
+        .split(';')
+        .map(|f| {
+            let start = at;
+            at += f.len() + 1;
+            (start, f)
+        })
+        .collect()
+}
+
+/// Whether a frame's name, outside its generic arguments, has a module path (`a::f`,
+/// `<T as Tr>::f`), unlike an inlined function's bare debug-info name (`add`, `{closure#0}`).
+fn has_path(name: &str) -> bool {
+    outside_generics(name).contains("::") || name.starts_with('<')
+}
+
+/// The text of `name` outside `<…>`.
+fn outside_generics(name: &str) -> String {
+    let mut depth = 0u32;
+    name.chars()
+        .filter(|&c| match c {
+            '<' => {
+                depth += 1;
+                false
+            }
+            '>' if depth > 0 => {
+                depth -= 1;
+                false
+            }
+            _ => depth == 0,
+        })
+        .collect()
 }
 
 /// How one frame's share of the self time differs between two profiles of the same work (say
@@ -255,6 +296,11 @@ mod tests {
         assert_eq!(self_frame("root;a::f;b::g"), "b::g");
         assert_eq!(self_frame("root;g"), "g");
         assert_eq!(self_frame("root"), "root");
+        assert_eq!(
+            self_frame("root;fold<a::B>;{closure#0}<x::Y>;{closure#0}<&u8, a::b::{closure_env#0}>"),
+            "fold<a::B>;{closure#0}<x::Y>;{closure#0}<&u8, a::b::{closure_env#0}>",
+            "a path inside generic arguments is not the frame's own"
+        );
         let err = Folded::parse("a;b 1\nno-count\n", Path::new("x.folded")).unwrap_err();
         assert!(err.to_string().contains("x.folded:2"), "{err}");
     }
