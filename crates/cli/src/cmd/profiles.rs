@@ -67,7 +67,10 @@ pub fn remove_stale(dir: &Path) -> Result<()> {
 
 #[cfg(unix)]
 fn source_name() -> String {
-    format!("pprof {} Hz", perflab_profile::sampling::FREQUENCY_HZ)
+    format!(
+        "pprof at {} Hz asked (the kernel's timer tick can allow fewer)",
+        perflab_profile::sampling::FREQUENCY_HZ
+    )
 }
 
 #[cfg(not(unix))]

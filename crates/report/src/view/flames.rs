@@ -47,7 +47,9 @@ pub struct FrameRow {
 const ROWS: usize = 5;
 const NAMED: usize = 3;
 
-pub fn flame_view(w: &WorkloadFlames, how: String) -> FlameView {
+/// `seconds`: how long each cell was sampled (for the achieved sample rate, which the kernel's
+/// timer tick can hold below the rate asked for).
+pub fn flame_view(w: &WorkloadFlames, how: String, seconds: f64) -> FlameView {
     let mut figures = Vec::new();
     let winner_name = w
         .winner
@@ -59,7 +61,15 @@ pub fn flame_view(w: &WorkloadFlames, how: String) -> FlameView {
                 title: format!("{title} ({})", c.cell),
                 svg: c.svg.clone(),
                 folded: Some(c.folded.clone()),
-                note: format!("{} samples", c.samples),
+                note: if seconds > 0.0 {
+                    format!(
+                        "{} samples ({:.0} a second)",
+                        c.samples,
+                        c.samples as f64 / seconds
+                    )
+                } else {
+                    format!("{} samples", c.samples)
+                },
             });
         }
     }
@@ -306,7 +316,8 @@ mod tests {
             ],
             error: None,
         };
-        let v = flame_view(&w, String::new());
+        let v = flame_view(&w, String::new(), 2.0);
+        assert_eq!(v.figures[0].note, "100 samples (50 a second)");
         assert_eq!(v.figures.len(), 3);
         assert!(
             v.sentence

@@ -397,7 +397,9 @@ pub fn build(
                 .count(),
             flames: opts.flames.as_ref().and_then(|index| {
                 let how = format!("{}, {} s per cell", index.source, index.seconds);
-                index.of(w).map(|f| flames::flame_view(f, how))
+                index
+                    .of(w)
+                    .map(|f| flames::flame_view(f, how, index.seconds))
             }),
         });
     }
