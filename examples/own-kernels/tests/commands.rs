@@ -3,6 +3,13 @@
 //! member of perflab's workspace, so `cargo test --workspace` builds it with everything else;
 //! its bench targets run there too, in criterion's test mode, each body once).
 
+// Results files are read through perflab's checked-in JSON Schema, as perflab's own CLI tests
+// read theirs (a crate of one's own would validate against
+// `perflab::harness::results::json_schema()`).
+#[path = "../../../crates/cli/tests/common/schema.rs"]
+mod schema;
+
+use schema::read_results;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -114,31 +121,6 @@ fn quick_run(dir: &Path) -> Value {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     read_results(&dir.join("results.json"))
-}
-
-/// perflab's JSON Schema of results files (in perflab's tree; a crate of one's own would use
-/// `perflab::harness::results::json_schema()`).
-const SCHEMA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../schemas/perflab-results-v1.schema.json"
-);
-
-/// Reads a results file, panicking with every way it breaks the schema.
-fn read_results(path: &Path) -> Value {
-    let parse = |p: &Path| -> Value { serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() };
-    let validator = jsonschema::validator_for(&parse(Path::new(SCHEMA))).unwrap();
-    let doc = parse(path);
-    let errors: Vec<String> = validator
-        .iter_errors(&doc)
-        .map(|e| format!("  at '{}': {e}", e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{} does not match the schema:\n{}",
-        path.display(),
-        errors.join("\n")
-    );
-    doc
 }
 
 #[test]
