@@ -980,6 +980,8 @@ fn bad_sizes_inputs_and_thresholds_are_one_line_and_exit_2() {
         assert_usage_error(&["compare", "a.json", "b.json", "--threshold", t], t);
     }
     assert_usage_error(&["run", "--budget", "1e20"], "--budget");
+    // Profiles need a timed run; instruction counts have none.
+    assert_usage_error(&["run", "--flame", "--measure", "instructions"], "--flame");
 }
 
 #[test]

@@ -167,6 +167,61 @@ fn self_frame(stack: &str) -> &str {
     }
 }
 
+/// A frame's name short enough for a sentence: generic arguments dropped and the last two path
+/// segments kept (`hashbrown::map::HashMap<K,V,S>::insert` → `HashMap::insert`); a trait
+/// method `<T as Trait>::f` is named by its type (`Naive::run`); a `caller;leaf` frame (see
+/// [`self_changes`]) as `caller › leaf`.
+pub fn short_name(frame: &str) -> String {
+    // `caller;leaf` (an inlined leaf named without a path, kept with its caller).
+    if frame.contains(';') {
+        return frame
+            .split(';')
+            .map(short_name)
+            .collect::<Vec<_>>()
+            .join(" › ");
+    }
+    let (ty, rest) = match frame.strip_prefix('<').and_then(split_qualified) {
+        Some((ty, rest)) => (ty, rest),
+        None => (frame, ""),
+    };
+    let ty = ty.split(" as ").next().unwrap_or(ty);
+    let mut segments: Vec<String> = outside_generics(ty)
+        .split("::")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    segments.extend(
+        outside_generics(rest)
+            .split("::")
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+    );
+    let n = segments.len();
+    match n {
+        0 => frame.to_owned(),
+        1 => segments.remove(0),
+        _ => segments[n - 2..].join("::"),
+    }
+}
+
+/// `T as Trait>::f` (after the opening `<`) → (`T as Trait`, `::f`), at the matching `>`.
+fn split_qualified(s: &str) -> Option<(&str, &str)> {
+    let mut depth = 1i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((&s[..i], &s[i + 1..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `(byte offset, frame)` of each frame of a stack, root first.
 fn frame_starts(stack: &str) -> Vec<(usize, &str)> {
     let mut at = 0;
@@ -303,6 +358,26 @@ mod tests {
         );
         let err = Folded::parse("a;b 1\nno-count\n", Path::new("x.folded")).unwrap_err();
         assert!(err.to_string().contains("x.folded:2"), "{err}");
+    }
+
+    #[test]
+    fn frames_are_shortened_to_what_a_reader_recognises() {
+        assert_eq!(
+            short_name("hashbrown::map::HashMap<K,V,S,A>::insert"),
+            "HashMap::insert"
+        );
+        assert_eq!(
+            short_name(
+                "<perflab_text::wordfreq::naive::Naive as perflab_core::Kernel<perflab_text::wordfreq::Wordfreq>>::run"
+            ),
+            "Naive::run"
+        );
+        assert_eq!(short_name("memchr"), "memchr");
+        assert_eq!(
+            short_name("count_words<a::Avx2Mask>;walk_block;add"),
+            "count_words › walk_block › add"
+        );
+        assert_eq!(short_name("[outside the kernel]"), "[outside the kernel]");
     }
 
     #[test]

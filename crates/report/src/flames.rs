@@ -70,8 +70,13 @@ pub struct CellFlame {
 /// How much of a cell's time per iteration one frame accounts for, in naive and in the winner.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FrameChange {
-    /// The frame (the leaf of the stacks it is the leaf of).
+    /// The frame (the leaf of the stacks it is the leaf of, with its caller when the leaf's
+    /// name has no path).
     pub frame: String,
+    /// The same, short enough for a sentence (`HashMap::insert`, `walk_block › add`); the page
+    /// shows `frame` as its tooltip. Empty in an index that lacks it: `frame` is shown.
+    #[serde(default)]
+    pub short: String,
     /// Its share of naive's self samples, 0–1.
     pub naive_share: f64,
     /// Its share of the winner's self samples, 0–1.
@@ -86,11 +91,20 @@ impl WorkloadFlames {
     /// In words, which frames' time per iteration shrank and grew most from naive to the
     /// winner (the report's sentence); empty when there is nothing to compare.
     pub fn sentence(&self) -> String {
-        crate::view::summary_sentence(self)
+        crate::view::sentence(self)
     }
 }
 
 impl FrameChange {
+    /// The name to show: `short`, or `frame` when there is none.
+    pub fn name(&self) -> &str {
+        if self.short.is_empty() {
+            &self.frame
+        } else {
+            &self.short
+        }
+    }
+
     /// The change in time per iteration, ns: positive when the frame costs more in the winner.
     pub fn delta_ns(&self) -> f64 {
         self.winner_ns - self.naive_ns

@@ -265,6 +265,7 @@ fn changes(
         .map(|c| FrameChange {
             naive_ns: c.base_share * nt,
             winner_ns: c.head_share * wt,
+            short: perflab_profile::folded::short_name(&c.frame),
             frame: c.frame,
             naive_share: c.base_share,
             winner_share: c.head_share,

@@ -106,7 +106,7 @@ pub struct Args {
     /// largest size measured (pprof samples, under the fastest cell's allocator), and write
     /// their flamegraphs, folded stacks and a differential flamegraph of the two to DIR/flame/;
     /// the report shows them in each workload's section. On by default with `--preset full`.
-    #[arg(long, overrides_with = "no_flame", conflicts_with_all = ["compare_with", "measure"])]
+    #[arg(long, overrides_with = "no_flame", conflicts_with = "compare_with")]
     flame: bool,
     /// No profiles, even with `--preset full`.
     #[arg(long, overrides_with = "flame")]
@@ -158,6 +158,9 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
     };
     let measure = args.measure.unwrap_or(MeasureArg::Time);
     let seed = args.seed.unwrap_or(perflab_core::DEFAULT_SEED);
+    if args.flame && measure == MeasureArg::Instructions {
+        bail!("--flame profiles timed runs; it cannot be used with --measure instructions");
+    }
     let valgrind = match measure {
         MeasureArg::Time => None,
         MeasureArg::Instructions => Some(
@@ -221,7 +224,8 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         // Profiles of an earlier run into this directory are of other numbers.
         super::profiles::remove_stale(&out_dir)?;
     }
-    let flame = !args.no_flame && (args.flame || preset == Preset::Full);
+    // `--preset full` profiles by default, except where there is no timed run to profile.
+    let flame = !args.no_flame && (args.flame || preset == Preset::Full) && valgrind.is_none();
     // Ctrl-C or SIGTERM (even when inherited as ignored, as a background job's SIGINT is) ends
     // the run at once: every finished group is already saved, and the peers die with us.
     exit_on_interrupt();

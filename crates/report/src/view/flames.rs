@@ -83,8 +83,6 @@ pub fn flame_view(w: &WorkloadFlames, how: String, seconds: f64) -> FlameView {
             ),
         });
     }
-    let mut ranked: Vec<&FrameChange> = w.changes.iter().collect();
-    ranked.sort_by(|a, b| b.delta_ns().abs().total_cmp(&a.delta_ns().abs()));
     // The table: what shrank most (most first), then what grew most.
     let mut shrank: Vec<&FrameChange> = w.changes.iter().filter(|c| c.delta_ns() < 0.0).collect();
     shrank.sort_by(|a, b| a.delta_ns().total_cmp(&b.delta_ns()));
@@ -95,7 +93,7 @@ pub fn flame_view(w: &WorkloadFlames, how: String, seconds: f64) -> FlameView {
         .take(ROWS)
         .chain(grew.into_iter().take(ROWS))
         .map(|c| FrameRow {
-            short: short_frame(&c.frame),
+            short: c.name().to_owned(),
             frame: c.frame.clone(),
             naive: cost(c.naive_ns, c.naive_share),
             winner: cost(c.winner_ns, c.winner_share),
@@ -110,30 +108,22 @@ pub fn flame_view(w: &WorkloadFlames, how: String, seconds: f64) -> FlameView {
     FlameView {
         at: format!("{} under {}", w.size, w.allocator),
         figures,
-        sentence: sentence(w, winner_name, &ranked),
+        sentence: sentence(w),
         changes,
         error: w.error.clone().unwrap_or_default(),
         how,
     }
 }
 
-/// The sentence of [`sentence`] for `w`, as the terminal prints it after `run --flame`.
-pub(crate) fn summary_sentence(w: &WorkloadFlames) -> String {
-    let winner = w
-        .winner
-        .as_ref()
-        .map_or("the winner", |c| c.variant.as_str());
-    let mut ranked: Vec<&FrameChange> = w.changes.iter().collect();
-    ranked.sort_by(|a, b| b.delta_ns().abs().total_cmp(&a.delta_ns().abs()));
-    sentence(w, winner, &ranked)
-}
-
 /// `From naive to simd, time per iteration shrank most in a (−1.2 ms: 41% of naive's samples →
 /// none), b (…) and c (…); it grew most in d (+120 µs: none → 62%).`
-fn sentence(w: &WorkloadFlames, winner: &str, ranked: &[&FrameChange]) -> String {
-    if w.naive.is_none() || w.winner.is_none() || ranked.is_empty() {
+pub(crate) fn sentence(w: &WorkloadFlames) -> String {
+    let (Some(_), Some(winner)) = (&w.naive, &w.winner) else {
         return String::new();
-    }
+    };
+    let winner = winner.variant.as_str();
+    let mut ranked: Vec<&FrameChange> = w.changes.iter().collect();
+    ranked.sort_by(|a, b| b.delta_ns().abs().total_cmp(&a.delta_ns().abs()));
     let named = |grew: bool| -> Vec<String> {
         ranked
             .iter()
@@ -142,7 +132,7 @@ fn sentence(w: &WorkloadFlames, winner: &str, ranked: &[&FrameChange]) -> String
             .map(|c| {
                 format!(
                     "{} ({}: {} → {})",
-                    short_frame(&c.frame),
+                    c.name(),
                     signed_time(c.delta_ns()),
                     share(c.naive_share),
                     share(c.winner_share)
@@ -193,98 +183,10 @@ fn signed_time(ns: f64) -> String {
     format!("{sign}{}", fmt::time_ns(ns.abs()))
 }
 
-/// A frame's name short enough for a sentence: generic arguments dropped and the last two path
-/// segments kept (`hashbrown::map::HashMap<K,V,S>::insert` → `HashMap::insert`); a trait
-/// method `<T as Trait>::f` is named by its type (`Naive::run`). The full name is the tooltip.
-pub fn short_frame(frame: &str) -> String {
-    // `caller;leaf` (an inlined leaf named without a path, kept with its caller).
-    if frame.contains(';') {
-        return frame
-            .split(';')
-            .map(short_frame)
-            .collect::<Vec<_>>()
-            .join(" › ");
-    }
-    let (ty, rest) = match frame.strip_prefix('<').and_then(split_qualified) {
-        Some((ty, rest)) => (ty, rest),
-        None => (frame, ""),
-    };
-    let ty = ty.split(" as ").next().unwrap_or(ty);
-    let mut segments: Vec<String> = without_generics(ty)
-        .split("::")
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    segments.extend(
-        without_generics(rest)
-            .split("::")
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned),
-    );
-    let n = segments.len();
-    match n {
-        0 => frame.to_owned(),
-        1 => segments.remove(0),
-        _ => segments[n - 2..].join("::"),
-    }
-}
-
-/// `T as Trait>::f` (after the opening `<`) → (`T as Trait`, `::f`), at the matching `>`.
-fn split_qualified(s: &str) -> Option<(&str, &str)> {
-    let mut depth = 1i32;
-    for (i, c) in s.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some((&s[..i], &s[i + 1..]));
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-fn without_generics(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut depth = 0i32;
-    for c in s.chars() {
-        match c {
-            '<' => depth += 1,
-            '>' if depth > 0 => depth -= 1,
-            c if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::flames::CellFlame;
-
-    #[test]
-    fn frames_are_shortened_to_what_a_reader_recognises() {
-        assert_eq!(
-            short_frame("hashbrown::map::HashMap<K,V,S,A>::insert"),
-            "HashMap::insert"
-        );
-        assert_eq!(
-            short_frame(
-                "<perflab_text::wordfreq::naive::Naive as perflab_core::Kernel<perflab_text::wordfreq::Wordfreq>>::run"
-            ),
-            "Naive::run"
-        );
-        assert_eq!(short_frame("memchr"), "memchr");
-        assert_eq!(
-            short_frame("count_words<a::Avx2Mask>;walk_block;add"),
-            "count_words › walk_block › add"
-        );
-        assert_eq!(short_frame("[outside the kernel]"), "[outside the kernel]");
-    }
 
     #[test]
     fn the_sentence_names_what_shrank_and_grew_most() {
@@ -297,6 +199,7 @@ mod tests {
         };
         let change = |f: &str, n: f64, w: f64| FrameChange {
             frame: f.into(),
+            short: String::new(),
             naive_share: n,
             winner_share: w,
             naive_ns: n * 1000.0,
@@ -317,6 +220,11 @@ mod tests {
             error: None,
         };
         let v = flame_view(&w, String::new(), 2.0);
+        assert_eq!(
+            v.sentence,
+            w.sentence(),
+            "the report's words are the terminal's"
+        );
         assert_eq!(v.figures[0].note, "100 samples (50 a second)");
         assert_eq!(v.figures.len(), 3);
         assert!(

@@ -20,7 +20,7 @@ mod meta;
 pub use allocators::{AllocRow, AllocSummary};
 pub use baseline::{Baseline, ChangeCell};
 pub use flames::FlameView;
-pub(crate) use flames::summary_sentence;
+pub(crate) use flames::sentence;
 pub use meta::Problem;
 
 /// A coloured key in a legend.
