@@ -165,6 +165,28 @@ pub fn allocator_control(results: &Results, threshold: f64) -> AllocatorControl 
     control
 }
 
+/// The fastest measured cell of each size among `cells` (one workload's), by size label: the
+/// highest throughput, the later of equals. What the report stars and heads each workload with,
+/// and what `run --flame` profiles at the largest size, so the two always name the same cell.
+pub fn fastest_by_size<'a>(cells: &[&'a Benchmark]) -> HashMap<&'a str, &'a Benchmark> {
+    let mut fastest: HashMap<&str, &Benchmark> = HashMap::new();
+    let tp = |c: &Benchmark| c.throughput_bytes_per_s.unwrap_or(0.0);
+    for &b in cells
+        .iter()
+        .filter(|b| b.status == CellStatus::Ok && b.median_ns.is_some())
+    {
+        fastest
+            .entry(b.size.as_str())
+            .and_modify(|f| {
+                if tp(b).total_cmp(&tp(f)).is_ge() {
+                    *f = b;
+                }
+            })
+            .or_insert(b);
+    }
+    fastest
+}
+
 fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len().max(1) as f64
 }

@@ -102,24 +102,21 @@ struct Plan<'a> {
     naive: Option<&'a Benchmark>,
 }
 
-/// The fastest cell at the largest size with a time (as the report's headline picks it), and
+/// The fastest cell at the largest size with a time (the cell the report's headline names), and
 /// naive beside it.
 fn choose<'a>(cells: &[&'a Benchmark]) -> Option<Plan<'a>> {
     let largest = cells.iter().map(|b| b.size_bytes).max()?;
-    let at: Vec<&Benchmark> = cells
+    let size = cells
         .iter()
-        .copied()
-        .filter(|b| b.size_bytes == largest)
-        .collect();
-    let winner = at.iter().copied().min_by(|a, b| {
-        a.median_ns
-            .unwrap_or(f64::INFINITY)
-            .total_cmp(&b.median_ns.unwrap_or(f64::INFINITY))
-    })?;
-    let naive = at
-        .iter()
-        .copied()
-        .find(|b| b.kind == perflab_core::VariantKind::Naive && b.allocator == winner.allocator);
+        .find(|b| b.size_bytes == largest)?
+        .size
+        .as_str();
+    let winner = *perflab_harness::summary::fastest_by_size(cells).get(size)?;
+    let naive = cells.iter().copied().find(|b| {
+        b.kind == perflab_core::VariantKind::Naive
+            && b.allocator == winner.allocator
+            && b.size == winner.size
+    });
     Some(Plan { winner, naive })
 }
 
@@ -298,6 +295,7 @@ mod tests {
         let mut b = Benchmark::empty("w", variant, kind, alloc, &format!("{size}B"), size);
         b.status = CellStatus::Ok;
         b.median_ns = Some(ns);
+        b.throughput_bytes_per_s = Some(size as f64 * 1e9 / ns);
         b
     }
 

@@ -251,19 +251,8 @@ pub fn build(
             .iter()
             .filter(|b| b.status == CellStatus::Failed)
             .count();
-        // The fastest ok cell of each size (the last of equals, as `max_by` picks).
-        let mut fastest: HashMap<&str, &Benchmark> = HashMap::new();
-        for b in &ok {
-            let tp = |c: &Benchmark| c.throughput_bytes_per_s.unwrap_or(0.0);
-            fastest
-                .entry(b.size.as_str())
-                .and_modify(|f| {
-                    if tp(b).total_cmp(&tp(f)).is_ge() {
-                        *f = b;
-                    }
-                })
-                .or_insert(b);
-        }
+        // The fastest ok cell of each size (the last of equals).
+        let fastest = summary::fastest_by_size(&ok);
         let fastest_at = |size: &str| fastest.get(size).copied();
         // The representative size: the largest with any time.
         let rep = sizes
