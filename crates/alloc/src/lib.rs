@@ -24,6 +24,19 @@
 //! - **Proof.** [`proof()`] allocates a probe block and asks jemalloc's statistics, mimalloc's page
 //!   map and glibc's `mallinfo2` which of them made it, so results can carry evidence that the
 //!   labelled allocator really served them.
+//! - **Footprint.** Allocators keep freed memory for reuse (jemalloc's dirty pages decay over
+//!   10 s, mimalloc purges after 1 s, glibc keeps free chunks inside its heaps), so the resident
+//!   set a measured region starts from depends on what ran before it. [`release_free_memory`]
+//!   makes the selected allocator hand its free memory back to the OS now (jemalloc: flush this
+//!   thread's cache and purge every arena; mimalloc: `mi_collect(true)`; glibc: `malloc_trim(0)`),
+//!   so resident-set growth compares allocators from the same starting point.
+//!   [`allocator_memory`] is the allocator's own figure of what it holds (jemalloc
+//!   `stats.resident`, mimalloc's committed bytes, glibc `mallinfo2` arena + mmapped), which,
+//!   unlike the resident set, excludes code, stacks and other allocators; only jemalloc's falls
+//!   when a release `madvise`s pages away (the other two count memory set up, not resident), so
+//!   a release shows in the resident set. [`versions`] names the jemalloc, mimalloc and glibc
+//!   linked in, since their caching policies change between versions. Details and limits
+//!   (other threads' caches stay) in [`footprint`].
 //!
 //! ```
 //! #[global_allocator]
@@ -86,11 +99,15 @@
 //! jemalloc nor mimalloc claims the block".
 
 pub mod counting;
+pub mod footprint;
 mod global;
 pub mod proof;
 mod select;
 
 pub use counting::{AllocDelta, AllocStats, Counting, delta};
+pub use footprint::{
+    AllocatorMemory, AllocatorVersions, allocator_memory, release_free_memory, versions,
+};
 pub use global::{
     PerflabAllocator, Selected, installed, measure, reset_peak, set_counting, snapshot,
 };
