@@ -42,6 +42,9 @@ pub trait ByteWorkload: Send + Sync + 'static {
     /// The output summary; variants must agree on it exactly.
     type Output: Eq + Debug + Serialize + Send + Sync + 'static;
 
+    /// See [`Workload::SPANS_THREADS`]: its kernels work on threads of their own too.
+    const SPANS_THREADS: bool = false;
+
     /// The bytes of a generated input of about `size` bytes, fully determined by
     /// `(size, seed)`. Default: `size` uniformly random bytes from [`Rng`]. Override it when
     /// random bytes are not what the kernel meets in practice (text, valid UTF-8, hex digits).
@@ -59,6 +62,7 @@ impl<T: ByteWorkload> Workload for T {
     const SUMMARY: &'static str = <T as ByteWorkload>::SUMMARY;
     type Input = ByteInput;
     type Output = <T as ByteWorkload>::Output;
+    const SPANS_THREADS: bool = <T as ByteWorkload>::SPANS_THREADS;
 
     fn generate(size: usize, seed: u64) -> ByteInput {
         ByteInput::new(&T::generate_bytes(size, seed))

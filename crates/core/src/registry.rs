@@ -162,6 +162,8 @@ pub trait DynWorkload: Send + Sync {
     fn name(&self) -> &'static str;
     /// One line saying what it computes.
     fn summary(&self) -> &'static str;
+    /// [`Workload::SPANS_THREADS`]: its samples are timed by the wall clock.
+    fn spans_threads(&self) -> bool;
     /// Its variants, naive first.
     fn variants(&self) -> Vec<VariantInfo>;
     /// Builds the input (outside any timing).
@@ -204,6 +206,10 @@ impl<W: Workload> DynWorkload for Erased<W> {
 
     fn summary(&self) -> &'static str {
         W::SUMMARY
+    }
+
+    fn spans_threads(&self) -> bool {
+        W::SPANS_THREADS
     }
 
     fn variants(&self) -> Vec<VariantInfo> {

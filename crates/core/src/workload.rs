@@ -23,6 +23,12 @@ pub trait Workload: Send + Sync + 'static {
     /// The output summary; variants must agree on it exactly.
     type Output: Eq + Debug + Serialize + Send + Sync + 'static;
 
+    /// Whether its kernels hand part of each call's work to threads they keep themselves (a
+    /// producer–consumer pipeline). The measuring thread's own CPU time would then leave that
+    /// work out — the producer sleeps while the consumer works — so the harness times such a
+    /// workload's samples by the wall clock, whatever `--clock` says, and its cells say so.
+    const SPANS_THREADS: bool = false;
+
     /// Generates an input of about `size` bytes, fully determined by `(size, seed)`.
     fn generate(size: usize, seed: u64) -> Self::Input;
 

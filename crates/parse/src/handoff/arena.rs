@@ -1,0 +1,260 @@
+//! The arena pipeline: each batch of records is allocated in a `bumpalo::Bump` of its own (the
+//! records' bytes and the slice that lists them), and the arena travels with its records: to the
+//! consumer, which hashes them, and back to the producer, which resets the arena and fills it
+//! with the next batch.
+//!
+//! A batch is one value that owns its arena and borrows from it: a `self_cell` with the `Bump` as
+//! owner and the records (`&[&[u8]]`, pointing into the arena's chunks, never at the `Bump`
+//! itself) as dependent, which is `Send` because `Bump` is `Send` and shared slices are. No
+//! unsafe code of ours is involved.
+//!
+//! Like `optimized`, nothing is freed remotely: the consumer sends the whole batch back and the
+//! producer takes the arena out of it (`ArenaBatch::into_owner`, which frees the cell's own
+//! small allocation on the producer) and resets it. Per batch there is that one allocation, made
+//! and freed by the producer; per record there is none.
+//!
+//! This variant does not use `ctx.arena()`: that arena belongs to the calling thread and is reset
+//! by the harness after each call, while these arenas cross threads and outlive calls (each pipe
+//! owns [`BATCHES`] of them for good).
+
+use super::pipe::{self, Pipe, Returns, Worker};
+use super::{BATCH_BYTES, BATCH_RECORDS, BATCHES, Handoff, HandoffOutput, MAX_LINE, records};
+use bumpalo::Bump;
+use bumpalo::collections::Vec as BumpVec;
+use crossbeam_channel::{Receiver, Sender, bounded};
+use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
+use self_cell::self_cell;
+use std::cell::Cell;
+
+/// Per-batch `bumpalo` arenas, passed to the consumer and handed back.
+pub struct Arena;
+
+/// An arena starts this big, which fits any batch of generated lines (the list of records
+/// included); one grown past [`SHRINK_ABOVE`] by a long line of a user's file is replaced by a
+/// fresh one when reused.
+const CAPACITY: usize = BATCH_BYTES + MAX_LINE + BATCH_RECORDS * size_of::<&[u8]>();
+/// See [`CAPACITY`].
+const SHRINK_ABOVE: usize = 8 * CAPACITY;
+
+/// The records of a batch, allocated in the batch's arena.
+type RecordSlices<'a> = &'a [&'a [u8]];
+
+self_cell!(
+    /// A batch: an arena and the records allocated in it, movable between threads as one value.
+    struct ArenaBatch {
+        owner: Bump,
+        #[covariant]
+        dependent: RecordSlices,
+    }
+);
+
+/// Copies records from `lines` into `arena` until the batch is full or `lines` ends.
+fn fill<'a, 'd>(arena: &'a Bump, lines: &mut impl Iterator<Item = &'d [u8]>) -> RecordSlices<'a> {
+    let mut batch = BumpVec::with_capacity_in(BATCH_RECORDS, arena);
+    let mut bytes = 0;
+    for line in lines {
+        batch.push(&*arena.alloc_slice_copy(line));
+        bytes += line.len();
+        if batch.len() == BATCH_RECORDS || bytes >= BATCH_BYTES {
+            break;
+        }
+    }
+    batch.into_bump_slice()
+}
+
+/// An arena back from the consumer, emptied (or replaced, if a long record grew it).
+fn reused(batch: ArenaBatch) -> Bump {
+    let mut arena = batch.into_owner();
+    if arena.allocated_bytes() > SHRINK_ABOVE {
+        return Bump::with_capacity(CAPACITY);
+    }
+    arena.reset();
+    arena
+}
+
+/// What the producer sends.
+enum Msg {
+    /// A batch of at least one record.
+    Batch(ArenaBatch),
+    /// The call's records are all sent: reply with the totals.
+    End,
+    /// Makes the consumer panic, to test that a broken pipeline fails instead of hanging.
+    #[cfg(test)]
+    Poison,
+}
+
+/// The calling thread's end of the pipeline.
+struct ArenaPipe {
+    batches: Sender<Msg>,
+    arenas: Returns<ArenaBatch>,
+    totals: Receiver<HandoffOutput>,
+    /// Last: dropping it joins the consumer, which returns once the channels above are closed.
+    worker: Worker,
+}
+
+thread_local! {
+    static PIPE: Cell<Option<ArenaPipe>> = const { Cell::new(None) };
+}
+
+impl Pipe for ArenaPipe {
+    fn start() -> ArenaPipe {
+        let (batches, inbox) = bounded(BATCHES);
+        let (arenas, back) = Returns::channel();
+        let (done, totals) = bounded(1);
+        let worker = Worker::spawn("arena", "handoff-arena-consumer", move || {
+            consume(&inbox, &back, &done);
+        });
+        ArenaPipe {
+            batches,
+            arenas,
+            totals,
+            worker,
+        }
+    }
+
+    fn call(&mut self, data: &[u8]) -> Result<HandoffOutput, &'static str> {
+        let mut lines = records(data).peekable();
+        while lines.peek().is_some() {
+            let arena = self.arenas.take(|| Bump::with_capacity(CAPACITY), reused)?;
+            let batch = ArenaBatch::new(arena, |arena| fill(arena, &mut lines));
+            self.batches
+                .send(Msg::Batch(batch))
+                .map_err(|_| "sending a batch")?;
+        }
+        self.batches
+            .send(Msg::End)
+            .map_err(|_| "sending the end marker")?;
+        self.totals.recv().map_err(|_| "waiting for the totals")
+    }
+
+    fn fail(self, what: &'static str) -> ! {
+        let ArenaPipe {
+            batches,
+            arenas,
+            totals,
+            worker,
+        } = self;
+        drop((batches, arenas, totals));
+        worker.fail(what)
+    }
+}
+
+/// The consumer thread: hashes each batch's records and sends the batch back whole, until the
+/// producer's end closes.
+fn consume(inbox: &Receiver<Msg>, back: &Sender<ArenaBatch>, done: &Sender<HandoffOutput>) {
+    let mut totals = HandoffOutput::default();
+    while let Ok(msg) = inbox.recv() {
+        match msg {
+            Msg::Batch(batch) => {
+                for record in batch.borrow_dependent().iter() {
+                    totals.add(record);
+                }
+                // Never blocks: the channel holds as many arenas as the pipe owns.
+                if back.send(batch).is_err() {
+                    return;
+                }
+            }
+            Msg::End => {
+                if done.send(std::mem::take(&mut totals)).is_err() {
+                    return;
+                }
+            }
+            #[cfg(test)]
+            Msg::Poison => panic!("poisoned on purpose"),
+        }
+    }
+}
+
+impl Kernel<Handoff> for Arena {
+    fn name(&self) -> &'static str {
+        "arena"
+    }
+
+    fn kind(&self) -> VariantKind {
+        VariantKind::Arena
+    }
+
+    fn run(&self, input: &ByteInput, _ctx: &Ctx) -> HandoffOutput {
+        perflab_core::scope!("handoff/arena");
+        pipe::run(&PIPE, input.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handoff::{Naive, generate};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    fn assert_send<T: Send>() {}
+
+    #[test]
+    fn batches_cross_threads_and_close_at_their_limits() {
+        assert_send::<ArenaBatch>();
+        let many = vec![&b"ab"[..]; 100];
+        let batch = ArenaBatch::new(Bump::new(), |a| fill(a, &mut many.into_iter()));
+        assert_eq!(batch.borrow_dependent().len(), BATCH_RECORDS);
+        let long = [&[b'x'; BATCH_BYTES - 1][..], b"yz", b"next"];
+        let batch = ArenaBatch::new(reused(batch), |a| fill(a, &mut long.into_iter()));
+        assert_eq!(*batch.borrow_dependent(), &long[..2]);
+    }
+
+    #[test]
+    fn generated_batches_fit_the_first_chunk_and_long_records_do_not_stay() {
+        let data = generate(1 << 20, 4);
+        let mut lines = records(&data).peekable();
+        let mut arena = Bump::with_capacity(CAPACITY);
+        let start = arena.allocated_bytes();
+        while lines.peek().is_some() {
+            let batch = ArenaBatch::new(arena, |a| fill(a, &mut lines));
+            arena = reused(batch);
+            assert_eq!(arena.allocated_bytes(), start, "no second chunk needed");
+        }
+        let line = vec![b'y'; 1 << 20];
+        let batch = ArenaBatch::new(arena, |a| fill(a, &mut [&line[..]].into_iter()));
+        assert!(reused(batch).allocated_bytes() <= SHRINK_ABOVE);
+        let input = ByteInput::new(&[&line[..], b"\n\nshort", &line[..]].concat());
+        assert_eq!(
+            Arena.run(&input, &Ctx::new()),
+            Naive.run(&input, &Ctx::new())
+        );
+    }
+
+    #[test]
+    fn one_named_consumer_per_calling_thread_reused_across_calls() {
+        let input = ByteInput::new(&generate(50_000, 1));
+        let want = Arena.run(&input, &Ctx::new());
+        let consumer = || {
+            let pipe = PIPE.take().expect("started on the first call");
+            let thread = pipe.worker.thread().cloned();
+            PIPE.set(Some(pipe));
+            thread.map(|t| (t.id(), t.name().map(str::to_owned)))
+        };
+        let (first, name) = consumer().unwrap();
+        assert_eq!(name.as_deref(), Some("handoff-arena-consumer"));
+        for _ in 0..5 {
+            assert_eq!(Arena.run(&input, &Ctx::new()), want);
+        }
+        assert_eq!(consumer().map(|c| c.0), Some(first));
+        let pipe = PIPE.take().unwrap();
+        assert!(pipe.arenas.made() <= BATCHES);
+        PIPE.set(Some(pipe));
+    }
+
+    #[test]
+    fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
+        let input = ByteInput::new(&generate(100_000, 2));
+        let want = Arena.run(&input, &Ctx::new());
+        let pipe = PIPE.take().unwrap();
+        pipe.batches.send(Msg::Poison).unwrap();
+        PIPE.set(Some(pipe));
+        let e = catch_unwind(AssertUnwindSafe(|| Arena.run(&input, &Ctx::new()))).unwrap_err();
+        let text = e.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            text.starts_with("handoff/arena: the pipeline broke while "),
+            "{text}"
+        );
+        assert!(text.ends_with("panicked: poisoned on purpose"), "{text}");
+        assert_eq!(Arena.run(&input, &Ctx::new()), want);
+    }
+}
