@@ -86,6 +86,17 @@ impl perflab_harness::probe::AllocProbe for Probe {
     fn set_counting(&self, on: bool) -> bool {
         perflab_alloc::set_counting(on)
     }
+
+    fn release_free_memory(&self) {
+        perflab_alloc::release_free_memory();
+    }
+
+    fn allocator_memory(&self) -> Option<perflab_harness::footprint::AllocatorMemory> {
+        perflab_alloc::allocator_memory().map(|m| perflab_harness::footprint::AllocatorMemory {
+            source: m.source.to_owned(),
+            bytes: m.bytes,
+        })
+    }
 }
 
 impl Session {

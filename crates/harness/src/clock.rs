@@ -49,6 +49,30 @@ impl Clock {
     }
 }
 
+/// The calling thread's CPU time in ns, whatever clock a run times its samples with: a threaded
+/// sample records every thread's, to tell time spent computing from time spent waiting.
+pub fn thread_cpu_time_ns() -> Option<u64> {
+    thread_cpu_ns().ok()
+}
+
+/// CPU time the whole process has spent in the kernel, ns (`getrusage`'s `ru_stime`).
+///
+/// Why: threads that contend for a lock the allocator holds spin or sleep in `futex` calls, and
+/// both show up here, not in user time. The kernel charges it by scheduler ticks on most
+/// configurations, so only its sum over many samples means anything, never one sample's.
+#[cfg(unix)]
+pub fn process_system_ns() -> Option<u64> {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let t = getrusage(UsageWho::RUSAGE_SELF).ok()?.system_time();
+    Some(t.tv_sec() as u64 * 1_000_000_000 + t.tv_usec() as u64 * 1_000)
+}
+
+/// Not available off Unix.
+#[cfg(not(unix))]
+pub fn process_system_ns() -> Option<u64> {
+    None
+}
+
 #[cfg(unix)]
 fn thread_cpu_ns() -> Result<u64, String> {
     use nix::time::{ClockId, clock_gettime};

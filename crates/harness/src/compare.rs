@@ -239,15 +239,44 @@ fn classify_with(base: &Benchmark, head: &Benchmark, t: Thresholds, paired: bool
         (Some(r), _) if r > 1.0 + t.instructions => Verdict::Regression,
         (Some(r), _) if r < 1.0 / (1.0 + t.instructions) => Verdict::Improvement,
         (Some(_), _) => Verdict::Unchanged,
-        (None, Some(e)) if e.ci95[0] > 1.0 + t.time => Verdict::Regression,
-        (None, Some(e)) if e.ci95[1] < 1.0 / (1.0 + t.time) => Verdict::Improvement,
-        (None, Some(_)) => Verdict::Unchanged,
+        (None, Some(e)) => match shift(&e, t.time) {
+            Some(Shift::Up) => Verdict::Regression,
+            Some(Shift::Down) => Verdict::Improvement,
+            None => Verdict::Unchanged,
+        },
         (None, None) => {
             c.note = Some("no samples to compare".to_owned());
             Verdict::NotComparable
         }
     };
     c
+}
+
+/// Which way a ratio's whole interval lies beyond a threshold, if it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shift {
+    /// The whole interval lies above `1 + threshold`.
+    Up,
+    /// The whole interval lies below `1 / (1 + threshold)`.
+    Down,
+}
+
+/// The one rule by which perflab calls a ratio a change (a regression, an allocator effect, a
+/// confirmed A/B change, a report's mark): its whole 95% interval lies beyond the threshold,
+/// above `1 + t` or below `1 / (1 + t)` (symmetric in log terms).
+pub fn shift(e: &stats::Estimate, threshold: f64) -> Option<Shift> {
+    if e.ci95[0] > 1.0 + threshold {
+        Some(Shift::Up)
+    } else if e.ci95[1] < 1.0 / (1.0 + threshold) {
+        Some(Shift::Down)
+    } else {
+        None
+    }
+}
+
+/// Whether a ratio's whole interval lies beyond `threshold` either way ([`shift`]).
+pub fn beyond(e: &stats::Estimate, threshold: f64) -> bool {
+    shift(e, threshold).is_some()
 }
 
 /// Compares every cell of `head` with `base`. Cells are matched through an id index and

@@ -22,7 +22,45 @@ pub fn capture() -> Environment {
         perflab_version: env!("CARGO_PKG_VERSION").to_owned(),
         timer_precision_ns: timer_precision_ns(),
         empty_loop_ns: empty_loop_ns(),
+        cpu_set: cpu_set(),
+        // The allocators' versions are the binary's to tell (it links them); see perflab-alloc.
+        allocator_versions: None,
+        allocator_env: allocator_env(std::env::vars()),
     }
+}
+
+/// The CPUs this process may run on, ascending (empty where the platform cannot tell).
+pub fn cpu_set() -> Vec<usize> {
+    let mut ids: Vec<usize> = core_affinity::get_core_ids()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Whether an environment variable changes how one of the allocators behaves: glibc's malloc
+/// tunables (`MALLOC_ARENA_MAX`, `MALLOC_TRIM_THRESHOLD_`, … and `GLIBC_TUNABLES`), jemalloc's
+/// configuration (`MALLOC_CONF`, and `_RJEM_MALLOC_CONF` for tikv-jemallocator's prefixed build),
+/// mimalloc's options (`MIMALLOC_*`), and the allocator selection itself.
+fn is_allocator_variable(name: &str) -> bool {
+    name.starts_with("MALLOC_")
+        || name.starts_with("MIMALLOC_")
+        || name.starts_with("_RJEM_")
+        || name.starts_with("JE_")
+        || name == "GLIBC_TUNABLES"
+        || name == "LD_PRELOAD"
+        || name == "PERFLAB_ALLOCATOR"
+}
+
+/// The allocator variables among `vars`, by name.
+pub fn allocator_env(
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> std::collections::BTreeMap<String, String> {
+    vars.into_iter()
+        .filter(|(k, _)| is_allocator_variable(k))
+        .collect()
 }
 
 /// The CPU model as the OS names it (on Linux the `model name` of /proc/cpuinfo), through sysinfo

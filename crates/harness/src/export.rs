@@ -28,8 +28,12 @@ pub struct CellRow {
     pub size: String,
     /// Bytes processed per iteration.
     pub size_bytes: u64,
+    /// Threads that ran the variant at once.
+    pub threads: u32,
     /// `ok`, `failed` or `unsupported`.
     pub status: String,
+    /// The clock of the times when it is not the run's (`wall` above one thread).
+    pub clock: Option<String>,
     /// Median time per iteration.
     pub median_ns: Option<f64>,
     /// Low end of the median's 95% interval.
@@ -58,6 +62,20 @@ pub struct CellRow {
     pub vs_base_ci95_low_ratio: Option<f64>,
     /// High end of its 95% interval.
     pub vs_base_ci95_high_ratio: Option<f64>,
+    /// Above one thread: `threads × size_bytes` per median time.
+    pub aggregate_throughput_bytes_per_s: Option<f64>,
+    /// Above one thread: time per call ÷ time per call at one thread, paired within rounds.
+    pub scaling_vs_one_thread_ratio: Option<f64>,
+    /// Low end of its 95% interval.
+    pub scaling_ci95_low_ratio: Option<f64>,
+    /// High end of its 95% interval.
+    pub scaling_ci95_high_ratio: Option<f64>,
+    /// Above one thread: the threads' median CPU time per call.
+    pub cpu_per_call_ns: Option<f64>,
+    /// Above one thread: the process's system CPU time per call and thread.
+    pub system_per_call_ns: Option<f64>,
+    /// Above one thread: CPU time ÷ wall time.
+    pub cpu_utilisation_ratio: Option<f64>,
     /// Allocations per iteration.
     pub allocs_per_iter: Option<f64>,
     /// Reallocations per iteration.
@@ -68,6 +86,12 @@ pub struct CellRow {
     pub peak_bytes: Option<u64>,
     /// Bytes the arena held at its fullest.
     pub arena_bytes: Option<u64>,
+    /// Footprint: peak resident-set growth of running the cell.
+    pub rss_growth_bytes: Option<u64>,
+    /// Footprint: peak live heap bytes in the same pass.
+    pub footprint_peak_live_bytes: Option<u64>,
+    /// Footprint: `rss_growth_bytes ÷ footprint_peak_live_bytes`.
+    pub fragmentation_ratio: Option<f64>,
     /// Instructions per iteration (`--measure instructions`).
     pub instructions_per_iter: Option<f64>,
     /// Samples taken (over all processes).
@@ -90,6 +114,9 @@ impl CellRow {
         let (speedup, speedup_lo, speedup_hi) = split(b.speedup_vs_naive);
         let (vs_sys, vs_sys_lo, vs_sys_hi) = split(b.time_vs_system);
         let (vs_base, vs_base_lo, vs_base_hi) = split(b.vs_base);
+        let (scaling, scaling_lo, scaling_hi) = split(b.scaling_vs_one_thread);
+        let contention = b.contention.as_ref();
+        let footprint = b.footprint.as_ref();
         CellRow {
             id: b.id.clone(),
             workload: b.workload.clone(),
@@ -98,12 +125,14 @@ impl CellRow {
             allocator: b.allocator.clone(),
             size: b.size.clone(),
             size_bytes: b.size_bytes,
+            threads: b.threads,
             status: match b.status {
                 CellStatus::Ok => "ok",
                 CellStatus::Failed => "failed",
                 CellStatus::Unsupported => "unsupported",
             }
             .to_owned(),
+            clock: b.clock.map(|c| c.as_str().to_owned()),
             median_ns: b.median_ns,
             ci95_low_ns: b.ci95_ns.map(|c| c[0]),
             ci95_high_ns: b.ci95_ns.map(|c| c[1]),
@@ -118,11 +147,21 @@ impl CellRow {
             vs_base_ratio: vs_base,
             vs_base_ci95_low_ratio: vs_base_lo,
             vs_base_ci95_high_ratio: vs_base_hi,
+            aggregate_throughput_bytes_per_s: b.aggregate_throughput_bytes_per_s,
+            scaling_vs_one_thread_ratio: scaling,
+            scaling_ci95_low_ratio: scaling_lo,
+            scaling_ci95_high_ratio: scaling_hi,
+            cpu_per_call_ns: contention.and_then(|c| c.cpu_per_call_ns),
+            system_per_call_ns: contention.and_then(|c| c.system_per_call_ns),
+            cpu_utilisation_ratio: contention.and_then(|c| c.cpu_utilisation),
             allocs_per_iter: b.allocs_per_iter,
             reallocs_per_iter: b.reallocs_per_iter,
             bytes_allocated_per_iter: b.bytes_allocated_per_iter,
             peak_bytes: b.peak_bytes,
             arena_bytes: b.arena_bytes,
+            rss_growth_bytes: footprint.and_then(|f| f.rss_growth_bytes),
+            footprint_peak_live_bytes: footprint.and_then(|f| f.peak_live_bytes),
+            fragmentation_ratio: footprint.and_then(|f| f.fragmentation),
             instructions_per_iter: b.instructions,
             samples: b.samples_ns.len(),
             iters_per_sample: b.iters_per_sample,
@@ -159,7 +198,7 @@ pub fn to_csv(results: &Results) -> Result<String, csv::Error> {
 }
 
 /// The column names, in order (the header of [`to_csv`]).
-pub const HEADER: [&str; 32] = [
+pub const HEADER: [&str; 44] = [
     "id",
     "workload",
     "variant",
@@ -167,7 +206,9 @@ pub const HEADER: [&str; 32] = [
     "allocator",
     "size",
     "size_bytes",
+    "threads",
     "status",
+    "clock",
     "median_ns",
     "ci95_low_ns",
     "ci95_high_ns",
@@ -182,11 +223,21 @@ pub const HEADER: [&str; 32] = [
     "vs_base_ratio",
     "vs_base_ci95_low_ratio",
     "vs_base_ci95_high_ratio",
+    "aggregate_throughput_bytes_per_s",
+    "scaling_vs_one_thread_ratio",
+    "scaling_ci95_low_ratio",
+    "scaling_ci95_high_ratio",
+    "cpu_per_call_ns",
+    "system_per_call_ns",
+    "cpu_utilisation_ratio",
     "allocs_per_iter",
     "reallocs_per_iter",
     "bytes_allocated_per_iter",
     "peak_bytes",
     "arena_bytes",
+    "rss_growth_bytes",
+    "footprint_peak_live_bytes",
+    "fragmentation_ratio",
     "instructions_per_iter",
     "samples",
     "iters_per_sample",

@@ -1,7 +1,8 @@
 //! perflab-harness: how perflab measures, and what it writes down.
 //!
 //! - [`subject`]: the one place where a variant is looked up, verified against naive, warmed up,
-//!   timed, counted and moved to a new layout.
+//!   timed, counted and moved to a new layout; [`crew`]: the threads that run it at N threads.
+//! - [`footprint`]: the memory a cell takes from the OS (peak resident-set growth).
 //! - [`engine`]: the measuring engine — peer processes per allocator (and build, and replica)
 //!   sampling every cell of a group in lock step, with layouts re-drawn every round — and its
 //!   modes: time, A/B, instruction counts.
@@ -16,9 +17,11 @@
 
 pub mod clock;
 pub mod compare;
+pub mod crew;
 pub mod engine;
 pub mod env;
 pub mod export;
+pub mod footprint;
 pub mod merge;
 pub mod plan;
 pub mod probe;

@@ -70,6 +70,25 @@ impl Preset {
         }
     }
 
+    /// The thread counts measured when `--threads` is not given, besides 1, and the sizes they
+    /// apply to (`None`: every size), for a machine that may run `max` threads at once.
+    ///
+    /// Why these: threads are where allocators differ (contention, frees from other threads,
+    /// per-thread caches and arenas), so the default run shows them for every workload, but at
+    /// the two middle sizes only. There a group's rounds are bounded by its time budget, so the
+    /// threaded cells share the group's time instead of adding to the run's; at 16MiB the heavy
+    /// groups are bounded by their minimum rounds and would take twice as long. `ci` stays on
+    /// one thread (its gate was calibrated there); `full` adds two, `max` and twice `max`
+    /// (oversubscription) at every size.
+    pub fn threads(self, max: usize) -> (Vec<usize>, Option<Vec<usize>>) {
+        let max = max.max(1);
+        match self {
+            Preset::Quick => (vec![max.max(2)], Some(vec![64 << 10, 1 << 20])),
+            Preset::Ci => (Vec::new(), None),
+            Preset::Full => (vec![2, max, 2 * max], None),
+        }
+    }
+
     /// The sizes measured when none are given.
     pub fn sizes(self) -> Vec<usize> {
         match self {
@@ -122,19 +141,35 @@ pub struct Group {
     pub kinds: Vec<VariantKind>,
     /// Allocators to measure them under, `system` first when it is among them.
     pub allocators: Vec<String>,
+    /// Thread counts every cell is measured at, ascending, 1 first (the baseline of every
+    /// scaling figure, as naive is of every speed-up).
+    #[serde(default = "one_thread")]
+    pub threads: Vec<usize>,
+}
+
+fn one_thread() -> Vec<usize> {
+    vec![1]
 }
 
 impl Group {
-    /// The ids of the cells in this group, allocator by allocator.
+    /// The ids of the cells in this group, allocator by allocator, then thread count by thread
+    /// count (one thread first), then variant by variant.
     pub fn cell_ids(&self) -> Vec<String> {
         self.allocators
             .iter()
             .flat_map(|a| {
-                self.variants
-                    .iter()
-                    .map(move |v| crate::results::cell_id(&self.workload, v, a, &self.size))
+                self.threads.iter().flat_map(move |&t| {
+                    self.variants
+                        .iter()
+                        .map(move |v| crate::results::cell_id(&self.workload, v, a, &self.size, t))
+                })
             })
             .collect()
+    }
+
+    /// The most threads any cell of the group runs on.
+    pub fn max_threads(&self) -> usize {
+        self.threads.iter().copied().max().unwrap_or(1)
     }
 
     /// The kind of variant `i`.
@@ -165,6 +200,27 @@ pub struct Selection {
     pub file_input: bool,
     /// `(I, N)`: measure only the groups whose index is `I-1` modulo `N`.
     pub shard: Option<(usize, usize)>,
+    /// Thread counts to measure every cell at (1 is always added); see `threaded_sizes`.
+    pub threads: Vec<usize>,
+    /// The generated sizes `threads` applies to (`None`: every size, and a user's file); groups
+    /// of other sizes are measured on one thread only.
+    pub threaded_sizes: Option<Vec<usize>>,
+}
+
+/// The thread counts of a group of `size` (`None`: the user's file) under `sel`: 1, and
+/// `sel.threads` where they apply, ascending and without repeats.
+fn threads_for(sel: &Selection, size: Option<usize>) -> Vec<usize> {
+    let applies = match (&sel.threaded_sizes, size) {
+        (None, _) | (Some(_), None) => true,
+        (Some(sizes), Some(s)) => sizes.contains(&s),
+    };
+    let mut threads = vec![1];
+    if applies {
+        threads.extend(sel.threads.iter().copied().filter(|&t| t >= 1));
+    }
+    threads.sort_unstable();
+    threads.dedup();
+    threads
 }
 
 /// A selection that names something that does not exist.
@@ -276,6 +332,7 @@ pub fn plan(registry: &Registry, sel: &Selection) -> Result<Vec<Group>, PlanErro
                 variants: variants.clone(),
                 kinds: kinds.clone(),
                 allocators: allocators.iter().map(|a| (*a).to_owned()).collect(),
+                threads: threads_for(sel, *size),
             });
         }
     }

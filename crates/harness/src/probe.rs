@@ -25,8 +25,9 @@ pub struct AllocCounts {
 }
 
 /// Access to the process's allocation counters. The binary that owns the global allocator
-/// implements it; the harness only reads it around untimed counting passes.
-pub trait AllocProbe {
+/// implements it; the harness only reads it around untimed counting passes. `Sync`: the
+/// footprint pass asks every measuring thread to release its allocator's free memory itself.
+pub trait AllocProbe: Sync {
     /// The counters now. Must not allocate.
     fn snapshot(&self) -> AllocCounts;
     /// Makes the peak equal to the current live bytes, so a region's own peak can be read.
@@ -34,6 +35,13 @@ pub trait AllocProbe {
     /// Turns counting on or off; returns the previous setting. Timed samples run with counting
     /// off (it costs a few ns per allocation), and allocations are counted in a separate pass.
     fn set_counting(&self, on: bool) -> bool;
+    /// Asks the allocator to return the memory it holds free to the OS, so that a footprint
+    /// measured next does not depend on what ran before in the process. Default: nothing.
+    fn release_free_memory(&self) {}
+    /// The allocator's own figure of the memory it holds from the OS, if it keeps one.
+    fn allocator_memory(&self) -> Option<crate::footprint::AllocatorMemory> {
+        None
+    }
 }
 
 /// What one variant's counting pass found: totals over `iters` iterations.

@@ -50,6 +50,10 @@ pub struct Results {
     /// was measured under two allocators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocator_control: Option<AllocatorControl>,
+    /// The same negative control among the cells measured at more than one thread, one entry per
+    /// thread count (`allocator_control` is the one-thread cells').
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allocator_control_threaded: Vec<AllocatorControl>,
     /// A merge of files measured in different environments (shards that CI ran on different
     /// machines) lists every environment here, `environment` first, and each cell names the one
     /// it was measured in ([`Benchmark::environment`]). Empty when all cells share
@@ -64,6 +68,11 @@ pub struct Results {
 /// allocator column can be trusted.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AllocatorControl {
+    /// The thread count of the cells counted (absent: one thread). Under contention a cell that
+    /// allocates nothing still cannot be moved by the allocator, so the control holds at every
+    /// thread count.
+    #[serde(default = "one_thread", skip_serializing_if = "is_one_thread")]
+    pub threads: u32,
     /// Non-system cells with zero allocations per iteration, no arena, and a `time_vs_system`.
     pub cells: usize,
     /// How many of them have a `time_vs_system` interval wholly beyond `threshold`, either way.
@@ -99,6 +108,32 @@ pub struct Environment {
     /// Time per iteration of the harness's timed loop around an empty kernel, in ns: what every
     /// measurement includes besides the kernel. Recorded, not subtracted.
     pub empty_loop_ns: f64,
+    /// The CPUs this process was allowed to run on (its affinity mask when the run started):
+    /// a threaded cell cannot have more of them than this.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpu_set: Vec<usize>,
+    /// The versions of the allocators linked into perflab, and of the C library.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocator_versions: Option<AllocatorVersions>,
+    /// The environment variables that change how an allocator behaves, as set for the run
+    /// (`MALLOC_ARENA_MAX`, `GLIBC_TUNABLES`, `MALLOC_CONF`, `_RJEM_MALLOC_CONF`, `MIMALLOC_*`, …):
+    /// glibc's arena count alone can change a threaded cell's footprint several times over.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub allocator_env: std::collections::BTreeMap<String, String>,
+}
+
+/// Versions of the allocators a build links, and of the C library behind `system`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AllocatorVersions {
+    /// jemalloc's own version string (tikv-jemallocator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jemalloc: Option<String>,
+    /// mimalloc's version, `major.minor.patch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mimalloc: Option<String>,
+    /// glibc's version (`gnu_get_libc_version`), the `system` allocator on Linux.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glibc: Option<String>,
 }
 
 impl Environment {
@@ -164,6 +199,23 @@ pub struct RunConfig {
     /// every run, recorded so that a run's layouts can be drawn again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout_seed: Option<u64>,
+    /// The thread counts asked for with `--threads` (besides 1, always measured), at every size;
+    /// absent: the preset's (see `threaded_sizes`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub threads: Vec<u64>,
+    /// The preset's thread counts, when `--threads` was not given, and the sizes they were
+    /// measured at; absent: every size (or one thread only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threaded: Option<ThreadedPlan>,
+}
+
+/// Which cells a run measured at more than one thread.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ThreadedPlan {
+    /// Thread counts besides 1.
+    pub threads: Vec<u64>,
+    /// Generated sizes, bytes, they were measured at (empty: every size).
+    pub sizes: Vec<u64>,
 }
 
 /// What became of a cell.
@@ -253,6 +305,91 @@ pub struct Benchmark {
     /// environment this cell was measured in (absent: `environment`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<u32>,
+    /// The clock `samples_ns` were timed by, where it is not the run's (`config.clock`): the
+    /// wall clock for cells at more than one thread, and for a workload whose kernels work on
+    /// threads of their own (a pipeline), whose calling thread's CPU time would leave that work
+    /// out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<crate::clock::Clock>,
+    /// Threads that ran the variant at once, each on its own copy of the input with its own
+    /// arena (absent in files from before threads: 1). At more than one thread `samples_ns`,
+    /// `median_ns` and `ci95_ns` are wall time per call, from the first thread's start to the
+    /// last one's end, and the id ends in `/{threads}t`.
+    #[serde(default = "one_thread")]
+    pub threads: u32,
+    /// More than one thread: `threads × size_bytes` per median time per call, what the
+    /// process got through in all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate_throughput_bytes_per_s: Option<f64>,
+    /// More than one thread: time per call at `threads` ÷ time per call at one thread (both by
+    /// the wall clock), paired within rounds in each process and pooled. 1.0 is perfect scaling;
+    /// `threads` is no better than one thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling_vs_one_thread: Option<Estimate>,
+    /// More than one thread: where the threads' time went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contention: Option<Contention>,
+    /// The memory running the cell took from the OS, next to the memory it needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footprint: Option<Footprint>,
+}
+
+fn one_thread() -> u32 {
+    1
+}
+
+fn is_one_thread(n: &u32) -> bool {
+    *n == 1
+}
+
+/// How the threads of a threaded cell spent a call's wall time.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Contention {
+    /// Median over samples of the threads' mean CPU time per call, ns. Below the wall time per
+    /// call when threads waited (for a lock, for each other, for a CPU).
+    pub cpu_per_call_ns: Option<f64>,
+    /// The process's system CPU time per call and thread, ns, over all samples: lock spinning
+    /// and futex waits in the kernel show here. Charged by scheduler ticks, so only meaningful
+    /// summed over many samples, as it is.
+    pub system_per_call_ns: Option<f64>,
+    /// Median over samples of CPU time ÷ wall time: 1.0 when every thread computed all the time.
+    pub cpu_utilisation: Option<f64>,
+    /// Median over samples of how far apart the threads started, ns (the barrier's release
+    /// spread; part of every sample's wall time).
+    #[serde(default)]
+    pub start_skew_ns: Option<f64>,
+}
+
+/// The memory a cell took from the OS to run: measured in a pass of its own after sampling, in
+/// the first process of its allocator, with the allocator's free memory released first and
+/// every thread on an empty context (see METHODOLOGY.md, "Footprint").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Footprint {
+    /// Calls each thread made.
+    pub iters: u64,
+    /// Peak resident-set growth over the resident set before the first call, bytes (Linux:
+    /// `VmHWM` after `clear_refs`). `None` off Linux.
+    pub rss_growth_bytes: Option<u64>,
+    /// Peak live heap bytes over the live bytes before the first call, in the same pass.
+    pub peak_live_bytes: Option<u64>,
+    /// `rss_growth_bytes ÷ peak_live_bytes`: fragmentation in Hoard's sense (1 = the allocator
+    /// took exactly what was needed). `None` when nothing live was counted.
+    pub fragmentation: Option<f64>,
+    /// The allocator's own figure of what it holds from the OS (jemalloc `stats.resident`,
+    /// mimalloc committed, glibc `mallinfo2`), before the first call and after the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocator: Option<AllocatorHeld>,
+}
+
+/// An allocator's own figure of the memory it holds, around a footprint pass.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AllocatorHeld {
+    /// Which figure (e.g. `jemalloc stats.resident`).
+    pub source: String,
+    /// Bytes before the first call (after the release).
+    pub before_bytes: u64,
+    /// Bytes after the last call (nothing released): what the allocator kept.
+    pub after_bytes: u64,
 }
 
 impl Benchmark {
@@ -266,7 +403,7 @@ impl Benchmark {
         size_bytes: u64,
     ) -> Self {
         Benchmark {
-            id: cell_id(workload, variant, allocator, size),
+            id: cell_id(workload, variant, allocator, size, 1),
             workload: workload.to_owned(),
             variant: variant.to_owned(),
             kind,
@@ -294,11 +431,30 @@ impl Benchmark {
             vs_base: None,
             vs_base_other: None,
             environment: None,
+            clock: None,
+            threads: 1,
+            aggregate_throughput_bytes_per_s: None,
+            scaling_vs_one_thread: None,
+            contention: None,
+            footprint: None,
         }
     }
 }
 
 impl Benchmark {
+    /// The same cell at `threads` threads (its id says so).
+    pub fn at_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1) as u32;
+        self.id = cell_id(
+            &self.workload,
+            &self.variant,
+            &self.allocator,
+            &self.size,
+            threads,
+        );
+        self
+    }
+
     /// What makes this cell impossible, if anything: a time that is not positive and finite, a
     /// negative count or rate, or an `ok` status without a measurement.
     fn problem(&self) -> Option<String> {
@@ -322,7 +478,14 @@ impl Benchmark {
                 "process_medians_ns[{i}] is {x}, not a positive time"
             ));
         }
+        if self.threads == 0 {
+            return Some("threads is 0".to_owned());
+        }
         let times = [
+            (
+                "aggregate_throughput_bytes_per_s",
+                self.aggregate_throughput_bytes_per_s,
+            ),
             ("median_ns", self.median_ns),
             ("ci95_ns[0]", self.ci95_ns.map(|c| c[0])),
             ("ci95_ns[1]", self.ci95_ns.map(|c| c[1])),
@@ -344,6 +507,10 @@ impl Benchmark {
             ("reallocs_per_iter", self.reallocs_per_iter),
             ("bytes_allocated_per_iter", self.bytes_allocated_per_iter),
             ("instructions", self.instructions),
+            (
+                "footprint.fragmentation",
+                self.footprint.as_ref().and_then(|f| f.fragmentation),
+            ),
         ];
         for (name, v) in counts {
             if let Some(x) = v.filter(|x| !not_negative(*x)) {
@@ -355,6 +522,7 @@ impl Benchmark {
             ("time_vs_system", self.time_vs_system),
             ("vs_base", self.vs_base),
             ("vs_base_other", self.vs_base_other),
+            ("scaling_vs_one_thread", self.scaling_vs_one_thread),
         ];
         for (name, e) in ratios {
             let Some(e) = e else { continue };
@@ -404,9 +572,20 @@ pub fn json_schema() -> serde_json::Value {
     schema
 }
 
-/// The id of a cell.
-pub fn cell_id(workload: &str, variant: &str, allocator: &str, size: &str) -> String {
-    format!("{workload}/{variant}/{allocator}/{size}")
+/// The id of a cell: `workload/variant/allocator/size`, and `/{threads}t` at more than one
+/// thread (so one-thread ids are what they were before threads, and every id is unique).
+pub fn cell_id(
+    workload: &str,
+    variant: &str,
+    allocator: &str,
+    size: &str,
+    threads: usize,
+) -> String {
+    if threads > 1 {
+        format!("{workload}/{variant}/{allocator}/{size}/{threads}t")
+    } else {
+        format!("{workload}/{variant}/{allocator}/{size}")
+    }
 }
 
 /// Why a results file could not be read or written. Each names the path.
@@ -469,6 +648,7 @@ impl Results {
             config,
             benchmarks: Vec::new(),
             allocator_control: None,
+            allocator_control_threaded: Vec::new(),
             environments: Vec::new(),
         }
     }
@@ -771,6 +951,13 @@ mod tests {
             perflab_version: "0.1.0".into(),
             timer_precision_ns: 20.0,
             empty_loop_ns: 0.8,
+            cpu_set: vec![0, 1, 2, 3],
+            allocator_versions: Some(AllocatorVersions {
+                jemalloc: Some("5.3.0".into()),
+                mimalloc: Some("2.1.7".into()),
+                glibc: Some("2.36".into()),
+            }),
+            allocator_env: [("MALLOC_ARENA_MAX".to_owned(), "2".to_owned())].into(),
         };
         let config = RunConfig {
             preset: "ci".into(),
@@ -793,6 +980,11 @@ mod tests {
             clock: Some(crate::clock::Clock::Cpu),
             processes: Some(3),
             layout_seed: Some(42),
+            threads: vec![2, 4],
+            threaded: Some(ThreadedPlan {
+                threads: vec![2],
+                sizes: vec![65536],
+            }),
         };
         let mut r = Results::new(env.clone(), config);
         let e = Estimate {
@@ -836,13 +1028,43 @@ mod tests {
         b.vs_base = Some(e);
         b.vs_base_other = Some(e);
         b.environment = Some(1);
+        b.footprint = Some(Footprint {
+            iters: 16,
+            rss_growth_bytes: Some(8192),
+            peak_live_bytes: Some(4096),
+            fragmentation: Some(2.0),
+            allocator: Some(AllocatorHeld {
+                source: "jemalloc stats.resident".into(),
+                before_bytes: 1 << 20,
+                after_bytes: 2 << 20,
+            }),
+        });
+        let mut threaded = b.clone().at_threads(2);
+        threaded.clock = Some(crate::clock::Clock::Wall);
+        threaded.aggregate_throughput_bytes_per_s = Some(8.0e10);
+        threaded.scaling_vs_one_thread = Some(e);
+        threaded.contention = Some(Contention {
+            cpu_per_call_ns: Some(95.0),
+            system_per_call_ns: Some(1.5),
+            cpu_utilisation: Some(0.95),
+            start_skew_ns: Some(600.0),
+        });
         r.upsert(b);
+        r.upsert(threaded);
         r.allocator_control = Some(AllocatorControl {
+            threads: 1,
             cells: 1,
             beyond: 0,
             threshold: 0.03,
             ids: vec!["search/simd/jemalloc/4KiB".into()],
         });
+        r.allocator_control_threaded = vec![AllocatorControl {
+            threads: 2,
+            cells: 1,
+            beyond: 1,
+            threshold: 0.03,
+            ids: vec!["search/simd/jemalloc/4KiB/2t".into()],
+        }];
         r.environments = vec![
             env.clone(),
             Environment {
@@ -881,15 +1103,16 @@ mod tests {
             (&doc, &schema["properties"]),
             (&doc["environment"], &defs["Environment"]["properties"]),
             (&doc["config"], &defs["RunConfig"]["properties"]),
-            (&doc["benchmarks"][0], &defs["Benchmark"]["properties"]),
+            // The threaded cell: every field a cell can have.
+            (&doc["benchmarks"][1], &defs["Benchmark"]["properties"]),
             (
-                &doc["allocator_control"],
+                &doc["allocator_control_threaded"][0],
                 &defs["AllocatorControl"]["properties"],
             ),
         ] {
             assert_eq!(names(value), names(props));
         }
-        for v in doc["benchmarks"][0].as_object().unwrap().values() {
+        for v in doc["benchmarks"][1].as_object().unwrap().values() {
             assert!(!v.is_null(), "{doc}");
         }
         // And the minimal document this version writes for an empty run.

@@ -11,6 +11,7 @@
 //! afresh between rounds ([`Subject::relocate`]).
 
 use crate::clock::Clock;
+use crate::crew::ThreadRun;
 use crate::probe::{AllocProbe, Tally};
 use crate::results::CellStatus;
 use perflab_core::{
@@ -53,6 +54,16 @@ impl Readiness {
     }
 }
 
+/// One sample's time per iteration, by the run's clock and by the wall clock.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SampleTime {
+    /// ns per iteration by the run's clock.
+    pub ns: f64,
+    /// ns per iteration by the wall clock: what a threaded cell's time is paired with to give its
+    /// scaling against one thread.
+    pub wall_ns: f64,
+}
+
 /// One requested variant.
 struct Slot {
     name: String,
@@ -65,6 +76,8 @@ struct Slot {
 /// A workload's input in this process, with the requested variants.
 pub struct Subject {
     workload: &'static str,
+    /// The workload's kernels work on threads of their own ([`perflab_core::Workload::SPANS_THREADS`]).
+    spans_threads: bool,
     input: Box<dyn PreparedInput>,
     ctx: Ctx,
     slots: Vec<Slot>,
@@ -120,6 +133,7 @@ impl Subject {
             .collect();
         Ok(Subject {
             workload: w.name(),
+            spans_threads: w.spans_threads(),
             input,
             ctx: Ctx::new(),
             slots,
@@ -131,6 +145,17 @@ impl Subject {
     /// The workload's name.
     pub fn workload(&self) -> &'static str {
         self.workload
+    }
+
+    /// The clock this subject's samples are timed by when a run asks for `requested`: the wall
+    /// clock for a workload whose kernels work on threads of their own (the measuring thread's
+    /// CPU time would leave their work out), `requested` otherwise.
+    pub fn clock(&self, requested: Clock) -> Clock {
+        if self.spans_threads {
+            Clock::Wall
+        } else {
+            requested
+        }
     }
 
     /// Bytes processed per iteration.
@@ -295,21 +320,71 @@ impl Subject {
     }
 
     /// One timed sample: `iters` iterations of variant `slot`, timed by `clock`, on the current
-    /// stack offset. Returns nanoseconds per iteration.
-    pub fn sample(&mut self, slot: usize, iters: u64, clock: Clock) -> Result<f64, String> {
+    /// stack offset. Returns nanoseconds per iteration by `clock`, and by the wall clock (read
+    /// just outside `clock`'s readings, so that they time exactly what they always did).
+    pub fn sample(&mut self, slot: usize, iters: u64, clock: Clock) -> Result<SampleTime, String> {
         let index = self.ready_index(slot)?;
         let (input, ctx, depth) = (&self.input, &mut self.ctx, self.stack_depth);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            on_offset_stack(depth, &mut || -> Result<u64, String> {
+            on_offset_stack(depth, &mut || -> Result<(u64, u64), String> {
+                let wall = Instant::now();
                 let t = clock.now()?;
                 input.run_iters(black_box(index), iters, ctx);
-                Ok(clock.now()?.saturating_sub(t))
+                let ns = clock.now()?.saturating_sub(t);
+                Ok((ns, wall.elapsed().as_nanos() as u64))
             })
         }));
+        let per_iter = |ns: u64| ns as f64 / iters.max(1) as f64;
         match outcome {
-            Ok(Ok(ns)) => Ok(ns as f64 / iters.max(1) as f64),
+            Ok(Ok((ns, wall))) => Ok(SampleTime {
+                ns: per_iter(ns),
+                wall_ns: per_iter(wall),
+            }),
             Ok(Err(e)) => Err(e),
             Err(p) => Err(self.fail(slot, "panicked while measured", p.as_ref())),
+        }
+    }
+
+    /// Variant `slot` run `iters` times on the current stack offset, as one thread of a threaded
+    /// sample ([`crate::crew::Crew::run`]): stamped with the monotonic clock and the thread's CPU
+    /// time. `fresh_ctx` runs it with an empty context (a footprint pass, where the arena's
+    /// growth must count), dropped afterwards. A panic is this run's error only.
+    pub fn run_timed(
+        &mut self,
+        slot: usize,
+        iters: u64,
+        fresh_ctx: bool,
+    ) -> Result<ThreadRun, String> {
+        let index = self.ready_index(slot)?;
+        let mut kept = fresh_ctx.then(|| std::mem::take(&mut self.ctx));
+        self.ctx.take_arena_peak();
+        let (input, ctx, depth) = (&self.input, &mut self.ctx, self.stack_depth);
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            on_offset_stack(depth, &mut || {
+                crate::crew::timed(|| input.run_iters(black_box(index), iters, ctx))
+            })
+        }));
+        let arena_peak = self.ctx.take_arena_peak() as u64;
+        if let Some(ctx) = kept.take() {
+            self.ctx = ctx;
+        }
+        match outcome {
+            Ok((start, end, cpu_ns)) => Ok(ThreadRun {
+                arrived: start,
+                start,
+                end,
+                cpu_ns,
+                arena_peak,
+            }),
+            // Only this run fails: the same variant at another thread count is its own cell,
+            // so the slot stays ready (its context starts afresh; it may hold a half-built result).
+            Err(p) => {
+                self.ctx = Ctx::new();
+                Err(format!(
+                    "panicked while measured: {}",
+                    panic_message(p.as_ref())
+                ))
+            }
         }
     }
 

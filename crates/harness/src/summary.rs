@@ -28,7 +28,9 @@ pub fn winners(results: &Results) -> Vec<Winner> {
     // (workload, allocator) → variant → ln(speed-ups)
     let mut order: Vec<(String, String)> = Vec::new();
     let mut logs: BTreeMap<(String, String), BTreeMap<String, Vec<f64>>> = BTreeMap::new();
-    for b in &results.benchmarks {
+    // One thread: a variant's ranking is of its speed, not of how it shares a machine (the
+    // threads view has that).
+    for b in results.benchmarks.iter().filter(|b| b.threads == 1) {
         let (Some(s), CellStatus::Ok) = (b.speedup_vs_naive, b.status) else {
             continue;
         };
@@ -80,10 +82,10 @@ pub struct AllocatorRow {
     pub ratios: Vec<(String, Estimate)>,
 }
 
-/// For every variant that allocates, at the largest size measured: each other allocator's
-/// `time_vs_system`.
+/// For every variant that allocates, at the largest size measured, on one thread: each other
+/// allocator's `time_vs_system` (the threads view has them at more threads).
 pub fn allocator_ratios(results: &Results) -> Vec<AllocatorRow> {
-    let ok = |b: &&Benchmark| b.status == CellStatus::Ok;
+    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.threads == 1;
     let mut largest: BTreeMap<(&str, &str), u64> = BTreeMap::new();
     for b in results.benchmarks.iter().filter(ok) {
         if b.allocator == "system" {
@@ -136,12 +138,24 @@ pub fn allocator_ratios(results: &Results) -> Vec<AllocatorRow> {
 /// allocation is counted when its whole interval lies more than 3% from 1.
 pub const CONTROL_THRESHOLD: f64 = 0.03;
 
-/// The allocator comparison's negative control ([`AllocatorControl`]) over `results`' cells.
+/// The allocator comparison's negative control ([`AllocatorControl`]) over `results`' one-thread
+/// cells.
 pub fn allocator_control(results: &Results, threshold: f64) -> AllocatorControl {
-    let mut control = AllocatorControl {
-        threshold,
-        ..AllocatorControl::default()
-    };
+    allocator_controls(results, threshold)
+        .into_iter()
+        .find(|c| c.threads == 1)
+        .unwrap_or(AllocatorControl {
+            threshold,
+            threads: 1,
+            ..AllocatorControl::default()
+        })
+}
+
+/// The negative control at every thread count measured, one thread first: cells that make no
+/// allocation cannot be moved by the allocator under contention either. Thread counts with no
+/// such cell are left out.
+pub fn allocator_controls(results: &Results, threshold: f64) -> Vec<AllocatorControl> {
+    let mut by_threads: BTreeMap<u32, AllocatorControl> = BTreeMap::new();
     for b in &results.benchmarks {
         let (CellStatus::Ok, Some(e), Some(allocs)) =
             (b.status, b.time_vs_system, b.allocs_per_iter)
@@ -156,24 +170,33 @@ pub fn allocator_control(results: &Results, threshold: f64) -> AllocatorControl 
         {
             continue;
         }
+        let control = by_threads
+            .entry(b.threads)
+            .or_insert_with(|| AllocatorControl {
+                threads: b.threads,
+                threshold,
+                ..AllocatorControl::default()
+            });
         control.cells += 1;
-        if e.ci95[0] > 1.0 + threshold || e.ci95[1] < 1.0 / (1.0 + threshold) {
+        if crate::compare::beyond(&e, threshold) {
             control.beyond += 1;
             control.ids.push(b.id.clone());
         }
     }
-    control
+    by_threads.into_values().collect()
 }
 
-/// The fastest measured cell of each size among `cells` (one workload's), by size label: the
-/// highest throughput, the later of equals. What the report stars and heads each workload with,
-/// and what `run --flame` profiles at the largest size, so the two always name the same cell.
+/// The fastest measured one-thread cell of each size among `cells` (one workload's), by size
+/// label: the highest throughput, the later of equals. What the report stars and heads each
+/// workload with, and what `run --flame` profiles at the largest size, so the two always name the
+/// same cell. (Cells at more than one thread are compared in the threads view, by their own
+/// figures: their throughput per thread is not a kernel's speed.)
 pub fn fastest_by_size<'a>(cells: &[&'a Benchmark]) -> HashMap<&'a str, &'a Benchmark> {
     let mut fastest: HashMap<&str, &Benchmark> = HashMap::new();
     let tp = |c: &Benchmark| c.throughput_bytes_per_s.unwrap_or(0.0);
     for &b in cells
         .iter()
-        .filter(|b| b.status == CellStatus::Ok && b.median_ns.is_some())
+        .filter(|b| b.status == CellStatus::Ok && b.median_ns.is_some() && b.threads == 1)
     {
         fastest
             .entry(b.size.as_str())
@@ -185,6 +208,265 @@ pub fn fastest_by_size<'a>(cells: &[&'a Benchmark]) -> HashMap<&'a str, &'a Benc
             .or_insert(b);
     }
     fastest
+}
+
+/// One workload under threads, as the report's threads view and the terminal show it: at the
+/// largest size measured at more than one thread, every allocating variant under every
+/// allocator at every thread count, and which allocator wins at the most threads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadsView {
+    /// Workload.
+    pub workload: String,
+    /// The size label (the largest measured at more than one thread).
+    pub size: String,
+    /// The thread counts measured at that size, ascending (1 first).
+    pub threads: Vec<u32>,
+    /// The allocators, in the order the results list them.
+    pub allocators: Vec<String>,
+    /// One per variant and allocator, variant by variant: variants that allocate first (where an
+    /// allocator can matter), then the others.
+    pub rows: Vec<ThreadsRow>,
+    /// Which allocator wins at the most threads, when variants allocate and `system` was measured.
+    pub verdict: Option<AllocatorVerdict>,
+}
+
+/// One variant under one allocator, at every thread count of its workload's view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadsRow {
+    /// Variant.
+    pub variant: String,
+    /// Allocator.
+    pub allocator: String,
+    /// Whether the variant allocates (per call, or from an arena) at one thread.
+    pub allocates: bool,
+    /// One per thread count of the view (`None`: not measured or failed).
+    pub points: Vec<Option<ThreadsPoint>>,
+}
+
+/// One cell of the threads view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadsPoint {
+    /// Thread count.
+    pub threads: u32,
+    /// The cell's id.
+    pub id: String,
+    /// Time per call (wall time above one thread), ns.
+    pub median_ns: f64,
+    /// Bytes per second over all threads.
+    pub aggregate_throughput: Option<f64>,
+    /// Time per call ÷ time at one thread (above one thread).
+    pub scaling: Option<Estimate>,
+    /// Time ÷ system's at the same thread count (not for system).
+    pub time_vs_system: Option<Estimate>,
+    /// Peak resident-set growth, bytes.
+    pub rss_growth: Option<u64>,
+    /// Peak live heap bytes.
+    pub peak_live: Option<u64>,
+}
+
+/// The allocator comparison at a workload's most threads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AllocatorVerdict {
+    /// The thread count.
+    pub threads: u32,
+    /// Every allocator with a figure, system first.
+    pub allocators: Vec<Standing>,
+    /// The allocator with the lowest geometric mean.
+    pub winner: String,
+    /// Allocating variants compared.
+    pub variants: usize,
+}
+
+/// One allocator's place in an [`AllocatorVerdict`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Standing {
+    /// The allocator.
+    pub allocator: String,
+    /// The geometric mean over the allocating variants of its time relative to system (1.0 for
+    /// system itself).
+    pub geo_mean: f64,
+    /// Variants whose interval lies wholly below 1 (beyond [`CONTROL_THRESHOLD`]): certainly
+    /// faster than under system.
+    pub faster: usize,
+    /// … wholly above: certainly slower.
+    pub slower: usize,
+    /// The largest peak resident-set growth among the allocating variants (`None`: no
+    /// footprint measured).
+    pub memory: Option<u64>,
+}
+
+/// The threads view of every workload measured at more than one thread, in first-seen order.
+pub fn threads_views(results: &Results) -> Vec<ThreadsView> {
+    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some();
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_workload: HashMap<&str, Vec<&Benchmark>> = HashMap::new();
+    for b in results.benchmarks.iter().filter(ok) {
+        if !by_workload.contains_key(b.workload.as_str()) {
+            order.push(&b.workload);
+        }
+        by_workload.entry(&b.workload).or_default().push(b);
+    }
+    order
+        .into_iter()
+        .filter_map(|w| threads_view(w, &by_workload[w], &results.config.allocators))
+        .collect()
+}
+
+fn threads_view(workload: &str, cells: &[&Benchmark], order: &[String]) -> Option<ThreadsView> {
+    let (size_bytes, size) = cells
+        .iter()
+        .filter(|b| b.threads > 1)
+        .map(|b| (b.size_bytes, b.size.as_str()))
+        .max()?;
+    let here: Vec<&Benchmark> = cells
+        .iter()
+        .copied()
+        .filter(|b| b.size == size && b.size_bytes == size_bytes)
+        .collect();
+    let mut threads: Vec<u32> = here.iter().map(|b| b.threads).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    let mut allocators: Vec<String> = order
+        .iter()
+        .filter(|a| here.iter().any(|b| &b.allocator == *a))
+        .cloned()
+        .collect();
+    for b in &here {
+        if !allocators.contains(&b.allocator) {
+            allocators.push(b.allocator.clone());
+        }
+    }
+    let mut variants: Vec<&str> = Vec::new();
+    for b in &here {
+        if !variants.contains(&b.variant.as_str()) {
+            variants.push(&b.variant);
+        }
+    }
+    let at: HashMap<(&str, &str, u32), &Benchmark> = here
+        .iter()
+        .map(|b| ((b.variant.as_str(), b.allocator.as_str(), b.threads), *b))
+        .collect();
+    let allocates = |v: &str| {
+        here.iter().any(|b| {
+            b.variant == v
+                && b.threads == 1
+                && (b.allocs_per_iter.unwrap_or(0.0) > 0.0
+                    || b.reallocs_per_iter.unwrap_or(0.0) > 0.0
+                    || b.arena_bytes.unwrap_or(0) > 0)
+        })
+    };
+    variants.sort_by_key(|v| !allocates(v));
+    let mut rows = Vec::new();
+    for v in &variants {
+        for a in &allocators {
+            let points: Vec<Option<ThreadsPoint>> = threads
+                .iter()
+                .map(|&t| {
+                    let b = at.get(&(v, a.as_str(), t))?;
+                    let fp = b.footprint.as_ref();
+                    Some(ThreadsPoint {
+                        threads: t,
+                        id: b.id.clone(),
+                        median_ns: b.median_ns?,
+                        aggregate_throughput: b
+                            .aggregate_throughput_bytes_per_s
+                            .or(b.throughput_bytes_per_s),
+                        scaling: b.scaling_vs_one_thread,
+                        time_vs_system: b.time_vs_system,
+                        rss_growth: fp.and_then(|f| f.rss_growth_bytes),
+                        peak_live: fp.and_then(|f| f.peak_live_bytes),
+                    })
+                })
+                .collect();
+            if points.iter().any(Option::is_some) {
+                rows.push(ThreadsRow {
+                    variant: (*v).to_owned(),
+                    allocator: a.clone(),
+                    allocates: allocates(v),
+                    points,
+                });
+            }
+        }
+    }
+    let verdict = verdict(&rows, &allocators, *threads.last()?);
+    Some(ThreadsView {
+        workload: workload.to_owned(),
+        size: size.to_owned(),
+        threads,
+        allocators,
+        rows,
+        verdict,
+    })
+}
+
+/// Which allocator is fastest, over the allocating variants, at `threads`.
+fn verdict(rows: &[ThreadsRow], allocators: &[String], threads: u32) -> Option<AllocatorVerdict> {
+    if threads <= 1 || !allocators.iter().any(|a| a == "system") || allocators.len() < 2 {
+        return None;
+    }
+    let point = |r: &ThreadsRow| {
+        r.points
+            .iter()
+            .flatten()
+            .find(|p| p.threads == threads)
+            .cloned()
+    };
+    let allocating: Vec<&ThreadsRow> = rows.iter().filter(|r| r.allocates).collect();
+    let variants = {
+        let mut v: Vec<&str> = allocating.iter().map(|r| r.variant.as_str()).collect();
+        v.dedup();
+        v.len()
+    };
+    if variants == 0 {
+        return None;
+    }
+    let mut standings = Vec::new();
+    for a in allocators {
+        let mine: Vec<ThreadsPoint> = allocating
+            .iter()
+            .filter(|r| &r.allocator == a)
+            .filter_map(|r| point(r))
+            .collect();
+        let memory = mine.iter().filter_map(|p| p.rss_growth).max();
+        if a == "system" {
+            standings.push(Standing {
+                allocator: a.clone(),
+                geo_mean: 1.0,
+                faster: 0,
+                slower: 0,
+                memory,
+            });
+            continue;
+        }
+        let ratios: Vec<Estimate> = mine.iter().filter_map(|p| p.time_vs_system).collect();
+        if ratios.is_empty() {
+            continue;
+        }
+        let shifted = |way| {
+            ratios
+                .iter()
+                .filter(|e| crate::compare::shift(e, CONTROL_THRESHOLD) == Some(way))
+                .count()
+        };
+        standings.push(Standing {
+            allocator: a.clone(),
+            geo_mean: mean(&ratios.iter().map(|e| e.median.ln()).collect::<Vec<_>>()).exp(),
+            faster: shifted(crate::compare::Shift::Down),
+            slower: shifted(crate::compare::Shift::Up),
+            memory,
+        });
+    }
+    let winner = standings
+        .iter()
+        .min_by(|x, y| x.geo_mean.total_cmp(&y.geo_mean))?
+        .allocator
+        .clone();
+    Some(AllocatorVerdict {
+        threads,
+        allocators: standings,
+        winner,
+        variants,
+    })
 }
 
 fn mean(xs: &[f64]) -> f64 {

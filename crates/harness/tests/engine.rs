@@ -32,7 +32,8 @@ impl Workload for Sum {
     }
 }
 
-/// `mode`: 0 correct, 1 wrong answer, 2 panics, 3 unsupported, 4 correct but twice the work.
+/// `mode`: 0 correct, 1 wrong answer, 2 panics, 3 unsupported, 4 correct but four times the work,
+/// 5 correct on the peer's own thread and panicking on its worker threads once armed.
 struct K(&'static str, VariantKind, u8);
 impl Kernel<Sum> for K {
     fn name(&self) -> &'static str {
@@ -54,14 +55,27 @@ impl Kernel<Sum> for K {
         match self.2 {
             1 => sum(input) + 1,
             2 => panic!("deliberate"),
+            5 if ARMED.load(std::sync::atomic::Ordering::SeqCst)
+                && std::thread::current()
+                    .name()
+                    .is_some_and(|n| n.starts_with("perflab-thread")) =>
+            {
+                panic!("deliberate, on a worker thread")
+            }
             4 => {
-                std::hint::black_box(sum(input));
+                // Three more passes, each over an input the compiler cannot see is the same.
+                for _ in 0..3 {
+                    std::hint::black_box(sum(std::hint::black_box(input)));
+                }
                 sum(input)
             }
             _ => sum(input),
         }
     }
 }
+
+/// Arms mode 5 (after verification, so that only samples panic).
+static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn registry() -> Registry {
     let mut r = Registry::new();
@@ -95,7 +109,9 @@ fn engine(settings: perflab_harness::plan::Settings) -> Engine {
         seed: 7,
         input: None,
         cpus: Vec::new(),
-        clock: Clock::Wall,
+        // The peers' own CPU time: these tests run beside builds and other tests, and a sample
+        // preempted for a scheduler tick would make any ratio of wall times meaningless.
+        clock: Clock::preferred(),
         layout_seed: 11,
     }
 }
@@ -115,8 +131,14 @@ impl Progress for Seen {
     }
 }
 
+/// Measuring tests take turns: a sample's time (even by the thread's own CPU clock) depends on
+/// what the other CPU is doing, and a threaded test keeps both busy, so two measuring tests side
+/// by side would see each other in their ratios.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `groups` through `engine`, saving to a fresh file; returns the results and the progress.
 fn measure(engine: &Engine, groups: &[Group], name: &str) -> (Results, Seen) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let dir = std::env::temp_dir().join(format!("perflab-engine-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("results.json");
@@ -153,6 +175,7 @@ fn group(size: usize, allocators: &[&str]) -> Group {
             .to_vec(),
         kinds: vec![],
         allocators: allocators.iter().map(|a| (*a).to_owned()).collect(),
+        threads: vec![1],
     }
 }
 
@@ -200,7 +223,7 @@ fn every_status_pooled_processes_and_paired_ratios() {
             assert!(c.iters_per_sample >= 1);
         }
         assert_eq!(cell("naive", a).speedup_vs_naive.unwrap().median, 1.0);
-        // "slow" does the work twice: its speed-up must be clearly below 1 (about 0.5).
+        // "slow" does the work four times: its speed-up must be clearly below 1 (about 0.25).
         let s = cell("slow", a).speedup_vs_naive.unwrap();
         assert!(s.median < 0.8, "speed-up of the slowed variant was {s:?}");
         assert!(s.ci95[0] <= s.median && s.median <= s.ci95[1]);
@@ -303,4 +326,79 @@ fn filters_name_the_unknown_and_keep_naive() {
             .to_string()
             .contains("expected one of: sum")
     );
+}
+
+#[test]
+fn threads_are_a_dimension_of_every_cell() {
+    let mut r = Registry::new();
+    r.add(
+        Family::<Sum>::new(K("naive", VariantKind::Naive, 0))
+            .with(K("slow", VariantKind::Optimized, 4))
+            .with(K("solo", VariantKind::Optimized, 5)),
+    );
+    let mut s = settings();
+    s.processes = 2;
+    let engine = Engine {
+        head: Launch::InProcess(r),
+        ..engine(s)
+    };
+    let g = Group {
+        variants: ["naive", "slow", "solo"].map(String::from).to_vec(),
+        threads: vec![1, 2],
+        ..group(16 << 10, &["system", "jemalloc"])
+    };
+    assert_eq!(g.cell_ids().len(), 2 * 2 * 3);
+    assert!(
+        g.cell_ids()
+            .contains(&"sum/slow/jemalloc/16KiB/2t".to_owned())
+    );
+    let (r1, _) = measure(&engine, std::slice::from_ref(&g), "threads");
+    let cell = |v: &str, a: &str, t: &str| r1.get(&format!("sum/{v}/{a}/16KiB{t}")).unwrap();
+    for a in ["system", "jemalloc"] {
+        for v in ["naive", "slow", "solo"] {
+            let one = cell(v, a, "");
+            let two = cell(v, a, "/2t");
+            assert_eq!((one.threads, two.threads), (1, 2));
+            assert_eq!(two.status, CellStatus::Ok, "{v}/{a}: {:?}", two.error);
+            assert_eq!(
+                two.samples_ns.len(),
+                12,
+                "six rounds in each of two processes"
+            );
+            assert!(one.scaling_vs_one_thread.is_none() && one.contention.is_none());
+            let scaling = two.scaling_vs_one_thread.unwrap();
+            assert!(scaling.median > 0.0 && scaling.ci95[0] <= scaling.median);
+            let tp = two.aggregate_throughput_bytes_per_s.unwrap();
+            let per_thread = two.throughput_bytes_per_s.unwrap();
+            assert!((tp / per_thread - 2.0).abs() < 1e-9, "{tp} vs {per_thread}");
+            let c = two.contention.unwrap();
+            assert!(c.cpu_per_call_ns.unwrap() > 0.0);
+            assert!(c.cpu_utilisation.unwrap() > 0.0);
+            assert!(c.system_per_call_ns.unwrap() >= 0.0);
+            // Speed-ups are at the same thread count: "slow" does four times the work there too.
+            assert!(cell("slow", a, "/2t").speedup_vs_naive.unwrap().median < 0.8);
+        }
+        assert!(cell("naive", "system", "/2t").time_vs_system.is_none());
+        assert!(cell("naive", "jemalloc", "/2t").time_vs_system.is_some());
+    }
+    ARMED.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (r2, _) = measure(&engine, std::slice::from_ref(&g), "threads-armed");
+    ARMED.store(false, std::sync::atomic::Ordering::SeqCst);
+    let cell = |v: &str, a: &str, t: &str| r2.get(&format!("sum/{v}/{a}/16KiB{t}")).unwrap();
+    for a in ["system", "jemalloc"] {
+        // Armed, "solo" panics on the worker thread (first when the worker verifies it): its
+        // two-thread cell fails with the panic's message, and nothing else does.
+        let failed = cell("solo", a, "/2t");
+        assert_eq!(failed.status, CellStatus::Failed);
+        assert!(
+            failed.error.as_deref().unwrap_or("").contains("deliberate"),
+            "{:?}",
+            failed.error
+        );
+        assert_eq!(cell("solo", a, "").status, CellStatus::Ok);
+        for v in ["naive", "slow"] {
+            assert_eq!(cell(v, a, "").status, CellStatus::Ok);
+            assert_eq!(cell(v, a, "/2t").status, CellStatus::Ok);
+        }
+    }
 }

@@ -7,6 +7,7 @@
 
 use crate::ProfileError;
 use perflab_core::{InputSource, Registry, VariantInfo, format_size};
+use perflab_harness::crew::Crew;
 use perflab_harness::subject::{Readiness, Subject};
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,8 @@ pub struct Cell {
     /// file's cell ids, so a profile and its cell share a name.
     size: String,
     subject: Subject,
+    /// The other threads, when the cell runs on several at once ([`Cell::on_threads`]).
+    crew: Option<Crew>,
 }
 
 impl Cell {
@@ -104,7 +107,44 @@ impl Cell {
             variant: info.name,
             size,
             subject,
+            crew: None,
         })
+    }
+
+    /// The same cell run by `threads` threads at once, as `perflab run --threads` measures it:
+    /// the other threads each build their own copy of the input with its own context and arena,
+    /// verify the variant on it, and then run with this one, released together. A sampling
+    /// profile then covers every thread (pprof's signal goes to whichever thread is running), and
+    /// puffin shows one timeline per thread.
+    ///
+    /// # Errors
+    /// A thread that cannot build its input, or on which the variant fails its check.
+    pub fn on_threads(
+        mut self,
+        registry: &Registry,
+        source: &InputSource,
+        threads: usize,
+    ) -> Result<Cell, ProfileError> {
+        self.crew = None;
+        if threads > 1 {
+            let cell = format!("{}/{}", self.workload, self.variant);
+            let failed = |message| ProfileError::KernelFailed {
+                cell: cell.clone(),
+                message,
+            };
+            let names = [self.variant.to_owned()];
+            let crew = Crew::start(registry, self.workload, source, &names, threads - 1, &[])
+                .map_err(failed)?;
+            self.crew = Some(crew);
+            // A run on every thread checks that the variant verified on each of them.
+            self.try_run(1).map_err(failed)?;
+        }
+        Ok(self)
+    }
+
+    /// Threads that run the cell at once.
+    pub fn threads(&self) -> usize {
+        self.crew.as_ref().map_or(1, Crew::capacity)
     }
 
     /// Every supported variant of the named workloads (all workloads when `workloads` is
@@ -138,9 +178,13 @@ impl Cell {
         Ok(cells)
     }
 
-    /// `workload/variant/size`, e.g. `wordfreq/naive/64KiB` (`…/file` on a user's file).
+    /// `workload/variant/size`, e.g. `wordfreq/naive/64KiB` (`…/file` on a user's file), with
+    /// `/2t` at two threads, as results files name the cell.
     pub fn id(&self) -> String {
-        format!("{}/{}/{}", self.workload, self.variant, self.size)
+        match self.threads() {
+            1 => format!("{}/{}/{}", self.workload, self.variant, self.size),
+            n => format!("{}/{}/{}/{n}t", self.workload, self.variant, self.size),
+        }
     }
 
     /// The size label: `64KiB`, or `file` for a user's file, as in results files' cell ids.
@@ -158,10 +202,22 @@ impl Cell {
         self.variant
     }
 
-    /// Runs the variant `iters` times in the harness's timed loop.
+    /// Runs the variant `iters` times in the harness's timed loop (on every thread at once).
     pub fn run(&mut self, iters: u64) {
-        // The one variant was verified in `prepare`, so it is ready.
-        let _ = self.subject.run(0, iters);
+        // The one variant was verified in `prepare` (and on every thread in `on_threads`), so a
+        // failure here is a kernel that panics only sometimes: the run just has less to show.
+        let _ = self.try_run(iters);
+    }
+
+    fn try_run(&mut self, iters: u64) -> Result<(), String> {
+        match self.crew.as_mut() {
+            Some(crew) => {
+                let threads = crew.capacity();
+                crew.run(&mut self.subject, 0, iters, threads, false)
+                    .map(|_| ())
+            }
+            None => self.subject.run(0, iters),
+        }
     }
 
     /// Runs the variant for about `duration`, in batches of about a millisecond so the clock is

@@ -129,10 +129,16 @@ fn run_report_compare_and_flame_on_its_own_registry() {
     let (a, b) = (dir.join("a"), dir.join("b"));
     let results = quick_run(&a);
     let cells = results["benchmarks"].as_array().unwrap();
+    // The quick preset measures 64KiB on two threads too: a crate of one's own gets threads.
     assert_eq!(
         cells.len(),
-        3 * 3 * 2,
-        "3 variants × 3 allocators × 2 sizes"
+        3 * 3 * 3,
+        "3 variants × 3 allocators × (4KiB, 64KiB, 64KiB on 2 threads)"
+    );
+    assert!(
+        cells
+            .iter()
+            .any(|c| c["id"] == "utf8/swar/jemalloc/64KiB/2t" && c["threads"] == 2)
     );
     for c in cells {
         assert_eq!(c["workload"], "utf8", "only its own workload: {}", c["id"]);

@@ -65,7 +65,9 @@ fn markdown(results: &perflab_harness::results::Results) -> String {
         Column::right("throughput"),
         Column::right("vs naive [95% CI]"),
         Column::right("vs system [95% CI]"),
+        Column::right("scaling [95% CI]"),
         Column::right("allocs/iter"),
+        Column::right("RSS growth / live"),
         Column::left("error"),
     ]);
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".to_owned());
@@ -81,7 +83,14 @@ fn markdown(results: &perflab_harness::results::Results) -> String {
             or_dash(row.throughput_bytes_per_s.map(fmt::throughput)),
             estimate(b.speedup_vs_naive),
             estimate(b.time_vs_system),
+            estimate(b.scaling_vs_one_thread),
             or_dash(row.allocs_per_iter.map(fmt::count)),
+            or_dash(row.rss_growth_bytes.map(|rss| {
+                let live = row
+                    .footprint_peak_live_bytes
+                    .map_or_else(|| "–".to_owned(), |l| fmt::bytes(l as f64));
+                format!("{} / {live}", fmt::bytes(rss as f64))
+            })),
             row.error.unwrap_or_default(),
         ]);
     }

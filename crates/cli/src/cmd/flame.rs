@@ -41,7 +41,7 @@ pub struct Args {
     source: Source,
     /// The SVG to write; the folded stacks go beside it (same name, `.folded`; given a
     /// `.folded` name, the SVG goes beside it as `.svg`). Default:
-    /// profiles/<workload>-<variant>-<allocator>-<size>[-scopes].svg
+    /// profiles/<workload>-<variant>-<allocator>-<size>[-<N>t][-scopes].svg
     #[arg(short = 'o', long = "output", value_name = "FILE.svg")]
     output: Option<PathBuf>,
     /// Render a differential flamegraph against these folded stacks (an earlier `.folded`):
@@ -51,6 +51,10 @@ pub struct Args {
     /// Seed of the generated input.
     #[arg(long, default_value_t = perflab_core::DEFAULT_SEED)]
     seed: u64,
+    /// Run the cell on N threads at once, as `run --threads` measures it (each thread on its own
+    /// copy of the input); the profile covers every thread.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = super::run::parse_threads_arg)]
+    threads: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -83,16 +87,17 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
             seed: args.seed,
         },
     };
-    let mut cell = Cell::prepare_on(&session.registry, &args.workload, &args.variant, &source)?;
+    let mut cell = Cell::prepare_on(&session.registry, &args.workload, &args.variant, &source)?
+        .on_threads(&session.registry, &source, args.threads)?;
     let duration = Duration::from_secs_f64(args.seconds);
     // The results file's cell id (workload/variant/allocator/size), so a slow cell in a report
     // and its flamegraph share a name.
-    let id = format!(
-        "{}/{}/{}/{}",
+    let id = perflab_harness::results::cell_id(
         cell.workload(),
         cell.variant(),
         current.name(),
-        cell.size_label()
+        cell.size_label(),
+        cell.threads(),
     );
     let svg = args.output.clone().unwrap_or_else(|| {
         let suffix = if args.source == Source::Scopes {

@@ -45,6 +45,10 @@ pub struct Args {
     /// Seed of the generated inputs.
     #[arg(long, default_value_t = perflab_core::DEFAULT_SEED)]
     seed: u64,
+    /// Run every cell on N threads at once (each on its own copy of the input); puffin_viewer
+    /// shows one timeline per thread.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = super::run::parse_threads_arg)]
+    threads: usize,
 }
 
 /// Serves live profiles of the selected cells.
@@ -58,7 +62,14 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
     }
     // Scope times should be what `run` measures: allocations uncounted, as in its timed samples.
     perflab_alloc::set_counting(false);
-    let mut cells = Cell::all(&session.registry, &args.workloads, args.size, args.seed)?;
+    let source = perflab_core::InputSource::Generated {
+        size: args.size,
+        seed: args.seed,
+    };
+    let mut cells = Cell::all(&session.registry, &args.workloads, args.size, args.seed)?
+        .into_iter()
+        .map(|c| c.on_threads(&session.registry, &source, args.threads))
+        .collect::<Result<Vec<_>, _>>()?;
     // Bind before anything is printed: a port in use is one line and exit code 2.
     let server = LiveServer::bind(&args.addr)?;
     if !server.addr().ip().is_loopback() {

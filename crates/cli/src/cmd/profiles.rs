@@ -116,6 +116,7 @@ fn choose<'a>(cells: &[&'a Benchmark]) -> Option<Plan<'a>> {
         b.kind == perflab_core::VariantKind::Naive
             && b.allocator == winner.allocator
             && b.size == winner.size
+            && b.threads == winner.threads
     });
     Some(Plan { winner, naive })
 }

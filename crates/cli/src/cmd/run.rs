@@ -39,6 +39,18 @@ pub struct Args {
     /// Measure on this file instead of generated input.
     #[arg(long, value_name = "FILE", conflicts_with = "sizes")]
     input: Option<PathBuf>,
+    /// Thread counts to measure every cell at, e.g. `1,2` or `1,max` (`max`: this machine's
+    /// available parallelism; more threads than CPUs are allowed, to show oversubscription).
+    /// One thread is always measured: it is every scaling figure's baseline. Default: the
+    /// preset's (quick: 1 and max(2, cores) at 64KiB and 1MiB; ci: 1; full: 1, 2, cores and
+    /// twice the cores at every size).
+    #[arg(
+        long,
+        value_name = "N,...",
+        value_delimiter = ',',
+        value_parser = parse_threads_arg
+    )]
+    threads: Vec<usize>,
     /// quick (default: the whole matrix in about two minutes), ci, or full.
     #[arg(long, value_enum)]
     preset: Option<PresetArg>,
@@ -144,6 +156,27 @@ fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
     plan::parse_shard(text).map_err(|e| e.to_string())
 }
 
+/// The most threads `--threads` accepts: a cell at N threads holds N copies of its input.
+const MAX_THREADS: usize = 256;
+
+/// Parses one `--threads` value for clap: a count from 1 to [`MAX_THREADS`], or `max`.
+pub fn parse_threads_arg(text: &str) -> Result<usize, String> {
+    match text.trim() {
+        "max" => Ok(available_threads()),
+        n => match n.parse::<usize>() {
+            Ok(t) if (1..=MAX_THREADS).contains(&t) => Ok(t),
+            _ => Err(format!(
+                "malformed thread count `{text}` (expected 1 to {MAX_THREADS}, or `max`)"
+            )),
+        },
+    }
+}
+
+/// How many threads this process can run at once (its CPU set): what `max` means.
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Runs the matrix.
 pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
     // A resumed run is the recorded run: read it before anything is created, so a missing
@@ -160,6 +193,11 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
     let seed = args.seed.unwrap_or(perflab_core::DEFAULT_SEED);
     if args.flame && measure == MeasureArg::Instructions {
         bail!("--flame profiles timed runs; it cannot be used with --measure instructions");
+    }
+    if args.threads.iter().any(|&t| t > 1) && measure == MeasureArg::Instructions {
+        bail!(
+            "--threads measures time on several threads at once; instruction counts are of one thread (valgrind runs one thread at a time)"
+        );
     }
     let valgrind = match measure {
         MeasureArg::Time => None,
@@ -188,6 +226,15 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
     } else {
         args.sizes.clone()
     };
+    // Explicit thread counts apply at every size; otherwise the preset's (none for instruction
+    // counts, which are of one thread).
+    let (threads, threaded_sizes) = if !args.threads.is_empty() {
+        (args.threads.clone(), None)
+    } else if valgrind.is_some() {
+        (Vec::new(), None)
+    } else {
+        preset.threads(available_threads())
+    };
     let selection = Selection {
         workloads: args.workloads.clone(),
         variants: args.variants.clone(),
@@ -196,6 +243,8 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         sizes: sizes.clone(),
         file_input: args.input.is_some(),
         shard: args.shard,
+        threads: threads.clone(),
+        threaded_sizes: threaded_sizes.clone(),
     };
     let mut groups = plan::plan(registry, &selection)?;
     check_allocators(session, &groups)?;
@@ -260,6 +309,17 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         warmup_ns: settings.warmup.as_nanos() as u64,
         min_samples: settings.min_rounds,
         max_samples: settings.max_rounds,
+        threads: args.threads.iter().map(|&t| t as u64).collect(),
+        threaded: (args.threads.is_empty() && threads.iter().any(|&t| t > 1)).then(|| {
+            perflab_harness::results::ThreadedPlan {
+                threads: threads.iter().map(|&t| t as u64).collect(),
+                sizes: threaded_sizes
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|&s| s as u64)
+                    .collect(),
+            }
+        }),
         ..RunConfig::default()
     };
     let mut results = match resumed {
@@ -274,7 +334,7 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
             });
             old
         }
-        None => Results::new(perflab_harness::env::capture(), config),
+        None => Results::new(environment(), config),
     };
 
     let cells: usize = groups.iter().map(|g| g.cell_ids().len()).sum();
@@ -573,6 +633,31 @@ fn adopt_recorded(args: &mut Args, dir: &Path, recorded: &RunConfig) -> Result<(
         ));
     }
     args.measure = Some(measure);
+    let recorded_threads: Vec<usize> = recorded.threads.iter().map(|&t| t as usize).collect();
+    let wanted = |t: &[usize]| {
+        let mut t: Vec<usize> = t.iter().copied().chain([1]).collect();
+        t.sort_unstable();
+        t.dedup();
+        t
+    };
+    if !args.threads.is_empty() && wanted(&args.threads) != wanted(&recorded_threads) {
+        let show = |t: &[usize]| {
+            t.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        return Err(conflict(
+            "--threads",
+            show(&args.threads),
+            if recorded_threads.is_empty() {
+                "the preset's thread counts".to_owned()
+            } else {
+                format!("threads {}", show(&recorded_threads))
+            },
+        ));
+    }
+    args.threads = recorded_threads;
     let shard = args.shard.map(|(i, n)| format!("{i}/{n}"));
     if shard.is_some() && shard != recorded.shard {
         return Err(conflict(
@@ -618,6 +703,18 @@ fn check_allocators(session: &Session, groups: &[Group]) -> Result<()> {
         "perflab: warning: this binary's global allocator is not perflab's: allocations are not counted (add `{ALLOCATOR_LINE}` to its main.rs)"
     );
     Ok(())
+}
+
+/// Where and with what this run measures, with the versions of the allocators this binary links.
+fn environment() -> perflab_harness::results::Environment {
+    let mut env = perflab_harness::env::capture();
+    let v = perflab_alloc::versions();
+    env.allocator_versions = Some(perflab_harness::results::AllocatorVersions {
+        jemalloc: v.jemalloc,
+        mimalloc: v.mimalloc,
+        glibc: v.glibc,
+    });
+    env
 }
 
 /// A seed for this run's layouts: different every run (a run is a fresh draw of layouts, by
@@ -884,9 +981,20 @@ fn print_summary(results: &Results) {
         }
         outln!("{}", table.terminal());
     }
-    if let Some(c) = &results.allocator_control {
+    print_threads(results);
+    for c in results
+        .allocator_control
+        .iter()
+        .chain(&results.allocator_control_threaded)
+    {
         outln!(
-            "\nnegative control: {} of {} cells that make no allocation show an allocator effect beyond {}%{}",
+            "{}negative control{}: {} of {} cells that make no allocation show an allocator effect beyond {}%{}",
+            if c.threads == 1 { "\n" } else { "" },
+            if c.threads == 1 {
+                String::new()
+            } else {
+                format!(" at {} threads", c.threads)
+            },
             c.beyond,
             c.cells,
             c.threshold * 100.0,
@@ -896,5 +1004,75 @@ fn print_summary(results: &Results) {
                 String::new()
             }
         );
+    }
+}
+
+/// The threads view of each workload measured at more than one thread: for the variants that
+/// allocate, throughput at one thread and at the most threads, scaling, the allocator ratio and
+/// the memory taken from the OS; then which allocator wins there.
+fn print_threads(results: &Results) {
+    use perflab_harness::table::{Column, Table};
+    use perflab_report::fmt;
+    let views = perflab_harness::summary::threads_views(results);
+    if views.is_empty() {
+        return;
+    }
+    outln!(
+        "\nthreads: N threads of one process run the variant at once, each on its own input; time is wall time per call; scaling = time at N ÷ time at 1 thread (1.00 = perfect); memory = peak RSS growth / peak live bytes, for variants that allocate:"
+    );
+    let mut table = Table::new([
+        Column::left("workload"),
+        Column::left("variant"),
+        Column::left("allocator"),
+        Column::right("size"),
+        Column::right("threads"),
+        Column::right("throughput"),
+        Column::right("scaling"),
+        Column::right("vs system"),
+        Column::right("memory"),
+    ]);
+    let est = |e: Option<perflab_harness::stats::Estimate>| {
+        e.map_or_else(
+            || "—".to_owned(),
+            |e| format!("{:.2} [{:.2}, {:.2}]", e.median, e.ci95[0], e.ci95[1]),
+        )
+    };
+    for v in &views {
+        for r in v.rows.iter().filter(|r| r.allocates) {
+            let Some(top) = r.points.last().and_then(Option::as_ref) else {
+                continue;
+            };
+            let one = r.points.first().and_then(Option::as_ref);
+            let tput = |p: Option<&perflab_harness::summary::ThreadsPoint>| {
+                p.and_then(|p| p.aggregate_throughput)
+                    .map_or_else(|| "—".to_owned(), fmt::throughput)
+            };
+            let memory = match (top.rss_growth, top.peak_live) {
+                (Some(rss), Some(live)) => {
+                    format!("{} / {}", fmt::bytes(rss as f64), fmt::bytes(live as f64))
+                }
+                (Some(rss), None) => fmt::bytes(rss as f64),
+                _ => "—".to_owned(),
+            };
+            table.push_row([
+                v.workload.clone(),
+                r.variant.clone(),
+                r.allocator.clone(),
+                v.size.clone(),
+                format!("1 → {}", top.threads),
+                format!("{} → {}", tput(one), tput(Some(top))),
+                est(top.scaling),
+                est(top.time_vs_system),
+                memory,
+            ]);
+        }
+    }
+    if !table.is_empty() {
+        outln!("{}", table.terminal());
+    }
+    for v in &views {
+        if let Some(line) = perflab_report::threads_verdict(v) {
+            outln!("{line}");
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! pinning nor relocation removed. It rarely follows a cell into new processes; a real change
 //! always does. See METHODOLOGY.md §7.
 
+use super::cells::BuildCells;
 use super::recover::{Excluded, measure_until_whole};
 use super::{Engine, Progress, RunError, cells};
 use crate::plan::Group;
@@ -20,19 +21,17 @@ use crate::results::Benchmark;
 /// little sensitivity and one group's time per regressed group.
 pub const CONFIRMING_ATTEMPTS: usize = 2;
 
-type Cells = (Vec<Benchmark>, Vec<Benchmark>);
-
 /// Re-measures `g` while any head cell's `vs_base` interval lies beyond `threshold`.
 pub(crate) fn confirm(
     engine: &Engine,
     g: &Group,
-    mut cells: Cells,
+    mut cells: BuildCells,
     threshold: f64,
     excluded: &mut Excluded,
     progress: &mut dyn Progress,
-) -> Result<Cells, RunError> {
+) -> Result<BuildCells, RunError> {
     for attempt in 0..CONFIRMING_ATTEMPTS {
-        if !beyond(&cells.0, threshold) {
+        if !beyond(&cells.head, threshold) {
             break;
         }
         // The first confirming attempt runs the peers in mirrored order: a bias that comes with a
@@ -50,7 +49,7 @@ pub(crate) fn beyond(cells: &[Benchmark], threshold: f64) -> bool {
     cells
         .iter()
         .filter_map(|c| c.vs_base)
-        .any(|e| e.ci95[0] > 1.0 + threshold || e.ci95[1] < 1.0 / (1.0 + threshold))
+        .any(|e| crate::compare::beyond(&e, threshold))
 }
 
 /// Joins two attempts at a group, cell by cell: keeps the samples and median of the attempt whose
@@ -62,10 +61,13 @@ pub(crate) fn beyond(cells: &[Benchmark], threshold: f64) -> bool {
 /// same direction: a change must repeat in fresh processes to be reported. (In loaded A/A runs,
 /// some first and second attempts flagged the same cell in opposite directions, e.g. −3.7% and
 /// +4.4%: keeping either alone would have reported noise.)
-pub(crate) fn join_attempts(first: Cells, second: Cells) -> Cells {
+pub(crate) fn join_attempts(first: BuildCells, second: BuildCells) -> BuildCells {
     let distance = |c: &Benchmark| c.vs_base.map_or(f64::INFINITY, |e| e.median.ln().abs());
-    let (mut h1, mut b1) = first;
-    let (h2, b2) = second;
+    let BuildCells {
+        head: mut h1,
+        base: mut b1,
+    } = first;
+    let BuildCells { head: h2, base: b2 } = second;
     let mut b2 = b2.into_iter();
     for (i, h) in h2.into_iter().enumerate() {
         let b = b2.next();
@@ -88,7 +90,7 @@ pub(crate) fn join_attempts(first: Cells, second: Cells) -> Cells {
         }
         h1[i].vs_base_other = other;
     }
-    (h1, b1)
+    BuildCells { head: h1, base: b1 }
 }
 
 #[cfg(test)]
@@ -96,6 +98,10 @@ mod tests {
     use super::*;
     use crate::stats::Estimate;
     use perflab_core::VariantKind;
+
+    fn pair(head: Vec<Benchmark>, base: Vec<Benchmark>) -> BuildCells {
+        BuildCells { head, base }
+    }
 
     fn with_ratio(median: f64, lo: f64, hi: f64) -> Benchmark {
         let mut b = Benchmark::empty("w", "v", VariantKind::Optimized, "system", "4KiB", 1);
@@ -116,9 +122,9 @@ mod tests {
             "improvements count too"
         );
         let second = vec![with_ratio(1.01, 0.99, 1.03), with_ratio(1.02, 1.0, 1.04)];
-        let (h, b) = join_attempts(
-            (first.clone(), first.clone()),
-            (second.clone(), second.clone()),
+        let BuildCells { head: h, base: b } = join_attempts(
+            pair(first.clone(), first.clone()),
+            pair(second.clone(), second.clone()),
         );
         let ratio = |c: &Benchmark| c.vs_base.unwrap();
         assert_eq!(ratio(&h[0]).median, 1.01, "the biased attempt is set aside");
@@ -130,27 +136,34 @@ mod tests {
         assert_eq!(h[1].vs_base_other.unwrap().median, 1.02);
         // A real change repeats: both attempts beyond, and the kept one still is.
         let one = || vec![with_ratio(1.0, 1.0, 1.0)];
-        let (h, _) = join_attempts(
-            (vec![with_ratio(1.3, 1.28, 1.33)], one()),
-            (vec![with_ratio(1.29, 1.27, 1.31)], one()),
-        );
+        let h = join_attempts(
+            pair(vec![with_ratio(1.3, 1.28, 1.33)], one()),
+            pair(vec![with_ratio(1.29, 1.27, 1.31)], one()),
+        )
+        .head;
         assert!(beyond(&h, 0.05));
         assert_eq!(ratio(&h[0]).ci95, [1.27, 1.33]);
         // A third attempt that does not repeat it clears the cell; one that does keeps it.
-        let (cleared, _) = join_attempts(
-            (h.clone(), one()),
-            (vec![with_ratio(1.02, 1.0, 1.04)], one()),
-        );
+        let cleared = join_attempts(
+            pair(h.clone(), one()),
+            pair(vec![with_ratio(1.02, 1.0, 1.04)], one()),
+        )
+        .head;
         assert!(!beyond(&cleared, 0.05));
         assert_eq!(ratio(&cleared[0]).ci95, [1.0, 1.33]);
         assert_eq!(cleared[0].vs_base_other.unwrap().median, 1.29);
-        let (kept, _) = join_attempts((h, one()), (vec![with_ratio(1.31, 1.3, 1.32)], one()));
+        let kept = join_attempts(
+            pair(h, one()),
+            pair(vec![with_ratio(1.31, 1.3, 1.32)], one()),
+        )
+        .head;
         assert!(beyond(&kept, 0.05));
         // Both flagged, in opposite directions: noise, not a change.
-        let (h, _) = join_attempts(
-            (vec![with_ratio(0.963, 0.928, 0.977)], one()),
-            (vec![with_ratio(1.044, 1.020, 1.059)], one()),
-        );
+        let h = join_attempts(
+            pair(vec![with_ratio(0.963, 0.928, 0.977)], one()),
+            pair(vec![with_ratio(1.044, 1.020, 1.059)], one()),
+        )
+        .head;
         assert_eq!(ratio(&h[0]).median, 0.963);
         assert!(!beyond(&h, 0.02));
     }

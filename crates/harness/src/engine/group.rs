@@ -1,10 +1,17 @@
 //! One attempt at a group: start its peers, prepare them side by side, sample every cell in lock
-//! step, count allocations. What happens when a peer dies is in [`super::recover`].
+//! step, count allocations and measure footprints. What happens when a peer dies is in
+//! [`super::recover`].
+//!
+//! The names of the parts: a *peer* ([`PeerKey`]: build, allocator, replica) samples *columns*
+//! ([`Column`]: a variant at a thread count); a *cell* ([`CellKey`]: build, allocator, variant,
+//! threads) is one column of every replica of one (build, allocator), pooled.
 
 use super::layout::Layouts;
-use super::protocol::{Cmd, InputSpec, PrepareCmd, Reply};
-use super::recover::{Death, Excluded, Trouble};
+use super::protocol::{Cmd, InputSpec, OLDEST_PROTOCOL, PROTOCOL, PrepareCmd, Reply};
+use super::recover::{Culprit, Death, Excluded, Trouble};
 use super::{Build, Engine, Peer, PeerError, PeerKey, RunError, schedule};
+use crate::clock::Clock;
+use crate::footprint::FootprintTally;
 use crate::plan::Group;
 use crate::probe::Tally;
 use crate::results::CellStatus;
@@ -13,42 +20,154 @@ use perflab_core::Rng;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-/// Iterations of the counting pass: enough to average out one-off growth, few enough to be cheap.
+/// Iterations of the counting and footprint passes: enough to average out one-off growth, few
+/// enough to be cheap.
 const COUNT_ITERS: u64 = 16;
 
-/// A cell of a group: a variant (index into the group's variants) under an allocator (index into
-/// its allocators) in a build.
-pub(crate) type CellKey = (Build, usize, usize);
+/// What a peer samples: one variant (index into the group's variants) at one thread count. A
+/// group's columns are every variant at every thread count, variant by variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Column {
+    /// Index into the group's variants.
+    pub(crate) variant: usize,
+    /// Threads running it at once.
+    pub(crate) threads: usize,
+}
 
-/// What one cell of one peer came to.
+/// The columns of `g`: every variant at every thread count.
+pub(crate) fn columns(g: &Group) -> Vec<Column> {
+    (0..g.variants.len())
+        .flat_map(|variant| {
+            g.threads
+                .iter()
+                .map(move |&threads| Column { variant, threads })
+        })
+        .collect()
+}
+
+/// A cell of a group's results: a variant at a thread count, under an allocator (index into the
+/// group's allocators), in a build. Its replicas are pooled into it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct CellKey {
+    pub(crate) build: Build,
+    pub(crate) allocator: usize,
+    pub(crate) variant: usize,
+    pub(crate) threads: usize,
+}
+
+impl CellKey {
+    /// The cell a peer's column belongs to.
+    pub(crate) fn of(peer: &PeerKey, column: Column) -> CellKey {
+        CellKey {
+            build: peer.build,
+            allocator: peer.allocator,
+            variant: column.variant,
+            threads: column.threads,
+        }
+    }
+
+    /// The peer of replica `replica` that samples this cell.
+    pub(crate) fn peer(&self, replica: usize) -> PeerKey {
+        PeerKey {
+            build: self.build,
+            allocator: self.allocator,
+            replica,
+        }
+    }
+
+    /// The same cell with another variant, thread count or allocator.
+    pub(crate) fn with(self, variant: usize, threads: usize, allocator: usize) -> CellKey {
+        CellKey {
+            variant,
+            threads,
+            allocator,
+            ..self
+        }
+    }
+}
+
+/// Whether a peer still samples a column.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum State {
+pub(crate) enum Sampling {
     /// Sampled every round.
-    Live,
+    Going,
     /// Not sampled: unsupported, failed verification or warm-up, or failed while measured.
-    Out(CellStatus, String),
+    Stopped(CellStatus, String),
+}
+
+/// One sample of a column, per call.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Sample {
+    /// ns by the run's clock (one thread) or the wall clock (several).
+    pub(crate) ns: f64,
+    /// ns by the wall clock (unknown from peers of protocol 3).
+    pub(crate) wall_ns: Option<f64>,
+    /// Several threads: their mean CPU time.
+    pub(crate) cpu_ns: Option<f64>,
+    /// Several threads: the process's system CPU time per thread.
+    pub(crate) sys_ns: Option<f64>,
+    /// Several threads: how far apart they started, ns.
+    pub(crate) skew_ns: Option<f64>,
+}
+
+/// What one column of one peer came to.
+#[derive(Clone, Debug)]
+pub(crate) struct ColumnRecord {
+    pub(crate) sampling: Sampling,
+    /// One per round while going.
+    pub(crate) samples: Vec<Sample>,
+    /// The counting pass (first replica only).
+    pub(crate) tally: Option<Tally>,
+    /// The footprint pass (first replica only).
+    pub(crate) footprint: Option<FootprintTally>,
+}
+
+impl ColumnRecord {
+    fn going() -> Self {
+        ColumnRecord {
+            sampling: Sampling::Going,
+            samples: Vec::new(),
+            tally: None,
+            footprint: None,
+        }
+    }
+
+    fn is_going(&self) -> bool {
+        self.sampling == Sampling::Going
+    }
+
+    fn stop(&mut self, status: CellStatus, error: String) {
+        self.sampling = Sampling::Stopped(status, error);
+    }
+}
+
+/// What one peer measured.
+pub(crate) struct PeerRecord {
+    pub(crate) key: PeerKey,
+    /// Indexed like the group's columns.
+    pub(crate) columns: Vec<ColumnRecord>,
 }
 
 /// Everything one attempt at a group measured.
 pub(crate) struct GroupData {
-    /// Peer index → who it is.
-    pub(crate) keys: Vec<PeerKey>,
+    /// The group's columns.
+    pub(crate) columns: Vec<Column>,
+    /// Every peer that took part, in the order the schedule indexed them.
+    pub(crate) peers: Vec<PeerRecord>,
     /// Bytes per iteration, per build.
     pub(crate) size_bytes: BTreeMap<Build, u64>,
-    /// `[peer][variant]`.
-    pub(crate) states: Vec<Vec<State>>,
-    /// `[peer][variant][round]`: ns per iteration; every live cell has one per round.
-    pub(crate) samples: Vec<Vec<Vec<f64>>>,
-    /// Iterations per sample, per variant (the same in every peer).
+    /// Iterations per sample, per variant (the same in every peer and at every thread count).
     pub(crate) iters: Vec<u64>,
-    /// Allocation counts per cell (from its first replica).
-    pub(crate) tallies: BTreeMap<CellKey, Tally>,
+    /// The clock one-thread samples were timed by, per build, where the peers said.
+    pub(crate) clocks: BTreeMap<Build, Clock>,
 }
 
 impl GroupData {
-    /// The peer of `key`, if it was started.
-    pub(crate) fn peer(&self, key: &PeerKey) -> Option<usize> {
-        self.keys.iter().position(|k| k == key)
+    /// The record of `key`'s column `column`, if that peer was started.
+    pub(crate) fn record(&self, key: &PeerKey, column: Column) -> Option<&ColumnRecord> {
+        let c = self.columns.iter().position(|&x| x == column)?;
+        let peer = self.peers.iter().find(|p| &p.key == key)?;
+        peer.columns.get(c)
     }
 }
 
@@ -112,6 +231,26 @@ fn not_a_peer(e: PeerError) -> PeerError {
 struct Live {
     peer: Peer,
     slots: Vec<Option<usize>>,
+    /// The protocol version it speaks.
+    protocol: u32,
+}
+
+/// One peer of an attempt: who it is, its process (while it runs), what it measured, and the
+/// layouts it is asked to take round after round.
+struct PeerRun {
+    record: PeerRecord,
+    live: Option<Live>,
+    layouts: Layouts,
+}
+
+impl PeerRun {
+    fn death(&self, error: PeerError, culprit: Option<Culprit>) -> Death {
+        Death {
+            key: self.record.key.clone(),
+            error,
+            culprit,
+        }
+    }
 }
 
 /// One attempt at a group: its peers, prepared, and the rounds sampled so far. The engine
@@ -119,14 +258,11 @@ struct Live {
 /// value that takes one round at a time.
 pub(crate) struct Attempt {
     settings: crate::plan::Settings,
-    nv: usize,
-    keys: Vec<PeerKey>,
-    peers: Vec<Option<Live>>,
-    states: Vec<Vec<State>>,
-    samples: Vec<Vec<Vec<f64>>>,
+    columns: Vec<Column>,
+    peers: Vec<PeerRun>,
     iters: Vec<u64>,
     size_bytes: BTreeMap<Build, u64>,
-    layouts: Vec<Layouts>,
+    clocks: BTreeMap<Build, Clock>,
     rounds: usize,
     /// Wall time spent in rounds.
     used: Duration,
@@ -143,73 +279,82 @@ impl Attempt {
         salt: u64,
     ) -> Result<Attempt, Trouble> {
         let nv = g.variants.len();
+        let columns = columns(g);
         let builds = engine.builds();
         let launch_of = |b: Build| builds.iter().find(|(x, _)| *x == b).map(|(_, l)| *l);
-        let keys = peer_keys(engine, g, mirror);
-        let mut states: Vec<Vec<State>> = Vec::new();
-        let mut peers: Vec<Option<Live>> = Vec::new();
-        for key in &keys {
-            let mut row = Vec::with_capacity(nv);
+        let mut rng = Rng::new(
+            engine.layout_seed
+                ^ crate::compare::seed_of(&g.label())
+                ^ (salt << 40)
+                ^ u64::from(mirror),
+        );
+        let mut peers = Vec::new();
+        for key in peer_keys(engine, g, mirror) {
+            let mut record = PeerRecord {
+                key: key.clone(),
+                columns: Vec::with_capacity(columns.len()),
+            };
+            for &column in &columns {
+                let mut r = ColumnRecord::going();
+                if let Some(msg) = excluded.cells.get(&CellKey::of(&key, column)) {
+                    r.stop(CellStatus::Failed, msg.clone());
+                }
+                record.columns.push(r);
+            }
+            // A variant is prepared when any of its columns is still to be sampled.
             let mut slots = Vec::with_capacity(nv);
             let mut next = 0;
             for v in 0..nv {
-                match excluded.cells.get(&(key.build, key.allocator, v)) {
-                    Some(msg) => {
-                        row.push(State::Out(CellStatus::Failed, msg.clone()));
-                        slots.push(None);
-                    }
-                    None => {
-                        row.push(State::Live);
-                        slots.push(Some(next));
-                        next += 1;
-                    }
-                }
+                let wanted = columns
+                    .iter()
+                    .zip(&record.columns)
+                    .any(|(c, r)| c.variant == v && r.is_going());
+                slots.push(wanted.then(|| {
+                    next += 1;
+                    next - 1
+                }));
             }
-            states.push(row);
-            if next == 0 {
-                peers.push(None);
-                continue;
-            }
-            let launch = launch_of(key.build).expect("every key's build has a launch");
-            let allocator = &g.allocators[key.allocator];
-            let peer =
-                Peer::start(launch, allocator, label(engine, g, key)).map_err(RunError::Peer)?;
-            peers.push(Some(Live { peer, slots }));
+            let live = if next == 0 {
+                None
+            } else {
+                let launch = launch_of(key.build).expect("every key's build has a launch");
+                let allocator = &g.allocators[key.allocator];
+                let peer = Peer::start(launch, allocator, label(engine, g, &key))
+                    .map_err(RunError::Peer)?;
+                Some(Live {
+                    peer,
+                    slots,
+                    protocol: PROTOCOL,
+                })
+            };
+            peers.push(PeerRun {
+                record,
+                live,
+                layouts: Layouts::new(&mut rng),
+            });
         }
         let mut attempt = Attempt {
             settings: engine.settings,
-            nv,
-            layouts: {
-                let mut rng = Rng::new(
-                    engine.layout_seed
-                        ^ crate::compare::seed_of(&g.label())
-                        ^ (salt << 40)
-                        ^ u64::from(mirror),
-                );
-                keys.iter().map(|_| Layouts::new(&mut rng)).collect()
-            },
-            keys,
+            columns,
             peers,
-            states,
-            samples: Vec::new(),
             iters: vec![1; nv],
             size_bytes: BTreeMap::new(),
+            clocks: BTreeMap::new(),
             rounds: 0,
             used: Duration::ZERO,
         };
-        attempt.samples = vec![vec![Vec::new(); nv]; attempt.keys.len()];
-        attempt.hello()?;
+        attempt.hello(g)?;
         attempt.prepare(engine, g)?;
         Ok(attempt)
     }
 
-    fn hello(&mut self) -> Result<(), Trouble> {
-        for live in self.peers.iter_mut().flatten() {
+    fn hello(&mut self, g: &Group) -> Result<(), Trouble> {
+        for live in self.peers.iter_mut().filter_map(|p| p.live.as_mut()) {
             if let Err(e) = live.peer.send(&Cmd::Hello) {
                 return Err(Trouble::Fatal(RunError::Peer(not_a_peer(e))));
             }
         }
-        for live in self.peers.iter_mut().flatten() {
+        for live in self.peers.iter_mut().filter_map(|p| p.live.as_mut()) {
             let label = live.peer.label().to_owned();
             let garbled = |what: String| {
                 Trouble::Fatal(RunError::Peer(PeerError::Garbled {
@@ -218,12 +363,25 @@ impl Attempt {
                 }))
             };
             match live.peer.receive() {
-                Ok(Reply::Hello { protocol }) if protocol == super::protocol::PROTOCOL => {}
+                Ok(Reply::Hello { protocol }) if protocol == PROTOCOL => {}
+                // A build from before threads measures one thread as it always did.
+                Ok(Reply::Hello { protocol })
+                    if (OLDEST_PROTOCOL..PROTOCOL).contains(&protocol) && g.max_threads() == 1 =>
+                {
+                    live.protocol = protocol;
+                }
+                Ok(Reply::Hello { protocol })
+                    if (OLDEST_PROTOCOL..PROTOCOL).contains(&protocol) =>
+                {
+                    return Err(garbled(format!(
+                        "it speaks protocol {protocol}, from before threads; measure it with \
+                         --threads 1, or build both from perflab versions that speak {PROTOCOL}"
+                    )));
+                }
                 Ok(Reply::Hello { protocol }) => {
                     return Err(garbled(format!(
-                        "it speaks protocol {protocol}, this perflab speaks {}; build both from \
-                         perflab versions that share it",
-                        super::protocol::PROTOCOL
+                        "it speaks protocol {protocol}, this perflab speaks {PROTOCOL}; build both \
+                         from perflab versions that share it"
                     )));
                 }
                 Ok(other) => return Err(garbled(format!("it answered hello with {other:?}"))),
@@ -240,54 +398,71 @@ impl Attempt {
     /// Every peer prepares at once (verification is the slow, untimed part; peers pin themselves
     /// afterwards), then the answers are collected.
     fn prepare(&mut self, engine: &Engine, g: &Group) -> Result<(), Trouble> {
-        let nv = self.nv;
+        let nv = g.variants.len();
         let mut deaths = Vec::new();
-        for (p, live) in self.peers.iter_mut().enumerate() {
-            let Some(live) = live else { continue };
+        for run in &mut self.peers {
+            let Some(live) = run.live.as_mut() else {
+                continue;
+            };
             let variants: Vec<String> = (0..nv)
                 .filter(|&v| live.slots[v].is_some())
                 .map(|v| g.variants[v].clone())
                 .collect();
+            let replica = run.record.key.replica;
             let cmd = Cmd::Prepare(Box::new(PrepareCmd {
                 workload: g.workload.clone(),
                 variants,
                 input: input_spec(engine, g),
                 settings: engine.settings,
-                pin: engine.cpu_of(self.keys[p].replica),
+                pin: engine.cpu_of(replica),
                 clock: engine.clock,
                 verify: true,
+                threads: g.max_threads(),
+                thread_cpus: engine.thread_cpus(replica, g.max_threads()),
             }));
             if let Err(error) = live.peer.send(&cmd) {
                 deaths.push(Death {
-                    key: self.keys[p].clone(),
+                    key: run.record.key.clone(),
                     error,
                     culprit: None,
                 });
             }
         }
-        for (p, slot) in self.peers.iter_mut().enumerate() {
-            let Some(live) = slot else { continue };
+        for run in &mut self.peers {
+            let Some(live) = run.live.as_mut() else {
+                continue;
+            };
             match live.peer.receive() {
                 Ok(Reply::Prepared {
                     size_bytes,
                     variants,
+                    clock,
                     ..
                 }) => {
-                    self.size_bytes.insert(self.keys[p].build, size_bytes);
+                    self.size_bytes.insert(run.record.key.build, size_bytes);
+                    if let Some(c) = clock {
+                        self.clocks.insert(run.record.key.build, c);
+                    }
                     for v in 0..nv {
                         let Some(s) = live.slots[v] else { continue };
-                        match variants.get(s) {
+                        let stopped = match variants.get(s) {
                             Some(Readiness::Ready { iters }) => {
                                 self.iters[v] = self.iters[v].max(*iters);
+                                None
                             }
                             Some(Readiness::Unavailable { status, error }) => {
-                                self.states[p][v] = State::Out(*status, error.clone());
+                                Some((*status, error.clone()))
                             }
-                            None => {
-                                self.states[p][v] = State::Out(
-                                    CellStatus::Failed,
-                                    "the peer did not report on it".to_owned(),
-                                );
+                            None => Some((
+                                CellStatus::Failed,
+                                "the peer did not report on it".to_owned(),
+                            )),
+                        };
+                        if let Some((status, error)) = stopped {
+                            for (c, r) in self.columns.iter().zip(&mut run.record.columns) {
+                                if c.variant == v && r.is_going() {
+                                    r.stop(status, error.clone());
+                                }
                             }
                         }
                     }
@@ -301,26 +476,27 @@ impl Attempt {
                 Err(PeerError::Refused { message, .. }) => {
                     // The group cannot be prepared in this peer (an input the workload cannot
                     // use): every cell of it fails with that reason; nothing crashed.
-                    for v in 0..nv {
-                        if live.slots[v].is_some() {
-                            self.states[p][v] = State::Out(CellStatus::Failed, message.clone());
-                        }
+                    for r in run.record.columns.iter_mut().filter(|r| r.is_going()) {
+                        r.stop(CellStatus::Failed, message.clone());
                     }
-                    *slot = None;
+                    run.live = None;
                 }
                 Err(error) => {
                     let culprit = match &error {
                         PeerError::Died {
                             culprit: Some(name),
                             ..
-                        } => g.variants.iter().position(|v| v == name).map(|v| (v, true)),
+                        } => g
+                            .variants
+                            .iter()
+                            .position(|v| v == name)
+                            .map(|variant| Culprit {
+                                variant,
+                                measuring: None,
+                            }),
                         _ => None,
                     };
-                    deaths.push(Death {
-                        key: self.keys[p].clone(),
-                        error,
-                        culprit,
-                    });
+                    deaths.push(run.death(error, culprit));
                 }
             }
         }
@@ -331,11 +507,10 @@ impl Attempt {
         }
     }
 
-    fn any_live(&self) -> bool {
-        self.states
+    fn any_going(&self) -> bool {
+        self.peers
             .iter()
-            .zip(&self.peers)
-            .any(|(row, p)| p.is_some() && row.contains(&State::Live))
+            .any(|p| p.live.is_some() && p.record.columns.iter().any(ColumnRecord::is_going))
     }
 
     /// Whether the attempt needs another round: until `max_rounds`, and until both
@@ -343,7 +518,7 @@ impl Attempt {
     /// of rounds, so that of any two peers each went first equally often (see `schedule`).
     pub(crate) fn wants_more(&self) -> bool {
         let s = &self.settings;
-        if !self.any_live() || self.rounds >= s.max_rounds.max(1) {
+        if !self.any_going() || self.rounds >= s.max_rounds.max(1) {
             return false;
         }
         !(self.rounds >= s.min_rounds
@@ -369,53 +544,65 @@ impl Attempt {
         self.used.as_secs_f64() / expected.as_secs_f64()
     }
 
-    /// One round: every peer draws a new layout, then every live cell takes one sample.
+    /// One round: every peer draws a new layout, then every going column takes one sample.
     pub(crate) fn round(&mut self) -> Result<(), Trouble> {
         let started = Instant::now();
-        let (nv, np) = (self.nv, self.keys.len());
-        for p in schedule::relocation_order(self.rounds, nv, np) {
-            let Some(live) = self.peers[p].as_mut() else {
+        let (nc, np) = (self.columns.len(), self.peers.len());
+        for p in schedule::relocation_order(self.rounds, nc, np) {
+            let run = &mut self.peers[p];
+            let Some(live) = run.live.as_mut() else {
                 continue;
             };
-            let (page_offset, stack_depth) = self.layouts[p].at(self.rounds);
+            let (page_offset, stack_depth) = run.layouts.at(self.rounds);
             let cmd = Cmd::Relocate {
                 page_offset,
                 stack_depth,
             };
             if let Err(error) = live.peer.ask(&cmd) {
-                return Err(Trouble::Crashed(vec![Death {
-                    key: self.keys[p].clone(),
-                    error,
-                    culprit: None,
-                }]));
+                return Err(Trouble::Crashed(vec![run.death(error, None)]));
             }
         }
-        for turn in schedule::round(self.rounds, nv, np) {
-            let (p, v) = (turn.peer, turn.variant);
-            let Some(live) = self.peers[p].as_mut() else {
+        for turn in schedule::round(self.rounds, nc, np) {
+            let column = self.columns[turn.column];
+            let run = &mut self.peers[turn.peer];
+            let Some(live) = run.live.as_mut() else {
                 continue;
             };
-            let (Some(slot), State::Live) = (live.slots[v], &self.states[p][v]) else {
+            let record = &mut run.record.columns[turn.column];
+            let (Some(slot), true) = (live.slots[column.variant], record.is_going()) else {
                 continue;
             };
-            match live.peer.ask(&Cmd::Sample {
+            let cmd = Cmd::Sample {
                 slot,
-                iters: self.iters[v],
-            }) {
-                Ok(Reply::Sampled { ns }) => self.samples[p][v].push(ns),
+                iters: self.iters[column.variant],
+                threads: column.threads,
+            };
+            match live.peer.ask(&cmd) {
+                Ok(Reply::Sampled {
+                    ns,
+                    wall_ns,
+                    cpu_ns,
+                    sys_ns,
+                    skew_ns,
+                }) => record.samples.push(Sample {
+                    ns,
+                    wall_ns,
+                    cpu_ns,
+                    sys_ns,
+                    skew_ns,
+                }),
                 Ok(other) => {
-                    self.states[p][v] =
-                        State::Out(CellStatus::Failed, format!("unexpected answer {other:?}"));
+                    record.stop(CellStatus::Failed, format!("unexpected answer {other:?}"));
                 }
                 Err(PeerError::Refused { message, .. }) => {
-                    self.states[p][v] = State::Out(CellStatus::Failed, message);
+                    record.stop(CellStatus::Failed, message);
                 }
                 Err(error) => {
-                    return Err(Trouble::Crashed(vec![Death {
-                        key: self.keys[p].clone(),
-                        error,
-                        culprit: Some((v, false)),
-                    }]));
+                    let culprit = Culprit {
+                        variant: column.variant,
+                        measuring: Some(column.threads),
+                    };
+                    return Err(Trouble::Crashed(vec![run.death(error, Some(culprit))]));
                 }
             }
         }
@@ -424,52 +611,90 @@ impl Attempt {
         Ok(())
     }
 
-    /// The counting pass, then the peers are let go. Allocation counts of deterministic code
-    /// repeat exactly, so the first replica of each (build, allocator) counts for all.
+    /// The counting and footprint passes, then the peers are let go. Allocation counts of
+    /// deterministic code repeat exactly, so the first replica of each (build, allocator) counts
+    /// for all; each footprint pass follows its own column's count, after the allocator released
+    /// what it holds free (so a footprint does not depend on what ran before it).
     pub(crate) fn finish(mut self) -> Result<GroupData, Trouble> {
-        let mut tallies = BTreeMap::new();
-        for (p, key) in self.keys.iter().enumerate() {
-            if key.replica != 0 {
+        for run in &mut self.peers {
+            if run.record.key.replica != 0 {
                 continue;
             }
-            let Some(live) = self.peers[p].as_mut() else {
+            let Some(live) = run.live.as_mut() else {
                 continue;
             };
-            for v in 0..self.nv {
-                let (Some(slot), State::Live) = (live.slots[v], &self.states[p][v]) else {
-                    continue;
-                };
-                let iters = self.iters[v].clamp(1, COUNT_ITERS);
-                match live.peer.ask(&Cmd::Count { slot, iters }) {
-                    Ok(Reply::Counted { tally }) => {
-                        tallies.insert((key.build, key.allocator, v), tally);
+            for (c, column) in self.columns.iter().enumerate() {
+                // Each column's footprint right after its own counting pass: under glibc a
+                // thread's arena keeps its top (malloc_trim cannot return it), so what a
+                // threaded footprint starts from is what this variant's own calls left there,
+                // never what another variant left (see METHODOLOGY.md, footprint).
+                for pass in [Pass::Count, Pass::Footprint] {
+                    if pass == Pass::Footprint && live.protocol < 4 {
+                        continue;
                     }
-                    Ok(_) => {}
-                    Err(PeerError::Refused { message, .. }) if message.contains("panicked") => {
-                        self.states[p][v] = State::Out(CellStatus::Failed, message);
-                    }
-                    // No counter in this peer (an in-process test peer): counts stay unknown.
-                    Err(PeerError::Refused { .. }) => {}
-                    Err(error) => {
-                        return Err(Trouble::Crashed(vec![Death {
-                            key: key.clone(),
-                            error,
-                            culprit: Some((v, false)),
-                        }]));
+                    let record = &mut run.record.columns[c];
+                    let (Some(slot), true) = (live.slots[column.variant], record.is_going()) else {
+                        continue;
+                    };
+                    let iters = self.iters[column.variant].clamp(1, COUNT_ITERS);
+                    let threads = column.threads;
+                    let cmd = match pass {
+                        Pass::Count => Cmd::Count {
+                            slot,
+                            iters,
+                            threads,
+                        },
+                        Pass::Footprint => Cmd::Footprint {
+                            slot,
+                            iters,
+                            threads,
+                        },
+                    };
+                    match live.peer.ask(&cmd) {
+                        Ok(Reply::Counted { tally }) => record.tally = Some(tally),
+                        Ok(Reply::Footprinted { footprint }) => record.footprint = Some(footprint),
+                        Ok(_) => {}
+                        Err(PeerError::Refused { message, .. }) if message.contains("panicked") => {
+                            record.stop(CellStatus::Failed, message);
+                        }
+                        // No counter in this peer (an in-process test peer): counts stay unknown.
+                        Err(PeerError::Refused { .. }) => {}
+                        Err(error) => {
+                            let culprit = Culprit {
+                                variant: column.variant,
+                                measuring: Some(threads),
+                            };
+                            let death = Death {
+                                key: run.record.key.clone(),
+                                error,
+                                culprit: Some(culprit),
+                            };
+                            return Err(Trouble::Crashed(vec![death]));
+                        }
                     }
                 }
             }
         }
-        for live in self.peers.drain(..).flatten() {
-            live.peer.finish();
+        let mut peers = Vec::with_capacity(self.peers.len());
+        for run in self.peers {
+            if let Some(live) = run.live {
+                live.peer.finish();
+            }
+            peers.push(run.record);
         }
         Ok(GroupData {
-            keys: self.keys,
+            columns: self.columns,
+            peers,
             size_bytes: self.size_bytes,
-            states: self.states,
-            samples: self.samples,
             iters: self.iters,
-            tallies,
+            clocks: self.clocks,
         })
     }
+}
+
+/// The untimed passes after the rounds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Count,
+    Footprint,
 }

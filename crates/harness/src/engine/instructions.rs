@@ -152,6 +152,8 @@ fn count_one(
         pin: None,
         clock: crate::clock::Clock::Wall,
         verify: false,
+        threads: 1,
+        thread_cpus: Vec::new(),
     }));
     let outcome = peer.ask(&Cmd::Hello).and_then(|_| peer.ask(&cmd));
     match outcome {

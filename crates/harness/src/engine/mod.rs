@@ -16,9 +16,13 @@
 //!
 //! The modes differ only in what they ask the peers: time ([`Mode::Time`]), time of two builds
 //! ([`Mode::Ab`]), or instruction counts of peers that run under callgrind
-//! ([`Mode::Instructions`]). Room for more dimensions is in the peer key: a threads dimension
-//! (a cell run by N threads at once) is one more field of [`PeerKey`] or of the cell and one
-//! more argument of the `sample` command, not another engine.
+//! ([`Mode::Instructions`]).
+//!
+//! Threads are a dimension of the cell, not of the peer: a group measured at 1 and N threads
+//! has every peer sample every variant at each thread count (a *column*), N threads of the same
+//! peer running the variant at once ([`crate::crew`]). So a cell at N threads is paired with the
+//! same variant at one thread in the same process and round (its scaling), and with `system` at
+//! N threads in the same round (its allocator ratio), exactly as variants are paired with naive.
 
 mod cells;
 mod confirm;
@@ -127,11 +131,13 @@ impl Sink<'_> {
         for c in cells {
             self.results.upsert(c);
         }
-        self.results.allocator_control = Some(crate::summary::allocator_control(
-            self.results,
-            crate::summary::CONTROL_THRESHOLD,
-        ))
-        .filter(|c| c.cells > 0);
+        let mut controls =
+            crate::summary::allocator_controls(self.results, crate::summary::CONTROL_THRESHOLD);
+        self.results.allocator_control = controls
+            .iter()
+            .position(|c| c.threads == 1)
+            .map(|i| controls.remove(i));
+        self.results.allocator_control_threaded = controls;
         self.results.write_atomic(self.path)
     }
 }
@@ -244,11 +250,11 @@ impl Engine {
                     recover::measure_until_whole(self, a.g, &mut a.excluded, false, progress)?
                 }
             };
-            let (head_cells, base_cells) = self.cells(a.g, &data, &mut a.excluded, progress)?;
-            let shown = head_cells.clone();
-            head.save(head_cells)?;
+            let cells = self.cells(a.g, &data, &mut a.excluded, progress)?;
+            let shown = cells.head.clone();
+            head.save(cells.head)?;
             if let Some(b) = base.as_mut() {
-                b.save(base_cells)?;
+                b.save(cells.base)?;
             }
             progress.group_finished(a.g, &shown);
         }
@@ -269,6 +275,23 @@ impl Engine {
     /// The CPU replica `replica`'s peers are pinned to.
     pub fn cpu_of(&self, replica: usize) -> Option<usize> {
         (!self.cpus.is_empty()).then(|| self.cpus[replica % self.cpus.len()])
+    }
+
+    /// The CPUs of the worker threads of replica `replica`'s peers when a group runs up to
+    /// `threads` threads: worker `i` (thread `i + 1`) on the CPU after its replica's by `i + 1`
+    /// in the pinning order, so that N threads take N different CPUs while there are that many,
+    /// and are spread evenly over them beyond (oversubscription). Empty when unpinned.
+    ///
+    /// Why pin at all, and not leave the workers to the scheduler: see METHODOLOGY.md §4.2
+    /// (pinned, two threads take the two CPUs in every sample; unpinned, the scheduler sometimes
+    /// stacks them on one for a while, and the cell's samples split into two populations).
+    pub fn thread_cpus(&self, replica: usize, threads: usize) -> Vec<usize> {
+        if self.cpus.is_empty() {
+            return Vec::new();
+        }
+        (1..threads)
+            .map(|i| self.cpus[(replica + i) % self.cpus.len()])
+            .collect()
     }
 
     /// Processes per cell.
@@ -293,7 +316,7 @@ impl Engine {
         data: &group::GroupData,
         excluded: &mut recover::Excluded,
         progress: &mut dyn Progress,
-    ) -> Result<(Vec<Benchmark>, Vec<Benchmark>), RunError> {
+    ) -> Result<cells::BuildCells, RunError> {
         let cells = cells::build(self, g, data, excluded);
         match self.mode {
             Mode::Ab {
@@ -319,13 +342,13 @@ impl Active<'_> {
     }
 }
 
-/// Cells of `group` that all failed with `error`, under every allocator (no measurement).
+/// Cells of `group` that all failed with `error`, under every allocator and at every thread
+/// count (no measurement).
 pub fn failed_cells(group: &Group, error: &str) -> Vec<Benchmark> {
-    group
-        .allocators
-        .iter()
-        .flat_map(|a| {
-            group.variants.iter().enumerate().map(move |(i, v)| {
+    let mut cells = Vec::new();
+    for a in &group.allocators {
+        for &t in &group.threads {
+            for (i, v) in group.variants.iter().enumerate() {
                 let mut b = Benchmark::empty(
                     &group.workload,
                     v,
@@ -333,11 +356,13 @@ pub fn failed_cells(group: &Group, error: &str) -> Vec<Benchmark> {
                     a,
                     &group.size,
                     group.size_bytes.unwrap_or(0) as u64,
-                );
+                )
+                .at_threads(t);
                 b.status = CellStatus::Failed;
                 b.error = Some(error.to_owned());
-                b
-            })
-        })
-        .collect()
+                cells.push(b);
+            }
+        }
+    }
+    cells
 }

@@ -8,9 +8,14 @@
 //!
 //! Every mode of the engine speaks this protocol: a time run asks for `sample`s, an A/B run asks
 //! two builds' peers alike, instruction mode asks a peer that runs under callgrind for `count_instructions`
-//! runs. Versions: 1 and 2 were the A/B mode's own protocol before the engine existed; this is 3.
+//! runs. Versions: 1 and 2 were the A/B mode's own protocol before the engine existed; 3 was the
+//! engine's first; 4 adds threads (`threads` in `prepare`, `sample` and `count`, a wall time in
+//! every `sampled`) and the `footprint` pass. A version-3 peer ignores the fields it does not
+//! know, so an A/B run can still take a version-3 base build where it asks for one thread only
+//! and no footprint.
 
 use crate::clock::Clock;
+use crate::footprint::FootprintTally;
 use crate::plan::Settings;
 use crate::probe::Tally;
 use crate::subject::Readiness;
@@ -18,7 +23,10 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// The version of the protocol this build speaks.
-pub const PROTOCOL: u32 = 3;
+pub const PROTOCOL: u32 = 4;
+
+/// The oldest version an engine of this build still talks to (one thread, no footprint).
+pub const OLDEST_PROTOCOL: u32 = 3;
 
 /// Where a group's input comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,10 +65,25 @@ pub struct PrepareCmd {
     /// before any other code runs in its process, then verified ([`crate::subject::Subject::defer_verification`]).
     #[serde(default = "yes")]
     pub verify: bool,
+    /// The most threads any later command will run a variant on: the peer starts `threads − 1`
+    /// worker threads now ([`crate::crew::Crew`]), each with its own input, verified.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub threads: usize,
+    /// The CPU each worker pins itself to (worker `i` on `thread_cpus[i]`); empty: unpinned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thread_cpus: Vec<usize>,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 /// A command to a peer.
@@ -80,19 +103,36 @@ pub enum Cmd {
         /// Padding frames below the timed loop.
         stack_depth: usize,
     },
-    /// One timed sample of the variant in `slot`.
+    /// One timed sample of the variant in `slot`, on `threads` threads at once.
     Sample {
         /// Index into the prepared variants.
         slot: usize,
-        /// Iterations in the sample.
+        /// Iterations in the sample (on each thread).
         iters: u64,
+        /// Threads running it at once.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        threads: usize,
     },
-    /// The untimed allocation-counting pass of the variant in `slot`.
+    /// The untimed allocation-counting pass of the variant in `slot`, on `threads` threads.
     Count {
         /// Index into the prepared variants.
         slot: usize,
-        /// Iterations to count.
+        /// Iterations to count (on each thread).
         iters: u64,
+        /// Threads running it at once.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        threads: usize,
+    },
+    /// The untimed footprint pass of the variant in `slot` on `threads` threads: the allocator
+    /// releases what it can, then the peak resident-set growth and peak live bytes of `iters`
+    /// calls on each thread, each with a fresh context ([`crate::footprint`]).
+    Footprint {
+        /// Index into the prepared variants.
+        slot: usize,
+        /// Iterations (on each thread).
+        iters: u64,
+        /// Threads running it at once.
+        threads: usize,
     },
     /// Runs the variant in `slot` inside the region callgrind counts (instruction mode).
     CountInstructions {
@@ -125,6 +165,10 @@ pub enum Reply {
         variants: Vec<Readiness>,
         /// The CPU the peer now runs on, when it could pin itself.
         pinned: Option<usize>,
+        /// The clock its one-thread samples are timed by: the one asked for, or the wall clock
+        /// for a workload whose kernels work on threads of their own (absent from version 3).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clock: Option<Clock>,
     },
     /// After `relocate`.
     Relocated {
@@ -133,13 +177,31 @@ pub enum Reply {
     },
     /// After `sample`: nanoseconds per iteration.
     Sampled {
-        /// ns per iteration.
+        /// ns per iteration: by the run's clock on one thread; at several threads, by the wall
+        /// clock from the first thread's start to the last one's end.
         ns: f64,
+        /// ns per iteration by the wall clock (absent from version-3 peers).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wall_ns: Option<f64>,
+        /// Several threads: their mean CPU time per iteration, ns.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpu_ns: Option<f64>,
+        /// Several threads: the process's system CPU time per iteration and thread, ns.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sys_ns: Option<f64>,
+        /// Several threads: from the first thread's start to the last one's, ns (not per call).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        skew_ns: Option<f64>,
     },
     /// After `count`.
     Counted {
-        /// Totals of the counting pass.
+        /// Totals of the counting pass (over every thread's iterations).
         tally: Tally,
+    },
+    /// After `footprint`.
+    Footprinted {
+        /// What the pass found.
+        footprint: FootprintTally,
     },
     /// After `count_instructions`.
     Ran,

@@ -20,11 +20,22 @@ pub(crate) enum Trouble {
     Fatal(RunError),
 }
 
+/// A peer that died, and what it was running.
 pub(crate) struct Death {
     pub(crate) key: PeerKey,
     pub(crate) error: PeerError,
-    /// The variant (index) that was running, and whether for the first time.
-    pub(crate) culprit: Option<(usize, bool)>,
+    /// What it was running, when known.
+    pub(crate) culprit: Option<Culprit>,
+}
+
+/// The variant a peer was running when it died.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Culprit {
+    /// Index into the group's variants.
+    pub(crate) variant: usize,
+    /// `None`: running it for the first time (verifying), which condemns it at every thread
+    /// count; `Some(n)`: measuring it on `n` threads, which condemns that cell only.
+    pub(crate) measuring: Option<usize>,
 }
 
 impl From<RunError> for Trouble {
@@ -97,13 +108,21 @@ pub(crate) fn settle(
                 exclude(engine, g, excluded, d, progress);
             }
             if excluded.cells.len() == before {
-                for (b, _) in engine.builds() {
-                    for a in 0..g.allocators.len() {
-                        for v in 0..g.variants.len() {
-                            excluded.cells.entry((b, a, v)).or_insert_with(|| {
-                                "the measuring processes kept crashing; the group was given up"
-                                    .to_owned()
-                            });
+                for (build, _) in engine.builds() {
+                    for allocator in 0..g.allocators.len() {
+                        for variant in 0..g.variants.len() {
+                            for &threads in &g.threads {
+                                let key = CellKey {
+                                    build,
+                                    allocator,
+                                    variant,
+                                    threads,
+                                };
+                                excluded.cells.entry(key).or_insert_with(|| {
+                                    "the measuring processes kept crashing; the group was given up"
+                                        .to_owned()
+                                });
+                            }
                         }
                     }
                 }
@@ -132,33 +151,48 @@ fn exclude(
         other => other.to_string(),
     };
     let base = format!("the measuring process ({who}) crashed: {status}");
+    let cell = |variant: usize, threads: usize| CellKey {
+        build,
+        allocator: d.key.allocator,
+        variant,
+        threads,
+    };
     match d.culprit {
         // Naive is every other variant's baseline: without it nothing under this allocator
         // can be verified.
-        Some((v, first)) if v != 0 => {
-            let how = if first {
-                "while running it for the first time"
-            } else {
-                "while measuring it"
+        Some(Culprit { variant, measuring })
+            if variant != 0 || measuring.is_some_and(|t| t > 1) =>
+        {
+            let (how, threads): (String, Vec<usize>) = match measuring {
+                None => (
+                    "while running it for the first time".to_owned(),
+                    g.threads.clone(),
+                ),
+                Some(1) => ("while measuring it".to_owned(), vec![1]),
+                Some(t) => (format!("while measuring it on {t} threads"), vec![t]),
             };
-            let msg = format!("{base} ({how}: `{}`)", g.variants[v]);
+            let msg = format!("{base} ({how}: `{}`)", g.variants[variant]);
             progress.warn(&format!(
                 "{}/{}/{allocator}: {msg}",
                 g.label(),
-                g.variants[v]
+                g.variants[variant]
             ));
-            excluded
-                .cells
-                .entry((build, d.key.allocator, v))
-                .or_insert(msg);
+            for t in threads {
+                excluded
+                    .cells
+                    .entry(cell(variant, t))
+                    .or_insert_with(|| msg.clone());
+            }
         }
         _ => {
             progress.warn(&format!("{}/{allocator}: {base}", g.label()));
-            for v in 0..g.variants.len() {
-                excluded
-                    .cells
-                    .entry((build, d.key.allocator, v))
-                    .or_insert_with(|| base.clone());
+            for variant in 0..g.variants.len() {
+                for &t in &g.threads {
+                    excluded
+                        .cells
+                        .entry(cell(variant, t))
+                        .or_insert_with(|| base.clone());
+                }
             }
         }
     }
