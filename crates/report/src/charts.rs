@@ -1,4 +1,4 @@
-//! The report's two SVG charts, drawn with plotters' SVG backend into strings that are inlined in
+//! The report's SVG charts (throughput by variant, against size, and against threads), drawn with plotters' SVG backend into strings that are inlined in
 //! the page.
 //!
 //! Text is emitted as SVG `<text>` elements (plotters is built without `ttf`), so no font file is
@@ -293,6 +293,195 @@ pub fn scaling_lines(lines: &[Line], size_labels: &[(f64, String)]) -> Option<St
     drawn.ok().map(|()| svg)
 }
 
+/// One line of a threads chart: aggregate throughput at each thread count.
+#[derive(Clone, Debug)]
+pub struct ThreadsLine {
+    /// The line's colour (an allocator's, or a variant's).
+    pub color: RGBColor,
+    /// `(threads, aggregate throughput)` points, ascending by threads.
+    pub points: Vec<(f64, Bar)>,
+}
+
+/// The y axis of a threads chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadsAxis {
+    /// From 0, linear: how far each line climbs towards perfect scaling (small charts of one
+    /// variant under each allocator, whose lines are of one magnitude).
+    Linear,
+    /// Logarithmic, and twice as wide: variants whose throughputs differ by orders of magnitude.
+    Log,
+}
+
+/// A chart of aggregate throughput against thread count, one line per series, with (on a
+/// linear axis) a dashed line of perfect scaling from `ideal_from` (the reference line's
+/// one-thread throughput, times the thread count). Ticks at the measured `threads`. `None` when
+/// nothing has a throughput.
+pub fn threads_lines(
+    lines: &[ThreadsLine],
+    threads: &[u32],
+    ideal_from: Option<f64>,
+    axis: ThreadsAxis,
+) -> Option<String> {
+    let pts: Vec<&(f64, Bar)> = lines.iter().flat_map(|l| l.points.iter()).collect();
+    let usable = |x: f64| x.is_finite() && x > 0.0;
+    if pts.is_empty() || !pts.iter().all(|p| usable(p.0) && usable(p.1.value)) {
+        return None;
+    }
+    let tmax = threads.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let tmin = threads.iter().copied().min().unwrap_or(1).max(1) as f64;
+    let ideal = ideal_from
+        .filter(|x| usable(*x) && axis == ThreadsAxis::Linear && tmax > tmin)
+        .map(|one| [(tmin, one * tmin), (tmax, one * tmax)]);
+    let yhi = pts
+        .iter()
+        .map(|p| p.1.hi.max(p.1.value))
+        .chain(ideal.iter().map(|i| i[1].1))
+        .filter(|x| x.is_finite())
+        .fold(0.0, f64::max);
+    let ylo = pts
+        .iter()
+        .map(|p| p.1.lo.min(p.1.value))
+        .filter(|x| usable(*x))
+        .fold(f64::INFINITY, f64::min);
+    if !usable(yhi) || !usable(ylo) {
+        return None;
+    }
+    // Drawn in `y` space: the throughput itself, or its log2 on a log axis.
+    let (y, ticks, y_range, (width, height)) = match axis {
+        ThreadsAxis::Linear => {
+            let (ticks, step) = linear_ticks(yhi * 1.08, 4);
+            let top = (ticks.last().copied().unwrap_or(yhi) + step * 0.15).max(yhi * 1.08);
+            let y: fn(f64) -> f64 = |v| v;
+            (y, ticks, 0.0..top, (300u32, 210u32))
+        }
+        ThreadsAxis::Log => {
+            let (lo, hi) = (ylo / 1.5, yhi * 1.5);
+            let y: fn(f64) -> f64 = f64::log2;
+            (y, binary_ticks(lo, hi, 6), lo.log2()..hi.log2(), (600, 250))
+        }
+    };
+    let pad = ((tmax - tmin) * 0.12).max(0.25);
+    let x_range = (tmin - pad)..(tmax + pad);
+    let mut svg = String::new();
+    let drawn: ChartResult = (|| {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin_top(8)
+            .margin_right(12)
+            .x_label_area_size(34)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x_range.clone(), y_range.clone())?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .set_all_tick_mark_size(0)
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|_| String::new())
+            .axis_style(TEXT.mix(0.6))
+            .x_desc("threads")
+            .axis_desc_style((FONT, 13).into_font().color(&TEXT))
+            .draw()?;
+        for tick in &ticks {
+            let ty = y(*tick);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x_range.start, ty), (x_range.end, ty)],
+                GRID.stroke_width(1),
+            )))?;
+            let (px, py) = chart.backend_coord(&(x_range.start, ty));
+            root.draw(&Text::new(
+                fmt::throughput_tick(*tick),
+                (px - 5, py),
+                (FONT, 13)
+                    .into_font()
+                    .color(&TEXT)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
+        }
+        for t in threads {
+            let x = f64::from(*t);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, y_range.start), (x, y_range.end)],
+                GRID.stroke_width(1),
+            )))?;
+            let (px, py) = chart.backend_coord(&(x, y_range.start));
+            root.draw(&Text::new(
+                t.to_string(),
+                (px, py + 5),
+                (FONT, 13)
+                    .into_font()
+                    .color(&TEXT)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
+            ))?;
+        }
+        if let Some(ideal) = ideal {
+            let faint = TEXT.mix(0.45);
+            chart.draw_series(DashedLineSeries::new(
+                ideal.map(|(x, v)| (x, y(v))),
+                4,
+                4,
+                faint.stroke_width(1),
+            ))?;
+            // Above the line, left of its end: the measured lines run below it.
+            let (px, py) = chart.backend_coord(&(ideal[1].0, y(ideal[1].1)));
+            root.draw(&Text::new(
+                "ideal",
+                (px - 10, py - 2),
+                (FONT, 12)
+                    .into_font()
+                    .color(&faint)
+                    .pos(Pos::new(HPos::Right, VPos::Bottom)),
+            ))?;
+        }
+        for line in lines {
+            chart.draw_series(LineSeries::new(
+                line.points.iter().map(|(x, b)| (*x, y(b.value))),
+                line.color.stroke_width(2),
+            ))?;
+            chart.draw_series(line.points.iter().map(|(x, b)| {
+                ErrorBar::new_vertical(
+                    *x,
+                    y(b.lo),
+                    y(b.value),
+                    y(b.hi),
+                    line.color.stroke_width(1),
+                    6,
+                )
+            }))?;
+            chart.draw_series(
+                line.points
+                    .iter()
+                    .map(|(x, b)| Circle::new((*x, y(b.value)), 3, line.color.filled())),
+            )?;
+        }
+        root.present()?;
+        Ok(())
+    })();
+    drawn.ok().map(|()| svg)
+}
+
+/// At most about `max` round ticks from 0 to `hi` (`hi` > 0), round in the binary unit of
+/// `hi` (`0`, `200 MiB/s`, `400 MiB/s`, …), and their step.
+fn linear_ticks(hi: f64, max: usize) -> (Vec<f64>, f64) {
+    let mut unit = 1.0;
+    while hi / unit >= 1024.0 && unit < 1024f64.powi(5) {
+        unit *= 1024.0;
+    }
+    let raw = hi / unit / max.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag)
+        * unit;
+    let ticks = (0..)
+        .map(|k| k as f64 * step)
+        .take_while(|y| *y <= hi)
+        .collect();
+    (ticks, step)
+}
+
 /// Powers of two within `lo..=hi`, every `step`th one so that at most `max` remain: binary
 /// units make these round numbers (`256 MiB/s`, `1 GiB/s`, `4 GiB/s`).
 fn binary_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
@@ -357,5 +546,39 @@ mod tests {
         assert!(svg.contains("4KiB") && svg.contains("<polyline"));
         assert!(throughput_bars(&[], &allocs).is_none());
         assert!(scaling_lines(&[], &labels).is_none());
+    }
+
+    #[test]
+    fn threads_chart_has_its_thread_ticks_and_an_ideal_line() {
+        let lines = vec![ThreadsLine {
+            color: series_color(0),
+            points: vec![(1.0, bar(1e9)), (2.0, bar(1.6e9)), (4.0, bar(2.2e9))],
+        }];
+        let svg = threads_lines(&lines, &[1, 2, 4], Some(1e9), ThreadsAxis::Linear).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("<polyline"));
+        for label in ["1", "2", "4", "ideal", "threads"] {
+            assert!(svg.contains(&format!(">\n{label}\n</text>")), "{label}");
+        }
+        // The y axis starts at 0 and its ticks are round in the unit of the largest value.
+        assert!(svg.contains("0 B/s") && svg.contains("2 GiB/s"), "{svg}");
+        assert!(threads_lines(&[], &[1, 2], None, ThreadsAxis::Linear).is_none());
+        // On a log axis: no ideal line, ticks at powers of two.
+        let svg = threads_lines(&lines, &[1, 2, 4], Some(1e9), ThreadsAxis::Log).unwrap();
+        assert!(!svg.contains("ideal") && svg.contains("1 GiB/s"), "{svg}");
+        let nan = vec![ThreadsLine {
+            color: series_color(0),
+            points: vec![(1.0, bar(f64::NAN))],
+        }];
+        assert!(threads_lines(&nan, &[1], None, ThreadsAxis::Log).is_none());
+    }
+
+    #[test]
+    fn linear_ticks_are_round() {
+        let gib = 1024f64.powi(3);
+        let (t, step) = linear_ticks(3.9 * gib, 4);
+        assert_eq!(step, gib);
+        assert_eq!(t, [0.0, gib, 2.0 * gib, 3.0 * gib]);
+        let (t, _) = linear_ticks(300.0, 4);
+        assert_eq!(t, [0.0, 100.0, 200.0, 300.0]);
     }
 }

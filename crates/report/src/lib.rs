@@ -6,6 +6,11 @@
 //! It makes no request of any kind (no CDN, no web fonts). The samples arrays are not copied
 //! into the page, so the default matrix stays well under 2 MB.
 //!
+//! Cells at more than one thread are kept out of the one-thread views (winners, throughput
+//! charts, the allocator table) and shown in each workload's threads view, laid out from the
+//! harness's one model of it ([`perflab_harness::summary::threads_views`]), which the terminal
+//! shows too.
+//!
 //! [`render`] turns results (and optionally a baseline) into the page; [`write_report`] reads
 //! the files and writes the page atomically. [`change::classify`] is the rule that calls a
 //! baseline change a regression or an improvement.
@@ -60,6 +65,21 @@ pub enum ReportError {
 #[template(path = "report.html")]
 struct PageTemplate<'a> {
     page: &'a view::Page,
+}
+
+/// The threads view's verdict in words — which allocator wins at a workload's most threads, by
+/// how much and how surely, and the memory each took — as the page says it, for the terminal to
+/// say the same (`perflab run` prints it under its threads table).
+pub fn threads_verdict(view: &perflab_harness::summary::ThreadsView) -> Option<String> {
+    let v = view::threads::verdict_text(view.verdict.as_ref()?);
+    Some(
+        format!(
+            "{} ({}): {} {}",
+            view.workload, view.size, v.sentence, v.memory
+        )
+        .trim_end()
+        .to_owned(),
+    )
 }
 
 /// Renders the report page for `results`, comparing each cell with `baseline` when given.

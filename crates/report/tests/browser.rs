@@ -17,7 +17,8 @@ fn chromium_renders_every_workload_with_charts() {
         return;
     };
     let work = common::fresh_dir("browser");
-    let results = common::default_matrix();
+    // With cells at two threads, so the threads views (and their charts) are rendered too.
+    let results = common::with_threads(common::default_matrix(), &[2]);
     let json = work.join("results.json");
     results.write_atomic(&json).unwrap();
     let base = common::synthetic(
@@ -47,14 +48,34 @@ fn chromium_renders_every_workload_with_charts() {
             .unwrap_or_else(|| panic!("no section for {w}"));
         let end = dom[start..].find("</section>").unwrap() + start;
         let section = &dom[start..end];
-        assert_eq!(section.matches("<svg").count(), 2, "{w}: two charts");
+        let threads = section
+            .find(&format!("id=\"threads-{w}\""))
+            .unwrap_or_else(|| panic!("{w}: no threads view"));
+        assert_eq!(
+            section[..threads].matches("<svg").count(),
+            2,
+            "{w}: two charts"
+        );
+        let charts = section[threads..].matches("<svg").count();
+        assert!((1..=4).contains(&charts), "{w}: {charts} threads charts");
         assert!(section.contains("<text"), "{w}: chart labels are text");
     }
-    // The sorting script ran: it titles every sortable header.
+    // The sorting script ran: it titles every sortable header, in a table with a row of column
+    // groups above its header row (the threads tables) the header row's.
     assert!(
         dom.contains("title=\"sort\""),
         "the table script did not run"
     );
+    let threads_head = dom
+        .split("class=\"sortable threads-table\"")
+        .nth(1)
+        .and_then(|t| t.split("</thead>").next())
+        .expect("a threads table");
+    assert!(
+        threads_head.contains("<th title=\"sort\">variant</th>"),
+        "{threads_head}"
+    );
+    assert!(!threads_head.contains("colspan=\"4\" title=\"sort\""));
 
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("perflab-report-screenshot.png");
     let _ = std::fs::remove_file(&shot);

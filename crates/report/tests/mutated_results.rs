@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{SIZES, synthetic};
+use common::{SIZES, synthetic, with_threads};
 use perflab_harness::results::Results;
 use perflab_harness::{compare, export, merge, summary};
 use perflab_report::{RenderOptions, render};
@@ -140,14 +140,19 @@ fn read_everything(base: &Results, r: &Results) {
     }
     let _ = export::to_bmf(r);
     let _ = (summary::winners(r), summary::allocator_ratios(r));
+    let _ = summary::threads_views(r);
 }
 
+/// With cells at two threads and footprints, so the threads view is read from mutated files too.
 fn base() -> Results {
-    synthetic(
-        &["search", "wordfreq"],
-        &["system", "jemalloc"],
-        &SIZES[..2],
-        6,
+    with_threads(
+        synthetic(
+            &["search", "wordfreq"],
+            &["system", "jemalloc"],
+            &SIZES[..2],
+            6,
+        ),
+        &[2],
     )
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{SIZES, default_matrix, fresh_dir, synthetic};
+use common::{SIZES, default_matrix, fresh_dir, synthetic, with_threads};
 use perflab_harness::results::{CellStatus, Results};
 use perflab_report::change::{Change, DEFAULT_THRESHOLD, classify};
 use perflab_report::{RenderOptions, fmt, render, write_report};
@@ -60,7 +60,7 @@ fn check_every_cell(results: &Results, html: &str) {
             assert!(
                 section.split("</tr>").any(|r| r.contains(&group)
                     && r.contains(error)
-                    && (r.contains(&cell) || r.contains("cells (every allocator and size)"))),
+                    && (r.contains(&cell) || r.contains("cells (every allocator"))),
                 "{} not listed with its error",
                 b.id
             );
@@ -92,6 +92,23 @@ fn three_allocators_every_kind_of_cell() {
     assert!(html.contains("jemalloc / system") && html.contains("mimalloc / system"));
     assert!(html.contains("Synthetic CPU @ 3.0GHz") && html.contains("avx2"));
     assert!(!html.contains("vs baseline"));
+}
+
+#[test]
+fn every_cell_of_a_run_with_threads() {
+    let r = with_threads(
+        synthetic(
+            &["search", "frames"],
+            &["system", "jemalloc", "mimalloc"],
+            &SIZES[..2],
+            12,
+        ),
+        &[2],
+    );
+    let html = render(&r, None, &RenderOptions::default()).unwrap();
+    check_every_cell(&r, &html);
+    // The failed variant fails at every thread count, and the failures list says so.
+    assert!(html.contains("all 9 cells (every allocator, size and thread count)"));
 }
 
 #[test]
@@ -131,6 +148,13 @@ fn the_sample_and_synthetic_files_match_the_published_schema() {
         (
             "one allocator, one size",
             to_json(synthetic(&["frames"], &["system"], &SIZES[..1], 3)),
+        ),
+        (
+            "with threads and footprints",
+            to_json(with_threads(
+                synthetic(&["frames"], &["system", "jemalloc"], &SIZES[..2], 5),
+                &[2, 4],
+            )),
         ),
     ] {
         let errors: Vec<String> = validator

@@ -6,9 +6,11 @@ use super::distinct;
 use crate::change;
 use crate::charts;
 use crate::fmt;
-use perflab_harness::results::{Benchmark, CellStatus, Results};
-use perflab_harness::summary::CONTROL_THRESHOLD;
-use std::collections::HashMap;
+use perflab_harness::compare::{Shift, shift};
+use perflab_harness::results::{AllocatorControl, Benchmark, CellStatus, Results};
+use perflab_harness::stats::Estimate;
+use perflab_harness::summary::{self, CONTROL_THRESHOLD};
+use std::collections::{BTreeMap, HashMap};
 
 /// One row of the allocator view: a variant that allocates, at one size.
 pub struct AllocRow {
@@ -21,7 +23,8 @@ pub struct AllocRow {
     pub others: Vec<AllocCell>,
 }
 
-/// Another allocator's time relative to `system`.
+/// A ratio with its interval, classed by whether the whole interval lies beyond the allocator
+/// threshold (another allocator's time relative to `system`, a threaded cell's scaling).
 pub struct AllocCell {
     pub text: String,
     pub ci: String,
@@ -66,7 +69,8 @@ pub fn allocator_view(
                 .to_owned(),
         );
     }
-    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some();
+    // One thread: cells at more threads are compared in each workload's threads view.
+    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some() && b.threads == 1;
     // One pass over the cells: each workload's ok cells, so the view is linear in the file.
     let mut by_workload: HashMap<&str, Vec<&Benchmark>> = HashMap::new();
     for b in results.benchmarks.iter().filter(ok) {
@@ -115,27 +119,7 @@ pub fn allocator_view(
                             )
                         })
                     });
-                    let t = CONTROL_THRESHOLD;
-                    match est {
-                        Some(e) => AllocCell {
-                            text: fmt::ratio(e.median),
-                            ci: fmt::ratio_ci(e.ci95),
-                            class: if e.ci95[1] < 1.0 / (1.0 + t) {
-                                "improvement"
-                            } else if e.ci95[0] > 1.0 + t {
-                                "regression"
-                            } else {
-                                "unchanged"
-                            },
-                            v: format!("{}", e.median),
-                        },
-                        None => AllocCell {
-                            text: "–".to_owned(),
-                            ci: String::new(),
-                            class: "na",
-                            v: String::new(),
-                        },
-                    }
+                    ratio_cell(est)
                 })
                 .collect();
             rows.push(AllocRow {
@@ -154,6 +138,29 @@ pub fn allocator_view(
         String::new()
     };
     (others, rows, note)
+}
+
+/// A ratio's cell: green below 1 and red above when its whole interval lies beyond
+/// [`CONTROL_THRESHOLD`] (perflab's one rule, [`shift`]), grey otherwise; `–` when absent.
+pub fn ratio_cell(est: Option<Estimate>) -> AllocCell {
+    match est {
+        Some(e) => AllocCell {
+            text: fmt::ratio(e.median),
+            ci: fmt::ratio_ci(e.ci95),
+            class: match shift(&e, CONTROL_THRESHOLD) {
+                Some(Shift::Down) => "improvement",
+                Some(Shift::Up) => "regression",
+                None => "unchanged",
+            },
+            v: format!("{}", e.median),
+        },
+        None => AllocCell {
+            text: "–".to_owned(),
+            ci: String::new(),
+            class: "na",
+            v: String::new(),
+        },
+    }
 }
 
 /// Per other allocator: the geometric mean of its ratios to `system` over the allocating cells,
@@ -196,26 +203,77 @@ pub fn summarise(others: &[String], rows: &[AllocRow], allocators: &[String]) ->
         .collect()
 }
 
-/// One sentence on the negative control: how many cells that allocate nothing still show an
-/// "allocator effect" beyond the threshold (empty when the results have no such cells).
-pub fn control_note(results: &Results) -> String {
-    let Some(c) = &results.allocator_control else {
-        return String::new();
-    };
-    let pct = c.threshold * 100.0;
-    let listed = if c.ids.is_empty() {
-        String::new()
-    } else {
-        let mut ids = c.ids.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
-        if c.ids.len() > 5 {
-            ids.push_str(", …");
+/// The negative control in sentences, one per thread count: how many cells that allocate
+/// nothing still show an "allocator effect" beyond the threshold. Empty when the results have
+/// no such cells. A file without threads gets the one sentence it always had.
+pub fn control_lines(results: &Results) -> Vec<String> {
+    // Thread counts above one: those measured, and those the file has a control for.
+    let mut threaded: BTreeMap<u32, Option<&AllocatorControl>> = BTreeMap::new();
+    for b in &results.benchmarks {
+        if b.threads > 1 && b.status == CellStatus::Ok {
+            threaded.entry(b.threads).or_default();
         }
-        format!(" ({ids})")
+    }
+    for c in results
+        .allocator_control_threaded
+        .iter()
+        .filter(|c| c.threads > 1)
+    {
+        threaded.insert(c.threads, Some(c));
+    }
+    // Files written before the threaded control was kept get it from their cells, by the
+    // harness's own rule.
+    let computed: Vec<AllocatorControl> = if threaded.values().any(Option::is_none) {
+        summary::allocator_controls(results, CONTROL_THRESHOLD)
+    } else {
+        Vec::new()
     };
-    format!(
-        "Negative control: {} of the {} cells that make no allocation at all show an allocator \
-         effect beyond {pct}%{listed}. An allocator cannot change their time, so this is the \
-         measurement's own error on this machine: trust allocator differences only beyond it.",
-        c.beyond, c.cells
-    )
+    let mut lines = Vec::new();
+    if let Some(c) = &results.allocator_control {
+        let at = if threaded.is_empty() {
+            ""
+        } else {
+            " at 1 thread"
+        };
+        lines.push(format!(
+            "Negative control{at}: {} of the {} cells that make no allocation at all show an \
+             allocator effect beyond {}%{}. An allocator cannot change their time, so this is the \
+             measurement's own error on this machine: trust allocator differences only beyond it.",
+            c.beyond,
+            c.cells,
+            c.threshold * 100.0,
+            listed(&c.ids)
+        ));
+    }
+    for (t, stored) in threaded {
+        let c = stored.or_else(|| computed.iter().find(|c| c.threads == t));
+        lines.push(match c {
+            Some(c) if c.cells > 0 => format!(
+                "At {t} threads (under contention): {} of the {} cells that make no allocation \
+                 show an allocator effect beyond {}%{}.",
+                c.beyond,
+                c.cells,
+                c.threshold * 100.0,
+                listed(&c.ids)
+            ),
+            _ => format!(
+                "At {t} threads: no cell to control with — every cell measured at {t} threads \
+                 counts some allocation (or was not measured under two allocators), so this \
+                 thread count has no negative control."
+            ),
+        });
+    }
+    lines
+}
+
+/// ` (a, b, c, d, e, …)`: the first few ids, or nothing.
+fn listed(ids: &[String]) -> String {
+    if ids.is_empty() {
+        return String::new();
+    }
+    let mut s = ids.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    if ids.len() > 5 {
+        s.push_str(", …");
+    }
+    format!(" ({s})")
 }

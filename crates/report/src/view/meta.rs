@@ -3,7 +3,7 @@
 
 use super::status_str;
 use crate::fmt;
-use perflab_harness::results::{CellStatus, Results};
+use perflab_harness::results::{CellStatus, Environment, Results};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
@@ -34,7 +34,11 @@ pub fn problems(results: &Results) -> Vec<Problem> {
             CellStatus::Unsupported => "this CPU lacks what the variant needs".to_owned(),
             _ => "no error message recorded".to_owned(),
         });
-        let cell = format!("{}/{}", b.allocator, b.size);
+        let cell = if b.threads > 1 {
+            format!("{}/{}/{}t", b.allocator, b.size, b.threads)
+        } else {
+            format!("{}/{}", b.allocator, b.size)
+        };
         match slot.entry((what, status, error)) {
             Entry::Occupied(e) => groups[*e.get()].cells.push(cell),
             Entry::Vacant(e) => {
@@ -57,10 +61,15 @@ pub fn problems(results: &Results) -> Vec<Problem> {
             .entry(format!("{}/{}", b.workload, b.variant))
             .or_default() += 1;
     }
+    let every = if results.benchmarks.iter().any(|b| b.threads > 1) {
+        "every allocator, size and thread count"
+    } else {
+        "every allocator and size"
+    };
     for g in &mut groups {
         let all = per_variant.get(&g.what).copied().unwrap_or(0);
         if g.cells.len() == all && all > 1 {
-            g.cells = vec![format!("all {all} cells (every allocator and size)")];
+            g.cells = vec![format!("all {all} cells ({every})")];
         }
     }
     groups
@@ -73,6 +82,9 @@ pub fn environment(r: &Results) -> Vec<(String, String)> {
     rows.extend([
         ("CPU".into(), e.cpu_model.clone()),
         ("cores".into(), e.cores.to_string()),
+    ]);
+    rows.extend(allocator_environment(e));
+    rows.extend([
         ("SIMD features".into(), e.simd_features.join(" ")),
         ("OS".into(), e.os.clone()),
         ("architecture".into(), e.arch.clone()),
@@ -88,6 +100,47 @@ pub fn environment(r: &Results) -> Vec<(String, String)> {
             ),
         ),
     ]);
+    rows
+}
+
+/// The CPUs the run could use, the allocators' and glibc's versions and the allocator variables
+/// set: what a threaded cell's figures depend on besides the code. Files written before these
+/// were recorded have none of them, and get no rows (rather than a misleading "none set").
+fn allocator_environment(e: &Environment) -> Vec<(String, String)> {
+    if e.cpu_set.is_empty() && e.allocator_versions.is_none() && e.allocator_env.is_empty() {
+        return Vec::new();
+    }
+    let mut rows = Vec::new();
+    rows.push((
+        "CPU set".to_owned(),
+        if e.cpu_set.is_empty() {
+            "unknown".to_owned()
+        } else {
+            let n = e.cpu_set.len();
+            format!(
+                "{} ({n} CPU{} this run could use)",
+                super::threads::cpu_ranges(&e.cpu_set),
+                if n == 1 { "" } else { "s" }
+            )
+        },
+    ));
+    let v = e.allocator_versions.clone().unwrap_or_default();
+    let version = |x: &Option<String>| x.clone().unwrap_or_else(|| "unknown".to_owned());
+    rows.push(("jemalloc".to_owned(), version(&v.jemalloc)));
+    rows.push(("mimalloc".to_owned(), version(&v.mimalloc)));
+    rows.push(("glibc (system allocator)".to_owned(), version(&v.glibc)));
+    rows.push((
+        "allocator variables".to_owned(),
+        if e.allocator_env.is_empty() {
+            "none set".to_owned()
+        } else {
+            e.allocator_env
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+    ));
     rows
 }
 
@@ -131,7 +184,7 @@ pub fn config(r: &Results) -> Vec<(String, String)> {
             v.join(", ")
         }
     };
-    vec![
+    [
         ("preset".into(), c.preset.clone()),
         ("measure".into(), c.measure.clone()),
         ("workloads".into(), list(&c.workloads)),
@@ -150,6 +203,10 @@ pub fn config(r: &Results) -> Vec<(String, String)> {
                     .join(", ")
             },
         ),
+    ]
+    .into_iter()
+    .chain(threads_config(r))
+    .chain([
         (
             "input file".into(),
             c.input.clone().unwrap_or_else(|| "generated".to_owned()),
@@ -174,5 +231,85 @@ pub fn config(r: &Results) -> Vec<(String, String)> {
             "samples per cell".into(),
             format!("{}–{}", c.min_samples, c.max_samples),
         ),
-    ]
+    ])
+    .collect()
+}
+
+/// The run's thread counts and, when some cells are timed by another clock than the run's, the
+/// clock: rows only files with threads have.
+fn threads_config(r: &Results) -> Vec<(String, String)> {
+    let c = &r.config;
+    let mut rows = Vec::new();
+    let sizes = |s: &[u64]| {
+        if s.is_empty() {
+            "every size".to_owned()
+        } else {
+            s.iter()
+                .map(|b| fmt::size_label(*b))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let list = |t: &[u64]| t.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+    if !c.threads.is_empty() {
+        rows.push((
+            "threads".to_owned(),
+            format!("{} (--threads), at every size", list(&c.threads)),
+        ));
+    } else if let Some(t) = &c.threaded {
+        rows.push((
+            "threads".to_owned(),
+            format!(
+                "1, and {} (the preset's) at {}",
+                list(&t.threads),
+                sizes(&t.sizes)
+            ),
+        ));
+    }
+    // Cells timed by another clock than the run's: those at more than one thread, and the
+    // one-thread cells of workloads that run threads of their own.
+    let own =
+        |b: &&perflab_harness::results::Benchmark| b.clock.is_some_and(|k| Some(k) != c.clock);
+    let threaded = r
+        .benchmarks
+        .iter()
+        .filter(own)
+        .filter(|b| b.threads > 1)
+        .count();
+    let mut workloads: Vec<(&str, usize)> = Vec::new();
+    for b in r.benchmarks.iter().filter(own).filter(|b| b.threads == 1) {
+        match workloads.iter_mut().find(|(w, _)| *w == b.workload) {
+            Some((_, n)) => *n += 1,
+            None => workloads.push((&b.workload, 1)),
+        }
+    }
+    if threaded > 0 || !workloads.is_empty() {
+        let run = c.clock.unwrap_or(perflab_harness::clock::Clock::Wall);
+        let mut which = Vec::new();
+        if threaded > 0 {
+            which.push(format!("the {threaded} cell(s) at more than one thread"));
+        }
+        if !workloads.is_empty() {
+            let each: Vec<String> = workloads
+                .iter()
+                .map(|(w, n)| format!("{w}'s {n}"))
+                .collect();
+            which.push(format!(
+                "{} one-thread cell(s) (a workload whose kernels run threads of their own)",
+                each.join(", ")
+            ));
+        }
+        rows.push((
+            "clock".to_owned(),
+            format!(
+                "{}; by the wall clock instead: {}",
+                match run {
+                    perflab_harness::clock::Clock::Cpu => "cpu (the measuring thread's CPU time)",
+                    perflab_harness::clock::Clock::Wall => "wall",
+                },
+                which.join(", and ")
+            ),
+        ));
+    }
+    rows
 }

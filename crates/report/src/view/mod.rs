@@ -16,12 +16,14 @@ mod allocators;
 mod baseline;
 mod flames;
 mod meta;
+pub(crate) mod threads;
 
 pub use allocators::{AllocRow, AllocSummary};
 pub use baseline::{Baseline, ChangeCell};
 pub use flames::FlameView;
 pub(crate) use flames::sentence;
 pub use meta::Problem;
+pub use threads::{ThreadsSection, VerdictRow};
 
 /// A coloured key in a legend.
 pub struct Swatch {
@@ -38,6 +40,8 @@ pub struct Headline {
     pub size: String,
     pub throughput: String,
     pub time: String,
+    /// The time is wall time, where the run's clock is another.
+    pub wall: bool,
     /// `6.87×`, when a speed-up was measured.
     pub speedup: Option<String>,
     speedup_value: Option<f64>,
@@ -77,6 +81,22 @@ pub struct Row {
     pub peak_v: String,
     pub arena: String,
     pub arena_v: String,
+    /// Threads that ran the variant at once (1 for files from before threads).
+    pub threads: u32,
+    /// The samples are wall time (the cell's own clock), not the run's clock.
+    pub wall: bool,
+    /// What the time and throughput are, for a cell at more than one thread or on the wall clock.
+    pub time_title: String,
+    pub throughput_title: String,
+    /// Peak resident-set growth, peak live heap bytes, and their ratio.
+    pub rss: String,
+    pub rss_v: String,
+    pub live: String,
+    pub live_v: String,
+    pub frag: String,
+    pub frag_v: String,
+    /// The allocator's own figure of what it holds, and the pass's calls.
+    pub memory_title: String,
     pub change: Option<ChangeCell>,
     pub profile: Option<String>,
     /// The fastest cell at its size.
@@ -102,6 +122,10 @@ pub struct Workload {
     pub sizes_measured: usize,
     /// The profiles `run --flame` made of this workload.
     pub flames: Option<FlameView>,
+    /// What more threads did to this workload (cells at more than one thread only).
+    pub threads: Option<ThreadsSection>,
+    /// Cells whose samples are wall time while the run's clock is another.
+    pub wall_cells: usize,
 }
 
 /// The whole page.
@@ -114,8 +138,20 @@ pub struct Page {
     pub alloc_others: Vec<String>,
     pub alloc_rows: Vec<AllocRow>,
     pub alloc_note: String,
-    /// The negative control's sentence (zero-allocation cells with an allocator "effect").
-    pub alloc_control: String,
+    /// The negative control's sentences (zero-allocation cells with an allocator "effect"), one
+    /// per thread count.
+    pub alloc_control: Vec<String>,
+    /// Per workload with a threads view: the allocators at its most threads.
+    pub threads_verdicts: Vec<VerdictRow>,
+    /// The allocators of `threads_verdicts`' columns, and those besides system.
+    pub threads_allocators: Vec<String>,
+    pub threads_others: Vec<String>,
+    /// `mimalloc in tags, wordfreq · system in logs`: who wins under threads, for the summary.
+    pub threads_summary: String,
+    /// Some cell ran at more than one thread: the cell tables get a threads column.
+    pub has_threads: bool,
+    /// Some cell has a memory footprint: the cell tables get its columns.
+    pub has_footprint: bool,
     /// Per other allocator: the geometric mean of its time ratios to `system`, and how many
     /// cells are certainly faster or slower.
     pub alloc_summary: Vec<AllocSummary>,
@@ -155,6 +191,11 @@ fn status_str(s: CellStatus) -> &'static str {
         CellStatus::Failed => "failed",
         CellStatus::Unsupported => "unsupported",
     }
+}
+
+/// Bytes, or `–`.
+fn fmt_bytes_opt(b: Option<u64>) -> String {
+    b.map_or_else(|| "–".to_owned(), |b| fmt::bytes(b as f64))
 }
 
 fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> (String, String) {
@@ -225,6 +266,17 @@ pub fn build(
     for b in benches {
         by_workload.entry(b.workload.as_str()).or_default().push(b);
     }
+    // The threads view, from the harness's one model of it (the terminal shows the same).
+    let threads_views = summary::threads_views(results);
+    let threads_of: HashMap<&str, &summary::ThreadsView> = threads_views
+        .iter()
+        .map(|v| (v.workload.as_str(), v))
+        .collect();
+    let index = results.index();
+    let cell_by_id = |id: &str| index.get(id).map(|i| &benches[*i]);
+    let has_threads = benches.iter().any(|b| b.threads > 1);
+    let has_footprint = benches.iter().any(|b| b.footprint.is_some());
+    let run_clock = results.config.clock;
 
     let mut headlines = Vec::new();
     let mut sections = Vec::new();
@@ -246,6 +298,9 @@ pub fn build(
             .copied()
             .filter(|b| b.status == CellStatus::Ok && b.median_ns.is_some())
             .collect();
+        // The charts above the table compare kernels' speed: one thread only (the threads view
+        // has the rest, by its own figures).
+        let ok1: Vec<&Benchmark> = ok.iter().copied().filter(|b| b.threads == 1).collect();
         let problems = cells.len() - ok.len();
         let failed = cells
             .iter()
@@ -263,7 +318,9 @@ pub fn build(
 
         if let Some(best) = rep.as_deref().and_then(fastest_at) {
             let mine = winners_of.get(w.as_str()).map_or(&[][..], Vec::as_slice);
-            headlines.push(headline(best, mine, failed, problems - failed));
+            let mut h = headline(best, mine, failed, problems - failed);
+            h.wall = best.clock.is_some_and(|c| Some(c) != run_clock);
+            headlines.push(h);
         }
 
         let charted = wi < MAX_CHARTED_WORKLOADS
@@ -278,12 +335,12 @@ pub fn build(
                  at most {MAX_CHART_SERIES} variants, sizes and allocators; the table lists every cell."
             )
         };
-        let ok_allocators: HashSet<&str> = ok.iter().map(|b| b.allocator.as_str()).collect();
+        let ok_allocators: HashSet<&str> = ok1.iter().map(|b| b.allocator.as_str()).collect();
 
         // Chart 1: throughput by variant, grouped by allocator, at the representative size.
         let bars_svg = rep.as_deref().filter(|_| charted).and_then(|size| {
             let mut at: HashMap<(&str, &str), &Benchmark> = HashMap::new();
-            for b in ok.iter().filter(|b| b.size == size) {
+            for b in ok1.iter().filter(|b| b.size == size) {
                 at.entry((&b.variant, &b.allocator)).or_insert(b);
             }
             let rows: Vec<BarRow> = variants
@@ -313,7 +370,7 @@ pub fn build(
             .unwrap_or_default();
         let lines_svg = if charted {
             let mut points_of: HashMap<&str, Vec<(f64, Bar)>> = HashMap::new();
-            for b in ok
+            for b in ok1
                 .iter()
                 .filter(|b| b.allocator == line_alloc && b.size_bytes > 0)
             {
@@ -343,23 +400,38 @@ pub fn build(
             None
         };
 
-        // The table: by size, then variant, then allocator; the fastest cell per size starred.
+        // The table: by size, then threads, variant and allocator; the fastest cell per size
+        // (at one thread) starred.
         let mut sorted = cells.clone();
         sorted.sort_by_key(|b| {
             (
                 b.size_bytes,
+                b.threads,
                 var_index(&b.variant),
                 alloc_index(&b.allocator),
             )
         });
-        let rows = sorted
+        let rows: Vec<Row> = sorted
             .iter()
             .map(|b| {
                 let best = fastest_at(&b.size).is_some_and(|f| std::ptr::eq(f, *b));
-                row(b, best, changes.get(b.id.as_str()), opts)
+                row(b, best, changes.get(b.id.as_str()), opts, run_clock)
             })
             .collect();
-        let ok_variants: HashSet<&str> = ok.iter().map(|b| b.variant.as_str()).collect();
+        let wall_cells = rows.iter().filter(|r| r.wall).count();
+        let ok_variants: HashSet<&str> = ok1.iter().map(|b| b.variant.as_str()).collect();
+        let threads = threads_of.get(w.as_str()).map(|view| {
+            threads::threads_section(
+                view,
+                &cell_by_id,
+                cells
+                    .first()
+                    .map_or(&results.environment, |b| results.environment_of(b)),
+                charted,
+                &|a| charts::allocator_color(a, alloc_index(a).min(64)),
+                &|v| charts::series_color(var_index(v).min(64)),
+            )
+        });
         sections.push(Workload {
             name: w.clone(),
             bars_svg,
@@ -390,6 +462,8 @@ pub fn build(
                     .of(w)
                     .map(|f| flames::flame_view(f, how, index.seconds))
             }),
+            threads,
+            wall_cells,
         });
     }
     // Scale the headline bars: log of the speed-up against the largest.
@@ -450,7 +524,16 @@ pub fn build(
         alloc_others,
         alloc_rows,
         alloc_note,
-        alloc_control: allocators::control_note(results),
+        alloc_control: allocators::control_lines(results),
+        threads_summary: threads::winners_line(&threads_views),
+        threads_verdicts: threads::verdict_rows(&threads_views, &allocators),
+        threads_others: threads::verdict_allocators(&threads_views, &allocators)
+            .into_iter()
+            .filter(|a| a != "system")
+            .collect(),
+        threads_allocators: threads::verdict_allocators(&threads_views, &allocators),
+        has_threads,
+        has_footprint,
         alloc_summary,
         failed,
         unsupported,
@@ -467,16 +550,19 @@ fn headline(
     failed: usize,
     unsupported: usize,
 ) -> Headline {
+    use perflab_harness::compare::{Shift, shift};
     let s = best.speedup_vs_naive;
+    // A speed-up is certain when its whole interval lies beyond 1 (perflab's one rule, with no
+    // threshold).
     let (verdict_class, verdict) = match s {
         _ if best.kind == perflab_core::VariantKind::Naive => {
             ("unsure", "naive itself is fastest".to_owned())
         }
-        Some(e) if e.ci95[0] > 1.0 => (
+        Some(e) if shift(&e, 0.0) == Some(Shift::Up) => (
             "sure",
             format!("faster than naive; 95% CI {}", fmt::ratio_ci(e.ci95)),
         ),
-        Some(e) if e.ci95[1] < 1.0 => (
+        Some(e) if shift(&e, 0.0) == Some(Shift::Down) => (
             "slower",
             format!("slower than naive; 95% CI {}", fmt::ratio_ci(e.ci95)),
         ),
@@ -500,6 +586,7 @@ fn headline(
             .map(fmt::throughput)
             .unwrap_or_default(),
         time: best.median_ns.map(fmt::time_ns).unwrap_or_default(),
+        wall: false,
         speedup: s.map(|e| fmt::ratio(e.median)),
         speedup_value: s.map(|e| e.median).filter(|x| x.is_finite()),
         verdict_class,
@@ -552,7 +639,13 @@ fn across_sizes(ws: &[&summary::Winner]) -> String {
     }
 }
 
-fn row(b: &Benchmark, best: bool, change: Option<&Change>, opts: &RenderOptions) -> Row {
+fn row(
+    b: &Benchmark,
+    best: bool,
+    change: Option<&Change>,
+    opts: &RenderOptions,
+    run_clock: Option<perflab_harness::clock::Clock>,
+) -> Row {
     let (median, median_v) = opt(b.median_ns, fmt::time_ns);
     let (throughput, throughput_v) = opt(b.throughput_bytes_per_s, fmt::throughput);
     let (speedup, speedup_v) = opt(b.speedup_vs_naive.map(|e| e.median), fmt::ratio);
@@ -560,6 +653,52 @@ fn row(b: &Benchmark, best: bool, change: Option<&Change>, opts: &RenderOptions)
     let (bytes_iter, bytes_iter_v) = opt(b.bytes_allocated_per_iter, fmt::bytes);
     let (peak, peak_v) = opt(b.peak_bytes.map(|x| x as f64), fmt::bytes);
     let (arena, arena_v) = opt(b.arena_bytes.map(|x| x as f64), fmt::bytes);
+    let wall = b.clock.is_some_and(|c| Some(c) != run_clock);
+    let time_title = match (b.threads > 1, wall) {
+        (true, _) => format!(
+            "wall time per call: {} threads ran the variant at once, from the first one's start \
+             to the last one's end",
+            b.threads
+        ),
+        (false, true) => "wall time per call (this cell's own clock, not the run's)".to_owned(),
+        (false, false) => String::new(),
+    };
+    let throughput_title = if b.threads > 1 {
+        match b.aggregate_throughput_bytes_per_s {
+            Some(a) => format!(
+                "per thread; {} over all {} threads",
+                fmt::throughput(a),
+                b.threads
+            ),
+            None => "per thread".to_owned(),
+        }
+    } else {
+        String::new()
+    };
+    let fp = b.footprint.as_ref();
+    let (rss, rss_v) = opt(
+        fp.and_then(|f| f.rss_growth_bytes).map(|x| x as f64),
+        fmt::bytes,
+    );
+    let (live, live_v) = opt(
+        fp.and_then(|f| f.peak_live_bytes).map(|x| x as f64),
+        fmt::bytes,
+    );
+    let (frag, frag_v) = opt(fp.and_then(|f| f.fragmentation), fmt::sig3);
+    let memory_title = fp
+        .map(|f| {
+            let mut t = format!("footprint pass: {} call(s) per thread", f.iters);
+            if let Some(h) = &f.allocator {
+                t.push_str(&format!(
+                    "; {}: {} before, {} after",
+                    h.source,
+                    fmt::bytes(h.before_bytes as f64),
+                    fmt::bytes(h.after_bytes as f64)
+                ));
+            }
+            t
+        })
+        .unwrap_or_default();
     Row {
         id: b.id.clone(),
         variant: b.variant.clone(),
@@ -587,6 +726,17 @@ fn row(b: &Benchmark, best: bool, change: Option<&Change>, opts: &RenderOptions)
         peak_v,
         arena,
         arena_v,
+        threads: b.threads,
+        wall,
+        time_title,
+        throughput_title,
+        rss,
+        rss_v,
+        live,
+        live_v,
+        frag,
+        frag_v,
+        memory_title,
         change: change.map(baseline::change_cell),
         profile: profile_link(b, opts),
         best,
