@@ -847,6 +847,21 @@ mod tests {
     }
 
     #[test]
+    fn a_file_from_before_threads_reads_as_one_thread() {
+        let mut v = serde_json::to_value(sample()).unwrap();
+        let cell = v["benchmarks"][0].as_object_mut().unwrap();
+        cell.remove("threads");
+        let back = Results::parse(&v.to_string(), Path::new("old.json")).unwrap();
+        assert_eq!(back.benchmarks[0].threads, 1);
+        assert_eq!(back.benchmarks[0].id, "search/naive/system/4KiB");
+        assert!(back.benchmarks[0].footprint.is_none());
+        // Written again, a one-thread cell says it is one.
+        let again = serde_json::to_value(&back).unwrap();
+        assert_eq!(again["benchmarks"][0]["threads"], 1);
+        assert_eq!(cell_id("w", "v", "a", "1MiB", 2), "w/v/a/1MiB/2t");
+    }
+
+    #[test]
     fn other_major_version_and_garbage_are_clear_errors() {
         let p = Path::new("x.json");
         let mut v = serde_json::to_value(sample()).unwrap();

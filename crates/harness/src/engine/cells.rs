@@ -266,3 +266,137 @@ fn footprint(t: &crate::footprint::FootprintTally) -> Footprint {
         allocator,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::group::{Column, ColumnRecord, PeerRecord, columns};
+    use super::super::{Engine, Launch, Mode, PeerKey};
+    use super::*;
+    use crate::plan::Preset;
+    use perflab_core::Registry;
+    use std::collections::BTreeMap;
+
+    /// Synthetic samples with known ratios, under a drift common to every column and peer in a
+    /// round (a shared host, ±20%) and a bias of each process's own (7%): pairing within rounds
+    /// must cancel both and find the ratios exactly, while the times themselves spread.
+    #[test]
+    fn threaded_cells_pool_processes_and_pair_within_rounds() {
+        let engine = Engine {
+            head: Launch::InProcess(Registry::new()),
+            mode: Mode::Time,
+            settings: Preset::Quick.settings(),
+            seed: 1,
+            input: None,
+            cpus: Vec::new(),
+            clock: Clock::Cpu,
+            layout_seed: 1,
+        };
+        let g = Group {
+            workload: "w".into(),
+            size: "4KiB".into(),
+            size_bytes: Some(4096),
+            variants: vec!["naive".into(), "fast".into()],
+            kinds: vec![VariantKind::Naive, VariantKind::Optimized],
+            allocators: vec!["system".into(), "jemalloc".into()],
+            threads: vec![1, 2],
+        };
+        // Time per call: naive 200, fast 100 on one thread; 1.5× that at two threads; jemalloc
+        // 0.8× system's at two threads and the same at one.
+        let truth = |c: Column, allocator: usize| {
+            let v = if c.variant == 0 { 200.0 } else { 100.0 };
+            let t = if c.threads == 2 { 1.5 } else { 1.0 };
+            let a = if allocator == 1 && c.threads == 2 {
+                0.8
+            } else {
+                1.0
+            };
+            v * t * a
+        };
+        let columns = columns(&g);
+        let rounds = 24;
+        let mut peers = Vec::new();
+        for replica in 0..2 {
+            for allocator in 0..2 {
+                let bias = if replica == 1 { 1.07 } else { 1.0 };
+                let records = columns
+                    .iter()
+                    .map(|&c| {
+                        let samples = (0..rounds)
+                            .map(|r| {
+                                let drift = 1.0 + 0.2 * ((r as f64) * 0.7).sin();
+                                let ns = truth(c, allocator) * bias * drift;
+                                Sample {
+                                    ns,
+                                    wall_ns: Some(ns),
+                                    cpu_ns: (c.threads > 1).then_some(0.9 * ns),
+                                    sys_ns: (c.threads > 1).then_some(2.0),
+                                    skew_ns: (c.threads > 1).then_some(500.0),
+                                }
+                            })
+                            .collect();
+                        ColumnRecord {
+                            sampling: Sampling::Going,
+                            samples,
+                            tally: None,
+                            footprint: None,
+                        }
+                    })
+                    .collect();
+                peers.push(PeerRecord {
+                    key: PeerKey {
+                        build: Build::Head,
+                        allocator,
+                        replica,
+                    },
+                    columns: records,
+                });
+            }
+        }
+        let data = GroupData {
+            columns,
+            peers,
+            size_bytes: BTreeMap::from([(Build::Head, 4096)]),
+            iters: vec![10, 20],
+            clocks: BTreeMap::new(),
+        };
+        let cells = build(&engine, &g, &data, &Excluded::default()).head;
+        let ids: Vec<&str> = cells.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, g.cell_ids());
+        let get = |id: &str| cells.iter().find(|c| c.id == id).unwrap();
+        let near = |e: crate::stats::Estimate, want: f64| {
+            let close = |x: f64| (x / want - 1.0).abs() < 1e-9;
+            assert!(
+                close(e.median) && close(e.ci95[0]) && close(e.ci95[1]),
+                "{e:?} vs {want}"
+            );
+        };
+        for a in ["system", "jemalloc"] {
+            let two = get(&format!("w/fast/{a}/4KiB/2t"));
+            assert_eq!(two.threads, 2);
+            assert_eq!(two.clock, Some(Clock::Wall));
+            assert_eq!(two.samples_ns.len(), 2 * rounds);
+            assert_eq!(two.process_medians_ns.len(), 2);
+            // The times themselves carry the drift and the processes' bias.
+            let [lo, hi] = two.ci95_ns.unwrap();
+            assert!(hi / lo > 1.1, "{lo} {hi}");
+            near(
+                two.scaling_vs_one_thread.unwrap(),
+                if a == "system" { 1.5 } else { 1.2 },
+            );
+            near(two.speedup_vs_naive.unwrap(), 2.0);
+            let m = two.median_ns.unwrap();
+            let agg = two.aggregate_throughput_bytes_per_s.unwrap();
+            assert!((agg - 2.0 * 4096.0 * 1e9 / m).abs() < 1e-6 * agg);
+            let c = two.contention.unwrap();
+            assert!((c.cpu_utilisation.unwrap() - 0.9).abs() < 1e-9);
+            assert_eq!(c.system_per_call_ns, Some(2.0));
+            assert_eq!(c.start_skew_ns, Some(500.0));
+            let one = get(&format!("w/fast/{a}/4KiB"));
+            assert!(one.scaling_vs_one_thread.is_none() && one.contention.is_none());
+            assert_eq!(one.clock, None, "the run's own clock");
+        }
+        near(get("w/fast/jemalloc/4KiB/2t").time_vs_system.unwrap(), 0.8);
+        near(get("w/fast/jemalloc/4KiB").time_vs_system.unwrap(), 1.0);
+        assert!(get("w/fast/system/4KiB/2t").time_vs_system.is_none());
+    }
+}
