@@ -150,26 +150,26 @@ impl Mailbox {
 
     /// Waits for the worker's answer; `None` when it is gone without one.
     fn receive(&self) -> Option<Done> {
-        let mut post = self.lock();
-        loop {
-            if let Some(done) = post.done.take() {
-                return Some(done);
-            }
-            if post.gone {
-                return None;
-            }
-            post = self.bell.wait(post).unwrap_or_else(|p| p.into_inner());
-        }
+        self.wait_for(|post| post.done.take(), |post| post.gone)
     }
 
     /// The worker's side: waits for the next job; `None` when the peer closed the mailbox.
     fn next_job(&self) -> Option<Job> {
+        self.wait_for(|post| post.job.take(), |post| post.closed)
+    }
+
+    /// Waits until `take` finds something, or `over` says nothing will come.
+    fn wait_for<T>(
+        &self,
+        take: impl Fn(&mut Post) -> Option<T>,
+        over: impl Fn(&Post) -> bool,
+    ) -> Option<T> {
         let mut post = self.lock();
         loop {
-            if let Some(job) = post.job.take() {
-                return Some(job);
+            if let Some(found) = take(&mut post) {
+                return Some(found);
             }
-            if post.closed {
+            if over(&post) {
                 return None;
             }
             post = self.bell.wait(post).unwrap_or_else(|p| p.into_inner());
@@ -287,16 +287,25 @@ impl Crew {
 
     /// Every worker draws the layout the peer's own subject just drew.
     pub fn relocate(&mut self, place: Placement, depth: usize) {
+        self.on_every_worker(
+            || Job::Relocate { place, depth },
+            |d| matches!(d, Done::Relocated),
+        );
+    }
+
+    /// Hands every worker the same job and waits for all their answers; a worker that does not
+    /// answer as `expected` breaks the crew.
+    fn on_every_worker(&mut self, job: impl Fn() -> Job, expected: impl Fn(&Done) -> bool) {
         if self.broken.is_some() {
             return;
         }
         for w in &self.workers {
-            if !w.mailbox.send(Job::Relocate { place, depth }) {
+            if !w.mailbox.send(job()) {
                 self.broken = Some("a measuring thread stopped".to_owned());
             }
         }
         for w in &self.workers {
-            if !matches!(w.mailbox.receive(), Some(Done::Relocated)) {
+            if !w.mailbox.receive().is_some_and(|d| expected(&d)) {
                 self.broken = Some("a measuring thread stopped".to_owned());
             }
         }
@@ -306,19 +315,7 @@ impl Crew {
     /// (jemalloc's thread cache, mimalloc's thread heap): a footprint pass at N threads must not
     /// start from what earlier runs left in the workers' caches.
     pub fn release_free_memory(&mut self, probe: &'static dyn AllocProbe) {
-        if self.broken.is_some() {
-            return;
-        }
-        for w in &self.workers {
-            if !w.mailbox.send(Job::Release(probe)) {
-                self.broken = Some("a measuring thread stopped".to_owned());
-            }
-        }
-        for w in &self.workers {
-            if !matches!(w.mailbox.receive(), Some(Done::Released)) {
-                self.broken = Some("a measuring thread stopped".to_owned());
-            }
-        }
+        self.on_every_worker(|| Job::Release(probe), |d| matches!(d, Done::Released));
     }
 
     /// Runs variant `slot` `iters` times on `threads` threads at once: `main` (the caller's
