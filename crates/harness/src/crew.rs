@@ -56,30 +56,34 @@ pub struct CrewRun<'a> {
 impl CrewRun<'_> {
     /// The run's wall time: from the first thread's start to the last thread's end, ns.
     pub fn wall_ns(&self) -> u64 {
-        let start = self.threads.iter().map(|t| t.start).min();
-        let end = self.threads.iter().map(|t| t.end).max();
-        match (start, end) {
-            (Some(s), Some(e)) => e.saturating_duration_since(s).as_nanos() as u64,
+        self.span(|t| t.start, |t| t.end)
+    }
+
+    /// From the first thread's start to the last thread's start, ns: how "together" the barrier
+    /// released them.
+    pub fn start_skew_ns(&self) -> u64 {
+        self.span(|t| t.start, |t| t.start)
+    }
+
+    /// From the earliest `from` of any thread to the latest `to`, ns (0 for no thread).
+    fn span(
+        &self,
+        from: impl Fn(&ThreadRun) -> Instant,
+        to: impl Fn(&ThreadRun) -> Instant,
+    ) -> u64 {
+        match (
+            self.threads.iter().map(from).min(),
+            self.threads.iter().map(to).max(),
+        ) {
+            (Some(f), Some(t)) => t.saturating_duration_since(f).as_nanos() as u64,
             _ => 0,
         }
     }
 
     /// The mean CPU time of the threads, ns; `None` when a thread's is unknown.
     pub fn mean_cpu_ns(&self) -> Option<f64> {
-        let all: Option<Vec<u64>> = self.threads.iter().map(|t| t.cpu_ns).collect();
-        let all = all?;
-        (!all.is_empty()).then(|| all.iter().sum::<u64>() as f64 / all.len() as f64)
-    }
-
-    /// From the first thread's start to the last thread's start, ns: how "together" the barrier
-    /// released them.
-    pub fn start_skew_ns(&self) -> u64 {
-        let first = self.threads.iter().map(|t| t.start).min();
-        let last = self.threads.iter().map(|t| t.start).max();
-        match (first, last) {
-            (Some(f), Some(l)) => l.saturating_duration_since(f).as_nanos() as u64,
-            _ => 0,
-        }
+        let total: u64 = self.threads.iter().map(|t| t.cpu_ns).sum::<Option<u64>>()?;
+        (!self.threads.is_empty()).then(|| total as f64 / self.threads.len() as f64)
     }
 
     /// Bytes held by all the threads' arenas at their fullest.
@@ -135,6 +139,11 @@ struct Post {
 impl Mailbox {
     fn lock(&self) -> MutexGuard<'_, Post> {
         self.post.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the worker has returned (or unwound).
+    fn is_gone(&self) -> bool {
+        self.lock().gone
     }
 
     /// Hands the worker a job; false when it is gone.
@@ -349,6 +358,16 @@ impl Crew {
                 main.names().nth(slot).unwrap_or("?")
             ));
         }
+        // A worker that is gone could never reach the start line, and the ones sent a job before
+        // it would wait there for ever (and the crew's drop with them): look before sending.
+        if let Some(i) = self.workers[..helpers]
+            .iter()
+            .position(|w| w.mailbox.is_gone())
+        {
+            let why = format!("measuring thread {} stopped", i + 1);
+            self.broken = Some(why.clone());
+            return Err(why);
+        }
         let start = &self.barriers[helpers];
         for (i, w) in self.workers[..helpers].iter().enumerate() {
             let job = Job::Run {
@@ -358,8 +377,8 @@ impl Crew {
                 start: Arc::clone(start),
             };
             if !w.mailbox.send(job) {
-                // The workers already sent to wait at a barrier that can never fill: the crew
-                // is done for; the peer says so for every threaded sample from now on.
+                // Gone since the look above: the workers already sent wait at a start line that
+                // can never fill. The crew is done for; the peer says so from now on.
                 let why = format!("measuring thread {} stopped", i + 1);
                 self.broken = Some(why.clone());
                 return Err(why);

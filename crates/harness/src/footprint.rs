@@ -64,9 +64,7 @@ pub struct AllocatorMemory {
 /// results cell's `footprint`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FootprintTally {
-    /// Threads that ran the variant at once.
-    pub threads: usize,
-    /// Calls each of them made.
+    /// Calls each thread made.
     pub iters: u64,
     /// Peak resident-set growth over the resident set before the first call, bytes (`None`:
     /// the platform cannot tell).

@@ -62,6 +62,20 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// What happened between two snapshots of the counters around `iters` calls (reset the peak
+    /// just before `before`, so that `after`'s peak is the region's own), with the arena's own
+    /// figure beside it.
+    pub fn between(iters: u64, before: AllocCounts, after: AllocCounts, arena_peak: u64) -> Tally {
+        Tally {
+            iters,
+            allocs: after.allocs.saturating_sub(before.allocs),
+            reallocs: after.reallocs.saturating_sub(before.reallocs),
+            bytes: after.bytes_allocated.saturating_sub(before.bytes_allocated),
+            peak: after.peak_live_bytes.saturating_sub(before.live_bytes),
+            arena_peak,
+        }
+    }
+
     /// A per-iteration figure of one of the totals.
     pub fn per_iter(&self, total: u64) -> f64 {
         total as f64 / self.iters.max(1) as f64

@@ -442,6 +442,20 @@ impl Benchmark {
 }
 
 impl Benchmark {
+    /// Whether the cell takes memory from the global allocator: allocations or reallocations
+    /// per call, or an arena (whose chunks come from it). `None` when nothing was counted.
+    ///
+    /// Why: only such a cell can be made faster or slower by the allocator; the others are the
+    /// allocator comparison's negative control.
+    pub fn allocates(&self) -> Option<bool> {
+        let allocs = self.allocs_per_iter?;
+        Some(
+            allocs > 0.0
+                || self.reallocs_per_iter.unwrap_or(0.0) > 0.0
+                || self.arena_bytes.unwrap_or(0) > 0,
+        )
+    }
+
     /// The same cell at `threads` threads (its id says so).
     pub fn at_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1) as u32;

@@ -409,14 +409,8 @@ impl Subject {
         if let Err(p) = r {
             return Err(self.fail(slot, "panicked while counting allocations", p.as_ref()));
         }
-        Ok(Tally {
-            iters,
-            allocs: after.allocs.saturating_sub(before.allocs),
-            reallocs: after.reallocs.saturating_sub(before.reallocs),
-            bytes: after.bytes_allocated.saturating_sub(before.bytes_allocated),
-            peak: after.peak_live_bytes.saturating_sub(before.live_bytes),
-            arena_peak: self.ctx.take_arena_peak() as u64,
-        })
+        let arena_peak = self.ctx.take_arena_peak() as u64;
+        Ok(Tally::between(iters, before, after, arena_peak))
     }
 
     /// Draws a new layout: the input moves to fresh memory at `place` in its page, the arena to

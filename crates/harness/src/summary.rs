@@ -157,19 +157,12 @@ pub fn allocator_control(results: &Results, threshold: f64) -> AllocatorControl 
 pub fn allocator_controls(results: &Results, threshold: f64) -> Vec<AllocatorControl> {
     let mut by_threads: BTreeMap<u32, AllocatorControl> = BTreeMap::new();
     for b in &results.benchmarks {
-        let (CellStatus::Ok, Some(e), Some(allocs)) =
-            (b.status, b.time_vs_system, b.allocs_per_iter)
+        // An arena variant allocates nothing per iteration, but its arena's chunks come from
+        // the global allocator: not a cell the allocator cannot touch.
+        let (CellStatus::Ok, Some(e), Some(false)) = (b.status, b.time_vs_system, b.allocates())
         else {
             continue;
         };
-        // An arena variant allocates nothing per iteration, but its arena's chunks come from
-        // the global allocator: not a cell the allocator cannot touch.
-        if allocs > 0.0
-            || b.reallocs_per_iter.unwrap_or(0.0) > 0.0
-            || b.arena_bytes.unwrap_or(0) > 0
-        {
-            continue;
-        }
         let control = by_threads
             .entry(b.threads)
             .or_insert_with(|| AllocatorControl {
@@ -347,13 +340,8 @@ fn threads_view(workload: &str, cells: &[&Benchmark], order: &[String]) -> Optio
         .map(|b| ((b.variant.as_str(), b.allocator.as_str(), b.threads), *b))
         .collect();
     let allocates = |v: &str| {
-        here.iter().any(|b| {
-            b.variant == v
-                && b.threads == 1
-                && (b.allocs_per_iter.unwrap_or(0.0) > 0.0
-                    || b.reallocs_per_iter.unwrap_or(0.0) > 0.0
-                    || b.arena_bytes.unwrap_or(0) > 0)
-        })
+        here.iter()
+            .any(|b| b.variant == v && b.threads == 1 && b.allocates() == Some(true))
     };
     variants.sort_by_key(|v| !allocates(v));
     let mut rows = Vec::new();

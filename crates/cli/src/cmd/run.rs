@@ -964,12 +964,8 @@ fn print_summary(results: &Results) {
             .chain(allocators.iter().map(|&a| Column::right(a))),
         );
         for r in &rows {
-            let ratio = |a: &str| {
-                r.ratios.iter().find(|(name, _)| name == a).map_or_else(
-                    || "—".to_owned(),
-                    |(_, e)| format!("{:.2} [{:.2}, {:.2}]", e.median, e.ci95[0], e.ci95[1]),
-                )
-            };
+            let ratio =
+                |a: &str| estimate(r.ratios.iter().find(|(name, _)| name == a).map(|(_, e)| *e));
             let mut cells = vec![
                 r.workload.clone(),
                 r.variant.clone(),
@@ -1007,6 +1003,14 @@ fn print_summary(results: &Results) {
     }
 }
 
+/// A paired ratio as the closing tables print it: `0.93 [0.88, 0.97]`, or a dash.
+fn estimate(e: Option<perflab_harness::stats::Estimate>) -> String {
+    e.map_or_else(
+        || "—".to_owned(),
+        |e| format!("{:.2} [{:.2}, {:.2}]", e.median, e.ci95[0], e.ci95[1]),
+    )
+}
+
 /// The threads view of each workload measured at more than one thread: for the variants that
 /// allocate, throughput at one thread and at the most threads, scaling, the allocator ratio and
 /// the memory taken from the OS; then which allocator wins there.
@@ -1031,12 +1035,6 @@ fn print_threads(results: &Results) {
         Column::right("vs system"),
         Column::right("memory"),
     ]);
-    let est = |e: Option<perflab_harness::stats::Estimate>| {
-        e.map_or_else(
-            || "—".to_owned(),
-            |e| format!("{:.2} [{:.2}, {:.2}]", e.median, e.ci95[0], e.ci95[1]),
-        )
-    };
     for v in &views {
         for r in v.rows.iter().filter(|r| r.allocates) {
             let Some(top) = r.points.last().and_then(Option::as_ref) else {
@@ -1061,8 +1059,8 @@ fn print_threads(results: &Results) {
                 v.size.clone(),
                 format!("1 → {}", top.threads),
                 format!("{} → {}", tput(one), tput(Some(top))),
-                est(top.scaling),
-                est(top.time_vs_system),
+                estimate(top.scaling),
+                estimate(top.time_vs_system),
                 memory,
             ]);
         }

@@ -27,26 +27,13 @@ pub(crate) fn build(
     data: &GroupData,
     excluded: &Excluded,
 ) -> BuildCells {
-    let builds: Vec<Build> = engine.builds().iter().map(|(b, _)| *b).collect();
+    let ab = engine.builds().len() > 1;
     let mut out = BuildCells::default();
-    for &build in &builds {
-        let cells = if build == Build::Head {
-            &mut out.head
-        } else {
-            &mut out.base
-        };
-        for allocator in 0..g.allocators.len() {
-            for &threads in &g.threads {
-                for variant in 0..g.variants.len() {
-                    let key = CellKey {
-                        build,
-                        allocator,
-                        variant,
-                        threads,
-                    };
-                    cells.push(cell(engine, g, data, excluded, key, builds.len() > 1));
-                }
-            }
+    for key in super::group::cell_keys(engine, g) {
+        let cell = cell(engine, g, data, excluded, key, ab);
+        match key.build {
+            Build::Head => out.head.push(cell),
+            Build::Base => out.base.push(cell),
         }
     }
     out

@@ -86,6 +86,27 @@ impl CellKey {
     }
 }
 
+/// Every cell of `g` in `engine`'s builds, build by build, then in the order of
+/// [`Group::cell_ids`]: allocator by allocator, thread count by thread count, variant by variant.
+pub(crate) fn cell_keys(engine: &Engine, g: &Group) -> Vec<CellKey> {
+    let mut keys = Vec::new();
+    for (build, _) in engine.builds() {
+        for allocator in 0..g.allocators.len() {
+            for &threads in &g.threads {
+                for variant in 0..g.variants.len() {
+                    keys.push(CellKey {
+                        build,
+                        allocator,
+                        variant,
+                        threads,
+                    });
+                }
+            }
+        }
+    }
+    keys
+}
+
 /// Whether a peer still samples a column.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Sampling {

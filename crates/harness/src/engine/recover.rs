@@ -1,7 +1,7 @@
 //! What the engine does when peers die: the cell to blame is excluded and the group measured
 //! again by fresh peers, until an attempt completes (or nothing is left to try).
 
-use super::group::{Attempt, CellKey, GroupData};
+use super::group::{Attempt, CellKey, GroupData, cell_keys};
 use super::{Engine, PeerError, PeerKey, Progress, RunError};
 use crate::plan::Group;
 use std::collections::BTreeMap;
@@ -108,23 +108,10 @@ pub(crate) fn settle(
                 exclude(engine, g, excluded, d, progress);
             }
             if excluded.cells.len() == before {
-                for (build, _) in engine.builds() {
-                    for allocator in 0..g.allocators.len() {
-                        for variant in 0..g.variants.len() {
-                            for &threads in &g.threads {
-                                let key = CellKey {
-                                    build,
-                                    allocator,
-                                    variant,
-                                    threads,
-                                };
-                                excluded.cells.entry(key).or_insert_with(|| {
-                                    "the measuring processes kept crashing; the group was given up"
-                                        .to_owned()
-                                });
-                            }
-                        }
-                    }
+                for key in cell_keys(engine, g) {
+                    excluded.cells.entry(key).or_insert_with(|| {
+                        "the measuring processes kept crashing; the group was given up".to_owned()
+                    });
                 }
             }
             Ok(())
@@ -186,13 +173,11 @@ fn exclude(
         }
         _ => {
             progress.warn(&format!("{}/{allocator}: {base}", g.label()));
-            for variant in 0..g.variants.len() {
-                for &t in &g.threads {
-                    excluded
-                        .cells
-                        .entry(cell(variant, t))
-                        .or_insert_with(|| base.clone());
-                }
+            for key in cell_keys(engine, g)
+                .into_iter()
+                .filter(|k| k.build == build && k.allocator == d.key.allocator)
+            {
+                excluded.cells.entry(key).or_insert_with(|| base.clone());
             }
         }
     }

@@ -249,16 +249,9 @@ fn count_threads(
     let run = crew.run(&mut p.subject, slot, iters, threads, false);
     let after = probe.snapshot();
     probe.set_counting(was);
-    let run = run?;
+    let arena_peak = run?.arena_peak();
     Ok(Reply::Counted {
-        tally: Tally {
-            iters: iters * threads as u64,
-            allocs: after.allocs.saturating_sub(before.allocs),
-            reallocs: after.reallocs.saturating_sub(before.reallocs),
-            bytes: after.bytes_allocated.saturating_sub(before.bytes_allocated),
-            peak: after.peak_live_bytes.saturating_sub(before.live_bytes),
-            arena_peak: run.arena_peak(),
-        },
+        tally: Tally::between(iters * threads as u64, before, after, arena_peak),
     })
 }
 
@@ -306,7 +299,6 @@ fn footprint(
     run?;
     Ok(Reply::Footprinted {
         footprint: FootprintTally {
-            threads,
             iters,
             rss_growth: base.zip(top).map(|(b, t)| t.peak.saturating_sub(b.current)),
             peak_live: live_before
