@@ -119,10 +119,13 @@ impl AllocEntry {
 /// One uncounted iteration runs first, as the harness's counting pass follows its warm-up: an
 /// arena variant's first call grows the arena, a one-off cost the steady state does not pay.
 pub fn count(input: &dyn PreparedInput, index: usize, ctx: &mut Ctx) -> CountedPass {
-    input.run_iters(index, 1, ctx);
+    let warm = input.run_iters(index, 1, ctx);
     let was = perflab_alloc::set_counting(true);
-    let ((), d) = perflab_alloc::measure(|| input.run_iters(index, COUNT_ITERS, ctx));
+    let (counted, d) = perflab_alloc::measure(|| input.run_iters(index, COUNT_ITERS, ctx));
     perflab_alloc::set_counting(was);
+    if let Err(d) = warm.and(counted) {
+        panic!("while counting allocations, {d} (it agreed when verified)");
+    }
     let per = |x: u64| x as f64 / COUNT_ITERS as f64;
     CountedPass {
         iters: COUNT_ITERS,

@@ -210,8 +210,16 @@ fn bench_group(
             }
             b.iter_custom(|iters| {
                 let t = Instant::now();
-                input.run_iters(index, iters, &mut ctx);
-                t.elapsed()
+                let agreed = input.run_iters(index, iters, &mut ctx);
+                let elapsed = t.elapsed();
+                // A kernel that goes wrong after many calls stops the bench: no number of it.
+                if let Err(d) = agreed {
+                    panic!(
+                        "{group_name}/{}: in a timed sample, {d} (it agreed when verified)",
+                        v.name
+                    );
+                }
+                elapsed
             });
         });
     }

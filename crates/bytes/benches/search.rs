@@ -46,8 +46,10 @@ fn workload(c: &mut Criterion) {
             g.bench_function(v.name, |b| {
                 b.iter_custom(|iters| {
                     let start = Instant::now();
-                    input.run_iters(i, iters, &mut ctx);
-                    start.elapsed()
+                    let agreed = input.run_iters(i, iters, &mut ctx);
+                    let elapsed = start.elapsed();
+                    assert!(agreed.is_ok(), "{}: {agreed:?}", v.name);
+                    elapsed
                 })
             });
         }

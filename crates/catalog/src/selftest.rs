@@ -2,10 +2,14 @@
 //!
 //! It proves the harness's promises: a variant that panics becomes a failed cell and the others
 //! are still measured; a process that aborts costs only its group; a wrong answer is never timed;
-//! a slowed copy of naive is detected by comparisons.
+//! a slowed copy of naive is detected by comparisons; a variant that never returns fails after the
+//! time limit; one that goes wrong after many calls fails in the round it did.
 
 use perflab_core::{Ctx, Family, InputError, Kernel, Placement, Rng, VariantKind, Workload};
 use std::hint::black_box;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// Set this environment variable to make the `aborts` variant abort the process.
 pub const ABORT_ENV: &str = "PERFLAB_SELFTEST_ABORT";
@@ -14,15 +18,26 @@ pub const ABORT_ENV: &str = "PERFLAB_SELFTEST_ABORT";
 /// that share of its input), e.g. to check that a paired run flags a 5% slowdown.
 pub const EXTRA_ENV: &str = "PERFLAB_SELFTEST_EXTRA_PCT";
 
-fn extra_pct() -> usize {
-    static PCT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *PCT.get_or_init(|| {
-        std::env::var(EXTRA_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    })
+/// Set this to a number of bytes to make the `hangs` variant never return on inputs longer than
+/// that (a parser stuck in a loop on large inputs).
+pub const HANG_ENV: &str = "PERFLAB_SELFTEST_HANG_OVER";
+
+/// Set this to a number of calls to make the `drifts` variant give a wrong answer from the call
+/// after it on, in each process (a kernel whose cache, counter or seed goes wrong with use).
+pub const DRIFT_ENV: &str = "PERFLAB_SELFTEST_DRIFT_AFTER";
+
+/// A number from the environment variable `name`, read once per process.
+fn env_number(name: &'static str, cell: &'static OnceLock<Option<usize>>) -> Option<usize> {
+    *cell.get_or_init(|| std::env::var(name).ok().and_then(|v| v.parse().ok()))
 }
+
+fn extra_pct() -> usize {
+    static PCT: OnceLock<Option<usize>> = OnceLock::new();
+    env_number(EXTRA_ENV, &PCT).unwrap_or(0)
+}
+
+/// Calls of `drifts` in this process.
+static DRIFT_CALLS: AtomicUsize = AtomicUsize::new(0);
 
 /// Sums bytes.
 pub struct Selftest;
@@ -65,6 +80,8 @@ enum Mode {
     Aborts,
     Wrong,
     Tunable,
+    Hangs,
+    Drifts,
 }
 
 struct K(&'static str, VariantKind, Mode);
@@ -96,6 +113,24 @@ impl Kernel<Selftest> for K {
                 black_box(sum(black_box(&input[..extra.min(input.len())])));
                 sum(input)
             }
+            Mode::Hangs => {
+                static OVER: OnceLock<Option<usize>> = OnceLock::new();
+                if env_number(HANG_ENV, &OVER).is_some_and(|over| input.len() > over) {
+                    // Stuck, but asleep: a hung kernel in a test should not take a core too.
+                    loop {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                }
+                sum(input)
+            }
+            Mode::Drifts => {
+                static AFTER: OnceLock<Option<usize>> = OnceLock::new();
+                let calls = DRIFT_CALLS.fetch_add(1, Ordering::Relaxed) + 1;
+                match env_number(DRIFT_ENV, &AFTER) {
+                    Some(after) if calls > after => sum(input) ^ 2,
+                    _ => sum(input),
+                }
+            }
         }
     }
 }
@@ -108,4 +143,6 @@ pub fn family() -> Family<Selftest> {
         .with(K("wrong", VariantKind::Optimized, Mode::Wrong))
         .with(K("aborts", VariantKind::Simd, Mode::Aborts))
         .with(K("tunable", VariantKind::Optimized, Mode::Tunable))
+        .with(K("hangs", VariantKind::Optimized, Mode::Hangs))
+        .with(K("drifts", VariantKind::Optimized, Mode::Drifts))
 }

@@ -975,7 +975,10 @@ fn bad_sizes_inputs_and_thresholds_are_one_line_and_exit_2() {
     assert_usage_error(&["run", "-w", "search", "--size", "0"], "0");
     assert_usage_error(&["verify", "-w", "search", "--size", "0B"], "0B");
     assert_usage_error(&["run", "-w", "search", "--input", e], e);
-    assert_usage_error(&["verify", "--input", e], e);
+    // `verify` checks an empty file (tests/faults.rs); a missing one is an error.
+    let missing = dir.join("missing.bin");
+    let m = missing.to_str().unwrap();
+    assert_usage_error(&["verify", "--input", m], m);
     for t in ["NaN", "-5", "inf"] {
         assert_usage_error(&["compare", "a.json", "b.json", "--threshold", t], t);
     }

@@ -37,20 +37,28 @@ impl InputSource {
         }
     }
 
-    /// Reads a user's file. The error names the path, so a CLI can print it as it is.
+    /// Reads a user's file to be measured. The error names the path, so a CLI can print it as
+    /// it is. An empty file is refused: every kernel does nothing on nothing, so its time would
+    /// be the loop's overhead and its throughput undefined, silently.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, InputError> {
+        let source = Self::from_file_to_check(path.as_ref())?;
+        match &source {
+            InputSource::File { path, data } if data.is_empty() => {
+                Err(InputError::Empty { path: path.clone() })
+            }
+            _ => Ok(source),
+        }
+    }
+
+    /// Reads a user's file to be checked, not timed (`perflab verify`): an empty file is
+    /// accepted, as no input is an edge case whose output is defined (a frame stream with no
+    /// messages, a text with no words) and that kernels get wrong.
+    pub fn from_file_to_check(path: impl AsRef<Path>) -> Result<Self, InputError> {
         let path = path.as_ref();
         let data = std::fs::read(path).map_err(|source| InputError::Read {
             path: path.to_owned(),
             source,
         })?;
-        if data.is_empty() {
-            // Every kernel does nothing on nothing: its time would be the loop's overhead and
-            // its throughput undefined, silently.
-            return Err(InputError::Empty {
-                path: path.to_owned(),
-            });
-        }
         Ok(InputSource::File {
             path: path.to_owned(),
             data: data.into(),

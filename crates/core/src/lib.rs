@@ -31,11 +31,13 @@ pub use byte_workload::ByteWorkload;
 pub use fn_kernel::{FnKernel, bytes_kernel, kernel};
 pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource, PAGE, Placement};
 pub use kind::{UnknownKind, VariantKind};
-pub use registry::{DynWorkload, Family, PreparedInput, Registry, RegistryError, VariantInfo};
+pub use registry::{
+    Disagreement, DynWorkload, Family, PreparedInput, Registry, RegistryError, VariantInfo,
+};
 pub use rng::Rng;
 pub use scope::SCOPES_COMPILED;
 pub use size::{DEFAULT_SIZES, SizeError, format_size, parse_size};
-pub use verify::{Status, Verdict, panic_message, verify};
+pub use verify::{Status, Verdict, panic_message, verify, verify_variant};
 pub use workload::{Ctx, Kernel, Workload};
 
 /// The hasher `std`'s `HashMap::new()` uses (SipHash-1-3), with fixed keys instead of random

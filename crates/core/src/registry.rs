@@ -24,7 +24,7 @@ pub struct VariantInfo {
 trait Entry<W: Workload>: Send + Sync {
     fn info(&self) -> VariantInfo;
     fn run_once(&self, input: &W::Input, ctx: &mut Ctx) -> W::Output;
-    fn run_iters(&self, input: &W::Input, iters: u64, ctx: &mut Ctx);
+    fn run_iters(&self, input: &W::Input, iters: u64, ctx: &mut Ctx) -> Option<W::Output>;
 }
 
 impl<W: Workload, K: Kernel<W>> Entry<W> for K {
@@ -42,18 +42,27 @@ impl<W: Workload, K: Kernel<W>> Entry<W> for K {
         out
     }
 
-    fn run_iters(&self, input: &W::Input, iters: u64, ctx: &mut Ctx) {
+    /// The last call's output is kept (after `black_box`), so that the caller can compare it
+    /// with naive's: a kernel whose output drifts after many calls is caught in the samples it
+    /// spoils, not only at verification. Every other output is dropped inside the loop: freeing
+    /// what a variant built is part of its cost, as is resetting its arena.
+    fn run_iters(&self, input: &W::Input, iters: u64, ctx: &mut Ctx) -> Option<W::Output> {
+        if iters == 0 {
+            return None;
+        }
         if self.kind() == VariantKind::Arena {
-            for _ in 0..iters {
-                // The output is dropped inside the loop: freeing what a variant built is part of
-                // its cost, as is resetting its arena.
+            for _ in 1..iters {
                 black_box(self.run(black_box(input), ctx));
                 ctx.reset_arena();
             }
+            let last = black_box(self.run(black_box(input), ctx));
+            ctx.reset_arena();
+            Some(last)
         } else {
-            for _ in 0..iters {
+            for _ in 1..iters {
                 black_box(self.run(black_box(input), ctx));
             }
+            Some(black_box(self.run(black_box(input), ctx)))
         }
     }
 }
@@ -183,7 +192,14 @@ pub trait PreparedInput: Send + Sync {
     fn check(&self, index: usize, ctx: &mut Ctx) -> (serde_json::Value, bool);
     /// Runs variant `index` `iters` times in a statically dispatched loop with `black_box` on
     /// input and output. The caller times the call.
-    fn run_iters(&self, index: usize, iters: u64, ctx: &mut Ctx);
+    ///
+    /// The last call's output is compared with naive's once naive's is known (after
+    /// [`PreparedInput::check`] of any variant): one `Eq` of the output summary per call of this
+    /// method, not per iteration. So every sample is of calls that still agreed with naive.
+    ///
+    /// # Errors
+    /// The last output differs from naive's.
+    fn run_iters(&self, index: usize, iters: u64, ctx: &mut Ctx) -> Result<(), Disagreement>;
     /// Moves the input to freshly allocated memory at `place` in its page (see
     /// [`Workload::relocated`]). Returns false when the workload cannot, leaving the input where
     /// it was.
@@ -253,13 +269,18 @@ impl<W: Workload> PreparedInput for Prepared<W> {
             .naive
             .get_or_init(|| self.family.kernels[0].run_once(&self.input, &mut Ctx::new()));
         let got = self.family.kernels[index].run_once(&self.input, ctx);
-        let json = serde_json::to_value(&got)
-            .unwrap_or_else(|e| serde_json::json!({"unserialisable": e.to_string()}));
-        (json, &got == expected)
+        (to_json(&got), &got == expected)
     }
 
-    fn run_iters(&self, index: usize, iters: u64, ctx: &mut Ctx) {
-        self.family.kernels[index].run_iters(&self.input, iters, ctx);
+    fn run_iters(&self, index: usize, iters: u64, ctx: &mut Ctx) -> Result<(), Disagreement> {
+        let last = self.family.kernels[index].run_iters(&self.input, iters, ctx);
+        match (last, self.naive.get()) {
+            (Some(got), Some(expected)) if &got != expected => Err(Disagreement {
+                got: to_json(&got),
+                naive: to_json(expected),
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn relocate(&mut self, place: Placement) -> bool {
@@ -272,6 +293,23 @@ impl<W: Workload> PreparedInput for Prepared<W> {
             None => false,
         }
     }
+}
+
+/// An output as JSON, for messages and `verify`; an output serde cannot write says why.
+fn to_json(output: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(output)
+        .unwrap_or_else(|e| serde_json::json!({"unserialisable": e.to_string()}))
+}
+
+/// A variant's output that differs from naive's on the same input, both as JSON: why a slot
+/// cannot be timed, or why a cell that was timed failed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("output differs from naive: got {got}, naive gave {naive}")]
+pub struct Disagreement {
+    /// The variant's output.
+    pub got: serde_json::Value,
+    /// Naive's output.
+    pub naive: serde_json::Value,
 }
 
 /// Every workload perflab knows, in a fixed order.

@@ -3,7 +3,7 @@
 //! A variant that panics or disagrees is reported with a status, not dropped, so `perflab verify`
 //! and the harness can show *why* a cell has no number.
 
-use crate::{Ctx, DynWorkload, PreparedInput, VariantKind};
+use crate::{Ctx, DynWorkload, PreparedInput, VariantInfo, VariantKind};
 use serde::Serialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -46,38 +46,48 @@ pub fn verify(workload: &dyn DynWorkload, input: &dyn PreparedInput) -> Vec<Verd
         .variants()
         .into_iter()
         .enumerate()
-        .map(|(i, v)| {
-            let mut verdict = Verdict {
-                variant: v.name,
-                kind: v.kind,
-                status: Status::Unsupported,
-                output: None,
-                matches_naive: false,
-                error: None,
-            };
-            if !v.supported {
-                return verdict;
-            }
-            match catch_unwind(AssertUnwindSafe(|| input.check(i, &mut ctx))) {
-                Ok((output, matches)) => {
-                    verdict.status = if matches {
-                        Status::Ok
-                    } else {
-                        Status::Mismatch
-                    };
-                    verdict.output = Some(output);
-                    verdict.matches_naive = matches;
-                }
-                Err(payload) => {
-                    // The arena may hold a half-built result; start the next variant clean.
-                    ctx = Ctx::new();
-                    verdict.status = Status::Failed;
-                    verdict.error = Some(panic_message(payload.as_ref()));
-                }
-            }
-            verdict
-        })
+        .map(|(i, v)| verify_variant(input, i, &v, &mut ctx))
         .collect()
+}
+
+/// Checks variant `index` (described by `info`) on `input`: what [`verify`] does for each. On
+/// its own so that a caller can run each variant where it can give up on it (`perflab verify`
+/// runs each on a thread and reports one that never returns).
+pub fn verify_variant(
+    input: &dyn PreparedInput,
+    index: usize,
+    info: &VariantInfo,
+    ctx: &mut Ctx,
+) -> Verdict {
+    let mut verdict = Verdict {
+        variant: info.name,
+        kind: info.kind,
+        status: Status::Unsupported,
+        output: None,
+        matches_naive: false,
+        error: None,
+    };
+    if !info.supported {
+        return verdict;
+    }
+    match catch_unwind(AssertUnwindSafe(|| input.check(index, ctx))) {
+        Ok((output, matches)) => {
+            verdict.status = if matches {
+                Status::Ok
+            } else {
+                Status::Mismatch
+            };
+            verdict.output = Some(output);
+            verdict.matches_naive = matches;
+        }
+        Err(payload) => {
+            // The arena may hold a half-built result; start the next variant clean.
+            *ctx = Ctx::new();
+            verdict.status = Status::Failed;
+            verdict.error = Some(panic_message(payload.as_ref()));
+        }
+    }
+    verdict
 }
 
 /// The text of a panic payload (`&str` or `String`), or a placeholder: what a failed cell's
@@ -176,7 +186,7 @@ mod tests {
         let w = r.get("sum").unwrap();
         let input = w.prepare(&InputSource::generated(100_000)).unwrap();
         let mut ctx = Ctx::new();
-        input.run_iters(1, 50, &mut ctx);
+        input.run_iters(1, 50, &mut ctx).unwrap();
         // Fifty 100 kB copies would need 5 MB without resets.
         let peak = ctx.take_arena_peak();
         assert!((100_000..1_000_000).contains(&peak), "{peak}");

@@ -125,6 +125,22 @@ pub struct Settings {
     pub window: usize,
 }
 
+/// The shortest default time limit of a cell ([`Settings::time_limit`]), and `verify`'s: far
+/// beyond one call of any catalogue kernel at 64 MiB on a loaded 2-core machine (about a second),
+/// short enough that a kernel stuck in a loop costs half a minute, not the run.
+pub const MIN_TIME_LIMIT: Duration = Duration::from_secs(30);
+
+impl Settings {
+    /// How long a measuring process may go without answering before the cell it runs fails as
+    /// hung, unless the user says otherwise: five times a group's sampling budget (quick: 30 s,
+    /// ci: 40 s, full: 150 s), at least [`MIN_TIME_LIMIT`]. A sample lasts about
+    /// [`Settings::sample_target`], or one call when a call is longer; so only a call that takes
+    /// many times what the group may take in all is cut short.
+    pub fn time_limit(&self) -> Duration {
+        (self.group_budget * 5).max(MIN_TIME_LIMIT)
+    }
+}
+
 /// One group of cells: one workload at one size, every selected variant under every selected
 /// allocator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

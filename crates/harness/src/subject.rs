@@ -15,7 +15,7 @@ use crate::crew::ThreadRun;
 use crate::probe::{AllocProbe, Tally};
 use crate::results::CellStatus;
 use perflab_core::{
-    Ctx, InputSource, Placement, PreparedInput, Registry, VariantInfo, panic_message,
+    Ctx, Disagreement, InputSource, Placement, PreparedInput, Registry, VariantInfo, panic_message,
 };
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
@@ -304,8 +304,10 @@ impl Subject {
         loop {
             let t = clock.now()?;
             let (input, ctx) = (&self.input, &mut self.ctx);
-            if let Err(p) = catch_unwind(AssertUnwindSafe(|| input.run_iters(index, iters, ctx))) {
-                return Err(self.fail(slot, "panicked while warming up", p.as_ref()));
+            match catch_unwind(AssertUnwindSafe(|| input.run_iters(index, iters, ctx))) {
+                Ok(Ok(())) => {}
+                Ok(Err(d)) => return Err(self.disagreed(slot, &d, "while warming up")),
+                Err(p) => return Err(self.fail(slot, "panicked while warming up", p.as_ref())),
             }
             let dt = clock.now()?.saturating_sub(t);
             if Instant::now() >= deadline || dt >= warmup_ns {
@@ -322,24 +324,29 @@ impl Subject {
     /// One timed sample: `iters` iterations of variant `slot`, timed by `clock`, on the current
     /// stack offset. Returns nanoseconds per iteration by `clock`, and by the wall clock (read
     /// just outside `clock`'s readings, so that they time exactly what they always did).
+    ///
+    /// # Errors
+    /// The variant panicked, or its last output differs from naive's: the slot fails (a number
+    /// of calls that no longer agree with naive is not a measurement of the variant).
     pub fn sample(&mut self, slot: usize, iters: u64, clock: Clock) -> Result<SampleTime, String> {
         let index = self.ready_index(slot)?;
         let (input, ctx, depth) = (&self.input, &mut self.ctx, self.stack_depth);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            on_offset_stack(depth, &mut || -> Result<(u64, u64), String> {
+            on_offset_stack(depth, &mut || -> Result<_, String> {
                 let wall = Instant::now();
                 let t = clock.now()?;
-                input.run_iters(black_box(index), iters, ctx);
+                let agreed = input.run_iters(black_box(index), iters, ctx);
                 let ns = clock.now()?.saturating_sub(t);
-                Ok((ns, wall.elapsed().as_nanos() as u64))
+                Ok((ns, wall.elapsed().as_nanos() as u64, agreed))
             })
         }));
         let per_iter = |ns: u64| ns as f64 / iters.max(1) as f64;
         match outcome {
-            Ok(Ok((ns, wall))) => Ok(SampleTime {
+            Ok(Ok((ns, wall, Ok(())))) => Ok(SampleTime {
                 ns: per_iter(ns),
                 wall_ns: per_iter(wall),
             }),
+            Ok(Ok((_, _, Err(d)))) => Err(self.disagreed(slot, &d, "in a timed sample")),
             Ok(Err(e)) => Err(e),
             Err(p) => Err(self.fail(slot, "panicked while measured", p.as_ref())),
         }
@@ -361,7 +368,11 @@ impl Subject {
         let (input, ctx, depth) = (&self.input, &mut self.ctx, self.stack_depth);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             on_offset_stack(depth, &mut || {
-                crate::crew::timed(|| input.run_iters(black_box(index), iters, ctx))
+                let mut agreed = Ok(());
+                let stamps = crate::crew::timed(|| {
+                    agreed = input.run_iters(black_box(index), iters, ctx);
+                });
+                (stamps, agreed)
             })
         }));
         let arena_peak = self.ctx.take_arena_peak() as u64;
@@ -369,13 +380,16 @@ impl Subject {
             self.ctx = ctx;
         }
         match outcome {
-            Ok((start, end, cpu_ns)) => Ok(ThreadRun {
+            Ok(((start, end, cpu_ns), Ok(()))) => Ok(ThreadRun {
                 arrived: start,
                 start,
                 end,
                 cpu_ns,
                 arena_peak,
             }),
+            Ok((_, Err(d))) => Err(format!(
+                "on one of the threads, {d} (it agreed when verified)"
+            )),
             // Only this run fails: the same variant at another thread count is its own cell,
             // so the slot stays ready (its context starts afresh; it may hold a half-built result).
             Err(p) => {
@@ -406,8 +420,12 @@ impl Subject {
         let r = catch_unwind(AssertUnwindSafe(|| input.run_iters(index, iters, ctx)));
         let after = probe.snapshot();
         probe.set_counting(was);
-        if let Err(p) = r {
-            return Err(self.fail(slot, "panicked while counting allocations", p.as_ref()));
+        match r {
+            Ok(Ok(())) => {}
+            Ok(Err(d)) => return Err(self.disagreed(slot, &d, "while counting allocations")),
+            Err(p) => {
+                return Err(self.fail(slot, "panicked while counting allocations", p.as_ref()));
+            }
         }
         let arena_peak = self.ctx.take_arena_peak() as u64;
         Ok(Tally::between(iters, before, after, arena_peak))
@@ -427,8 +445,9 @@ impl Subject {
     /// kernel propagate: a profile of a variant that panics has nothing to show.
     pub fn run(&mut self, slot: usize, iters: u64) -> Result<(), String> {
         let index = self.ready_index(slot)?;
-        self.input.run_iters(index, iters, &mut self.ctx);
-        Ok(())
+        self.input
+            .run_iters(index, iters, &mut self.ctx)
+            .map_err(|d| format!("{d} (while profiled)"))
     }
 
     /// Runs variant `slot` `iters` times inside [`counted_region`], the only code callgrind
@@ -440,11 +459,14 @@ impl Subject {
         let index = self.ready_index(slot)?;
         let (input, ctx) = (&self.input, &mut self.ctx);
         let counted = catch_unwind(AssertUnwindSafe(|| {
-            input.run_iters(index, 1, ctx);
-            counted_region(input.as_ref(), index, iters, ctx)
+            input
+                .run_iters(index, 1, ctx)
+                .and_then(|()| counted_region(input.as_ref(), index, iters, ctx))
         }));
-        if let Err(p) = counted {
-            return Err(self.fail(slot, "panicked while counted", p.as_ref()));
+        match counted {
+            Ok(Ok(())) => {}
+            Ok(Err(d)) => return Err(self.disagreed(slot, &d, "while counted")),
+            Err(p) => return Err(self.fail(slot, "panicked while counted", p.as_ref())),
         }
         if self.deferred {
             let verdict = self.verify_slot(slot);
@@ -469,6 +491,14 @@ impl Subject {
         }
     }
 
+    /// Marks `slot` failed because its last output in `when` differs from naive's (it agreed
+    /// when verified: a kernel whose state goes wrong after many calls). Returns the message.
+    fn disagreed(&mut self, slot: usize, d: &Disagreement, when: &str) -> String {
+        let msg = format!("{when}, {d} (it agreed when verified)");
+        self.slots[slot].readiness = Readiness::failed(msg.clone());
+        msg
+    }
+
     /// Marks `slot` failed after a panic and starts the arena afresh (it may hold a half-built
     /// result). Returns the message.
     fn fail(&mut self, slot: usize, what: &str, payload: &(dyn std::any::Any + Send)) -> String {
@@ -482,8 +512,13 @@ impl Subject {
 /// The only code callgrind counts in instruction mode. Never inlined, so `--toggle-collect`
 /// finds it by name ([`REGION_PATTERN`]).
 #[inline(never)]
-pub fn counted_region(input: &dyn PreparedInput, index: usize, iters: u64, ctx: &mut Ctx) {
-    input.run_iters(black_box(index), iters, ctx);
+pub fn counted_region(
+    input: &dyn PreparedInput,
+    index: usize,
+    iters: u64,
+    ctx: &mut Ctx,
+) -> Result<(), Disagreement> {
+    input.run_iters(black_box(index), iters, ctx)
 }
 
 /// [`counted_region`]'s name as callgrind shows it: `--dump-after` needs it exactly.

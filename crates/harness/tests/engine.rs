@@ -33,7 +33,8 @@ impl Workload for Sum {
 }
 
 /// `mode`: 0 correct, 1 wrong answer, 2 panics, 3 unsupported, 4 correct but four times the work,
-/// 5 correct on the peer's own thread and panicking on its worker threads once armed.
+/// 5 correct on the peer's own thread and panicking on its worker threads once armed, 6 correct
+/// for its first two calls (verification and a warm-up of one call) and wrong after.
 struct K(&'static str, VariantKind, u8);
 impl Kernel<Sum> for K {
     fn name(&self) -> &'static str {
@@ -62,6 +63,9 @@ impl Kernel<Sum> for K {
             {
                 panic!("deliberate, on a worker thread")
             }
+            6 if DRIFT_CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 2 => {
+                sum(input) + 2
+            }
             4 => {
                 // Three more passes, each over an input the compiler cannot see is the same.
                 for _ in 0..3 {
@@ -73,6 +77,9 @@ impl Kernel<Sum> for K {
         }
     }
 }
+
+/// Calls of mode 6 so far.
+static DRIFT_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Arms mode 5 (after verification, so that only samples panic).
 static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -113,6 +120,7 @@ fn engine(settings: perflab_harness::plan::Settings) -> Engine {
         // preempted for a scheduler tick would make any ratio of wall times meaningless.
         clock: Clock::preferred(),
         layout_seed: 11,
+        time_limit: None,
     }
 }
 
@@ -401,4 +409,41 @@ fn threads_are_a_dimension_of_every_cell() {
             assert_eq!(cell(v, a, "/2t").status, CellStatus::Ok);
         }
     }
+}
+
+#[test]
+fn a_variant_that_goes_wrong_after_verification_fails_in_the_round_it_did() {
+    let mut r = Registry::new();
+    r.add(
+        Family::<Sum>::new(K("naive", VariantKind::Naive, 0)).with(K(
+            "drifts",
+            VariantKind::Optimized,
+            6,
+        )),
+    );
+    // One process and no warm-up to speak of (one call): the third call of `drifts` is the
+    // last of round 1's sample.
+    let mut s = settings();
+    s.processes = 1;
+    s.warmup = Duration::ZERO;
+    let engine = Engine {
+        head: Launch::InProcess(r),
+        ..engine(s)
+    };
+    let g = Group {
+        variants: ["naive", "drifts"].map(String::from).to_vec(),
+        ..group(16 << 10, &["system"])
+    };
+    let (results, _) = measure(&engine, std::slice::from_ref(&g), "drifts");
+    let naive = results.get("sum/naive/system/16KiB").unwrap();
+    assert_eq!(naive.status, CellStatus::Ok);
+    let drifted = results.get("sum/drifts/system/16KiB").unwrap();
+    assert_eq!(drifted.status, CellStatus::Failed);
+    assert!(drifted.samples_ns.is_empty() && drifted.median_ns.is_none());
+    let error = drifted.error.as_deref().unwrap();
+    assert!(
+        error.starts_with("in a timed sample, output differs from naive")
+            && error.ends_with("(it agreed when verified) (round 1)"),
+        "{error}"
+    );
 }

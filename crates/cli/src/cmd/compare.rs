@@ -2,7 +2,7 @@
 //! something did (or a cell failed in head), 2 on bad input.
 
 use crate::app::Outcome;
-use anyhow::Result;
+use anyhow::{Result, bail};
 use perflab_harness::compare::{
     CellChange, Comparison, PAIRED_TIME_THRESHOLD, Thresholds, Verdict, compare, measured_together,
 };
@@ -33,6 +33,11 @@ pub struct Args {
     /// List every cell, not only the changed ones.
     #[arg(long)]
     all: bool,
+    /// Fail (exit 1) when a cell of BASE is missing in HEAD: a gate that must see every cell it
+    /// saw before (a renamed workload or a narrower filter in head would otherwise pass
+    /// unnoticed, its cells merely "missing in head").
+    #[arg(long)]
+    fail_on_missing: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -57,13 +62,27 @@ pub fn run(args: Args) -> Result<Outcome> {
         instructions: args.instructions_threshold / 100.0,
     };
     let cmp = compare(&base, &head, thresholds);
+    let missing = cmp.count(Verdict::MissingInHead);
+    if missing + cmp.count(Verdict::New) == cmp.cells.len() {
+        // A gate that compared nothing has not passed.
+        bail!(
+            "no cell is in both {} ({} cells) and {} ({} cells): nothing was compared",
+            args.base.display(),
+            base.benchmarks.len(),
+            args.head.display(),
+            head.benchmarks.len()
+        );
+    }
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&cmp)?,
         Format::Text => render(&cmp, args.all, table::Format::Terminal),
         Format::Markdown => render(&cmp, args.all, table::Format::Markdown),
     };
     outln!("{out}");
-    Ok(if cmp.failed() {
+    if args.fail_on_missing && missing > 0 {
+        errln!("perflab: {missing} cells of the base are missing in head (--fail-on-missing)");
+    }
+    Ok(if cmp.failed() || (args.fail_on_missing && missing > 0) {
         Outcome::CheckFailed
     } else {
         Outcome::Success

@@ -126,6 +126,13 @@ pub struct Args {
     /// How long each profiled cell runs under the sampler, seconds.
     #[arg(long, value_name = "N", default_value_t = 3.0, value_parser = super::parse_seconds)]
     flame_seconds: f64,
+    /// Seconds a measuring process may go without answering (one sample, one variant's
+    /// verification or warm-up, one counting pass) before it is killed: the cell it ran fails
+    /// with "did not return within N s" and the run goes on without it. Default: five times a
+    /// group's sampling budget, at least 30 (instructions: twenty times that, as callgrind runs
+    /// code 20-100 times slower).
+    #[arg(long, value_name = "SECS", value_parser = super::parse_seconds)]
+    timeout: Option<f64>,
     /// A/B runs: do not re-measure a group that shows a change beyond the threshold with fresh
     /// processes (by default up to two more attempts, and a cell is reported only when every
     /// attempt's interval lies beyond the threshold; see METHODOLOGY.md §7).
@@ -158,6 +165,10 @@ fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
 
 /// The most threads `--threads` accepts: a cell at N threads holds N copies of its input.
 const MAX_THREADS: usize = 256;
+
+/// How many times the default time limit a cell gets under callgrind, which runs code 20 to 100
+/// times slower than the CPU does.
+const CALLGRIND_SLOWDOWN: u32 = 20;
 
 /// Parses one `--threads` value for clap: a count from 1 to [`MAX_THREADS`], or `max`.
 pub fn parse_threads_arg(text: &str) -> Result<usize, String> {
@@ -381,6 +392,11 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
             ClockArg::Cpu => Clock::Cpu,
         },
         layout_seed: fresh_seed(),
+        time_limit: Some(match args.timeout {
+            Some(secs) => Duration::from_secs_f64(secs),
+            None if valgrind.is_some() => settings.time_limit() * CALLGRIND_SLOWDOWN,
+            None => settings.time_limit(),
+        }),
     };
     if args.compare_with.is_some() {
         return run_ab(&args, &engine, &groups, results, &out_dir, progress);

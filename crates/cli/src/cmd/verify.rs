@@ -3,9 +3,12 @@
 
 use crate::app::{Outcome, Session};
 use anyhow::Result;
-use perflab_core::{InputSource, Status, verify};
+use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, Status, Verdict, verify_variant};
 use perflab_harness::table::{Column, Table};
 use serde_json::json;
+use std::sync::Arc;
+use std::sync::mpsc::channel;
+use std::time::Duration;
 
 /// Arguments of `perflab verify`.
 #[derive(clap::Args)]
@@ -25,13 +28,23 @@ pub struct Args {
     /// Print one JSON document (an array, one object per workload and input).
     #[arg(long)]
     json: bool,
+    /// Seconds one variant may run on one input before it is reported as failed ("did not
+    /// return within N s") and the next is checked.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = perflab_harness::plan::MIN_TIME_LIMIT.as_secs_f64(),
+        value_parser = super::parse_seconds
+    )]
+    timeout: f64,
 }
 
 /// Verifies the selected workloads; exit code 1 when any variant mismatches or fails.
 pub fn run(args: Args, session: &Session) -> Result<Outcome> {
     let workloads = super::select_workloads(&session.registry, &args.workloads)?;
     let sources: Vec<InputSource> = match &args.input {
-        Some(path) => vec![InputSource::from_file(path)?],
+        // An empty file is checked, not refused: no input is an edge case with a defined output.
+        Some(path) => vec![InputSource::from_file_to_check(path)?],
         None if args.sizes.is_empty() => vec![InputSource::Generated {
             size: 64 << 10,
             seed: args.seed,
@@ -46,12 +59,13 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
             .collect(),
     };
 
+    let limit = Duration::from_secs_f64(args.timeout);
     let mut all_ok = true;
     let mut doc = Vec::new();
     for source in &sources {
         for w in &workloads {
-            let input = w.prepare(source)?;
-            let verdicts = verify(w.as_ref(), input.as_ref());
+            let input: Arc<dyn PreparedInput> = Arc::from(w.prepare(source)?);
+            let verdicts = verify_within(w.as_ref(), &input, limit);
             all_ok &= verdicts
                 .iter()
                 .all(|v| matches!(v.status, Status::Ok | Status::Unsupported));
@@ -71,6 +85,9 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
                     Status::Failed => "FAILED",
                 };
                 let detail = match (&v.output, &v.error) {
+                    (_, Some(err)) if err.starts_with(HUNG) || err.starts_with(NOT_CHECKED) => {
+                        err.clone()
+                    }
                     (_, Some(err)) => format!("panicked: {err}"),
                     (Some(out), None) => out.to_string(),
                     (None, None) => String::new(),
@@ -91,4 +108,60 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
     } else {
         Outcome::CheckFailed
     })
+}
+
+/// How the error of a variant that never returned starts.
+const HUNG: &str = "did not return within";
+
+/// How the error of a variant not run because naive never returned starts.
+const NOT_CHECKED: &str = "not checked";
+
+/// Verifies every variant of `w` on `input`, each on a thread of its own, so that a variant that
+/// never returns (a parser stuck in a loop) is reported as failed after `limit` and the next one
+/// is checked. Its thread is left spinning until the command ends, which ends it.
+fn verify_within(
+    w: &dyn DynWorkload,
+    input: &Arc<dyn PreparedInput>,
+    limit: Duration,
+) -> Vec<Verdict> {
+    let mut verdicts: Vec<Verdict> = Vec::new();
+    for (index, info) in w.variants().into_iter().enumerate() {
+        let hung = |error: String| Verdict {
+            variant: info.name,
+            kind: info.kind,
+            status: Status::Failed,
+            output: None,
+            matches_naive: false,
+            error: Some(error),
+        };
+        // Every check compares with naive's output, computed on naive's first check: a naive that
+        // never returned would hold every later check.
+        if index > 0
+            && let Some(naive) = verdicts.first()
+            && naive.error.as_deref().is_some_and(|e| e.starts_with(HUNG))
+        {
+            verdicts.push(hung(format!(
+                "{NOT_CHECKED}: naive did not return, so nothing can be verified"
+            )));
+            continue;
+        }
+        let (tx, rx) = channel();
+        let (input, checked) = (Arc::clone(input), info.clone());
+        std::thread::spawn(move || {
+            let _ = tx.send(verify_variant(
+                input.as_ref(),
+                index,
+                &checked,
+                &mut Ctx::new(),
+            ));
+        });
+        let verdict = rx.recv_timeout(limit).unwrap_or_else(|_| {
+            hung(format!(
+                "{HUNG} {} s",
+                perflab_harness::engine::peer::seconds(limit)
+            ))
+        });
+        verdicts.push(verdict);
+    }
+    verdicts
 }

@@ -277,6 +277,7 @@ mod tests {
             cpus: Vec::new(),
             clock: Clock::Cpu,
             layout_seed: 1,
+            time_limit: None,
         };
         let g = Group {
             workload: "w".into(),

@@ -340,8 +340,9 @@ impl Attempt {
             } else {
                 let launch = launch_of(key.build).expect("every key's build has a launch");
                 let allocator = &g.allocators[key.allocator];
-                let peer = Peer::start(launch, allocator, label(engine, g, &key))
+                let mut peer = Peer::start(launch, allocator, label(engine, g, &key))
                     .map_err(RunError::Peer)?;
+                peer.set_time_limit(engine.time_limit);
                 Some(Live {
                     peer,
                     slots,
@@ -449,11 +450,12 @@ impl Attempt {
                 });
             }
         }
+        let allowance = engine.prepare_allowance(g);
         for run in &mut self.peers {
             let Some(live) = run.live.as_mut() else {
                 continue;
             };
-            match live.peer.receive() {
+            match live.peer.receive_within(allowance) {
                 Ok(Reply::Prepared {
                     size_bytes,
                     variants,
@@ -503,20 +505,13 @@ impl Attempt {
                     run.live = None;
                 }
                 Err(error) => {
-                    let culprit = match &error {
-                        PeerError::Died {
-                            culprit: Some(name),
-                            ..
-                        } => g
-                            .variants
-                            .iter()
-                            .position(|v| v == name)
-                            .map(|variant| Culprit {
-                                variant,
-                                measuring: None,
-                            }),
-                        _ => None,
-                    };
+                    let culprit = error
+                        .culprit()
+                        .and_then(|name| g.variants.iter().position(|v| v == name))
+                        .map(|variant| Culprit {
+                            variant,
+                            measuring: None,
+                        });
                     deaths.push(run.death(error, culprit));
                 }
             }
@@ -616,7 +611,10 @@ impl Attempt {
                     record.stop(CellStatus::Failed, format!("unexpected answer {other:?}"));
                 }
                 Err(PeerError::Refused { message, .. }) => {
-                    record.stop(CellStatus::Failed, message);
+                    // The round says when: a kernel that goes wrong after many calls fails in
+                    // the round it did, with every earlier sample of it discarded too.
+                    let round = self.rounds + 1;
+                    record.stop(CellStatus::Failed, format!("{message} (round {round})"));
                 }
                 Err(error) => {
                     let culprit = Culprit {
@@ -675,7 +673,10 @@ impl Attempt {
                         Ok(Reply::Counted { tally }) => record.tally = Some(tally),
                         Ok(Reply::Footprinted { footprint }) => record.footprint = Some(footprint),
                         Ok(_) => {}
-                        Err(PeerError::Refused { message, .. }) if message.contains("panicked") => {
+                        Err(PeerError::Refused { message, .. })
+                            if message.contains("panicked")
+                                || message.contains("differs from naive") =>
+                        {
                             record.stop(CellStatus::Failed, message);
                         }
                         // No counter in this peer (an in-process test peer): counts stay unknown.

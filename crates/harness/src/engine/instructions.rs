@@ -144,6 +144,7 @@ fn count_one(
     let _cleanup = RemoveOnDrop([out.clone(), PathBuf::from(format!("{}.1", out.display()))]);
     let launch = launch(valgrind, &engine.head, &out)?;
     let mut peer = Peer::start(&launch, allocator, format!("{allocator} under callgrind"))?;
+    peer.set_time_limit(engine.time_limit);
     let cmd = Cmd::Prepare(Box::new(PrepareCmd {
         workload: g.workload.clone(),
         variants: vec![variant.to_owned()],

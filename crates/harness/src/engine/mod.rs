@@ -44,6 +44,7 @@ use crate::clock::Clock;
 use crate::plan::{Group, Settings};
 use crate::results::{Benchmark, CellStatus, Results, ResultsError};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Which build a peer runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -161,9 +162,28 @@ pub struct Engine {
     pub clock: Clock,
     /// The seed layouts are drawn from (fresh every run; recorded in the results).
     pub layout_seed: u64,
+    /// How long a peer may go without answering before it is killed as hung and the cell it ran
+    /// fails ("did not return within N s"); `None`: wait forever. A sample, a counting pass, the
+    /// verification of one variant: each must answer within it ([`Engine::prepare_allowance`]
+    /// for what `prepare` does between two lines besides one call).
+    pub time_limit: Option<Duration>,
 }
 
 impl Engine {
+    /// What a peer preparing `g` may take between two lines beyond the time limit: verification
+    /// sends a line per variant, but a warm-up lasts [`Settings::warmup`] (its last batch up to
+    /// twice that) before its line, and the workers of a threaded peer verify every variant
+    /// between two lines (each call within the limit).
+    pub(crate) fn prepare_allowance(&self, g: &Group) -> Duration {
+        let workers_verify = if g.max_threads() > 1 {
+            g.variants.len() as u32
+        } else {
+            0
+        };
+        let limit = self.time_limit.unwrap_or_default();
+        limit * workers_verify + self.settings.warmup * 2
+    }
+
     /// Measures `groups`, saving `head` (and `base`, in an A/B run) after every group, so an
     /// interrupted run keeps every group it finished. A group whose peers crash is measured again
     /// without the variant that crashed them (which becomes a failed cell); a cell that panics

@@ -9,7 +9,9 @@ use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The environment variable that selects a process's global allocator.
 pub const ALLOCATOR_ENV: &str = "PERFLAB_ALLOCATOR";
@@ -66,6 +68,20 @@ pub enum PeerError {
         /// The variant it was running for the first time, if it died while verifying.
         culprit: Option<String>,
     },
+    /// It sent nothing within its time limit (a kernel that never returns): it was killed.
+    #[error(
+        "the measuring process ({label}) did not answer within {} s and was stopped",
+        seconds(*limit)
+    )]
+    TimedOut {
+        /// Which peer.
+        label: String,
+        /// How long the engine waited.
+        limit: Duration,
+        /// The variant it was running for the first time, if it hung while verifying or
+        /// warming up.
+        culprit: Option<String>,
+    },
     /// It refused the command.
     #[error("{label}: {message}")]
     Refused {
@@ -84,6 +100,28 @@ pub enum PeerError {
     },
 }
 
+impl PeerError {
+    /// The variant a peer was running for the first time when it died or hung, if it said.
+    pub fn culprit(&self) -> Option<&str> {
+        match self {
+            PeerError::Died { culprit, .. } | PeerError::TimedOut { culprit, .. } => {
+                culprit.as_deref()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A duration in seconds as people write it: `30`, `2.5`.
+pub fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s:.1}")
+    }
+}
+
 enum Handle {
     Process(Child),
     Thread(Option<std::thread::JoinHandle<()>>),
@@ -94,7 +132,16 @@ pub struct Peer {
     label: String,
     handle: Handle,
     writer: Option<Box<dyn Write + Send>>,
-    reader: BufReader<Box<dyn Read + Send>>,
+    /// The peer's output, line by line, from a thread that reads it: a blocking read could not
+    /// give up on a peer that never answers.
+    lines: Receiver<Line>,
+    /// How long the peer may be silent (since a command was sent or its last line) before it is
+    /// killed as hung; `None`: forever.
+    time_limit: Option<Duration>,
+    /// Since when the peer has said nothing: the time limit is of its silence, not of the
+    /// engine's wait, so that peers working side by side (all preparing at once) are each given
+    /// the limit from when they started, not one after another.
+    quiet_since: Instant,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
     stderr_thread: Option<std::thread::JoinHandle<()>>,
     /// The variant the peer last said it was about to run for the first time.
@@ -159,7 +206,9 @@ impl Peer {
             label,
             handle: Handle::Process(child),
             writer: Some(Box::new(stdin)),
-            reader: BufReader::new(Box::new(stdout)),
+            lines: read_lines(Box::new(stdout)),
+            time_limit: None,
+            quiet_since: Instant::now(),
             stderr_tail: tail,
             stderr_thread: Some(stderr_thread),
             checking: None,
@@ -177,7 +226,9 @@ impl Peer {
             label,
             handle: Handle::Thread(Some(join)),
             writer: Some(Box::new(cmd_write)),
-            reader: BufReader::new(Box::new(reply_read)),
+            lines: read_lines(Box::new(reply_read)),
+            time_limit: None,
+            quiet_since: Instant::now(),
             stderr_tail: Arc::default(),
             stderr_thread: None,
             checking: None,
@@ -196,6 +247,7 @@ impl Peer {
             what: e.to_string(),
         })?;
         text.push(b'\n');
+        self.quiet_since = Instant::now();
         let sent = match self.writer.as_mut() {
             Some(w) => w.write_all(&text).and_then(|()| w.flush()),
             None => Err(std::io::Error::other("closed")),
@@ -206,16 +258,45 @@ impl Peer {
         }
     }
 
+    /// Sets how long [`Peer::receive`] waits for each line before it kills the peer as hung
+    /// (`None`: forever). A line of news (`checking`) starts the wait afresh.
+    pub fn set_time_limit(&mut self, limit: Option<Duration>) {
+        self.time_limit = limit;
+    }
+
     /// Waits for the answer to the last command sent. News (`checking`) is remembered, not
-    /// returned; an error reply becomes [`PeerError::Refused`].
+    /// returned; an error reply becomes [`PeerError::Refused`]; no line within the time limit
+    /// kills the peer and becomes [`PeerError::TimedOut`].
     pub fn receive(&mut self) -> Result<Reply, PeerError> {
-        let mut line = String::new();
+        self.receive_within(Duration::ZERO)
+    }
+
+    /// [`Peer::receive`] with `allowance` more than the time limit for each line: a command that
+    /// legitimately runs long between lines (`prepare` warms every variant up) is given more. A
+    /// peer killed then is still said not to have answered within the time limit (it did not).
+    pub fn receive_within(&mut self, allowance: Duration) -> Result<Reply, PeerError> {
+        let limit = self.time_limit.map(|l| l + allowance);
         loop {
-            line.clear();
-            match self.reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return Err(self.died()),
-                Ok(_) => {}
-            }
+            let next = match limit {
+                None => self
+                    .lines
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
+                Some(limit) => {
+                    let waited = self.quiet_since.elapsed();
+                    self.lines.recv_timeout(limit.saturating_sub(waited))
+                }
+            };
+            let line = match next {
+                Ok((at, Ok(line))) => {
+                    self.quiet_since = at;
+                    line
+                }
+                Ok((_, Err(_))) | Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(self.hung(self.time_limit.unwrap_or_default()));
+                }
+            };
             match serde_json::from_str::<Reply>(&line) {
                 Ok(Reply::Checking { variant }) => self.checking = Some(variant),
                 Ok(Reply::Error { message }) => {
@@ -250,6 +331,27 @@ impl Peer {
     pub fn finish(mut self) -> String {
         self.writer = None;
         self.wait_status()
+    }
+
+    /// The error for a peer that sent nothing for `limit`: it is killed (a thread peer, which
+    /// cannot be, is left to itself with its input closed).
+    fn hung(&mut self, limit: Duration) -> PeerError {
+        self.writer = None;
+        if let Handle::Process(child) = &mut self.handle {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Handle::Thread(join) = &mut self.handle {
+            join.take();
+        }
+        if let Some(t) = self.stderr_thread.take() {
+            let _ = t.join();
+        }
+        PeerError::TimedOut {
+            label: self.label.clone(),
+            limit,
+            culprit: self.checking.clone(),
+        }
     }
 
     /// The error for a peer that stopped answering: its exit status and the end of its stderr.
@@ -295,6 +397,31 @@ impl Drop for Peer {
             let _ = child.wait();
         }
     }
+}
+
+/// A line of a peer's output (or why none could be read), and when it was read.
+type Line = (Instant, std::io::Result<String>);
+
+/// Starts a thread that reads `from` line by line into a channel, until it ends or fails.
+fn read_lines(from: Box<dyn Read + Send>) -> Receiver<Line> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(from);
+        loop {
+            let mut line = String::new();
+            let read = reader.read_line(&mut line);
+            let end = !matches!(read, Ok(n) if n > 0);
+            let sent = match read {
+                Ok(0) => break,
+                Ok(_) => tx.send((Instant::now(), Ok(line))),
+                Err(e) => tx.send((Instant::now(), Err(e))),
+            };
+            if end || sent.is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 /// Called by a peer process at start: it is killed when its parent dies (Linux), and exits at

@@ -133,11 +133,17 @@ fn exclude(
     } else {
         allocator.clone()
     };
-    let status = match &d.error {
-        PeerError::Died { status, .. } => status.clone(),
-        other => other.to_string(),
+    let base = match &d.error {
+        PeerError::Died { status, .. } => {
+            format!("the measuring process ({who}) crashed: {status}")
+        }
+        PeerError::TimedOut { limit, .. } => format!(
+            "did not return within {} s (the time limit; --timeout sets it), so the measuring \
+             process ({who}) was stopped",
+            super::peer::seconds(*limit)
+        ),
+        other => format!("the measuring process ({who}) crashed: {other}"),
     };
-    let base = format!("the measuring process ({who}) crashed: {status}");
     let cell = |variant: usize, threads: usize| CellKey {
         build,
         allocator: d.key.allocator,

@@ -128,6 +128,12 @@ fn prepare(
     };
     for (slot, r) in readiness.iter_mut().enumerate() {
         if r.is_ready() {
+            // News before each warm-up too: a peer that dies or hangs in it is traced to the
+            // variant, and the engine's time limit runs from here.
+            let news = Reply::Checking {
+                variant: cmd.variants[slot].clone(),
+            };
+            send(out, &news).map_err(|e| format!("cannot report progress: {e}"))?;
             let (warmup, target) = (cmd.settings.warmup, cmd.settings.sample_target);
             *r = match subject.warm_up(slot, warmup, target, clock) {
                 Ok(iters) => Readiness::Ready { iters },
