@@ -247,3 +247,31 @@ fn a_comparison_of_files_with_no_cell_in_common_is_an_error_and_missing_cells_ca
     let o = run(&["compare", &base_path, &base_path, "--fail-on-missing"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn flame_gives_up_on_a_kernel_that_never_returns() {
+    let out = tmp("faults-flame");
+    let o = perflab()
+        .env("PERFLAB_SELFTEST_HANG_OVER", "1000")
+        .args([
+            "flame",
+            "-w",
+            "selftest",
+            "--variant",
+            "hangs",
+            "--size",
+            "4KiB",
+        ])
+        .args(["--timeout", "1", "--seconds", "1"])
+        .args(["-o", out.join("hangs.svg").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("`selftest/hangs` did not return within 1 s"),
+        "{}",
+        stderr(&o)
+    );
+    // `live` serves every variant of a workload and refuses one whose variants fail their
+    // check (selftest's always do), so its watchdog is not reached from here.
+}

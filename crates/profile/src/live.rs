@@ -76,7 +76,7 @@ impl LiveServer {
 }
 
 /// How `perflab live` runs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct LiveOptions {
     /// Stop after this long; `None`: until `stop` is set.
     pub duration: Option<Duration>,
@@ -86,6 +86,9 @@ pub struct LiveOptions {
     pub max_recorded_frames: usize,
     /// Set (e.g. by a Ctrl-C handler) to stop after the current round.
     pub stop: Arc<AtomicBool>,
+    /// Called after every round: a caller's sign of progress (`perflab live` gives up on a
+    /// kernel whose round never ends, which it can only do from another thread).
+    pub on_round: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// What a live session did.
@@ -136,6 +139,9 @@ pub fn run(
         }
         GlobalProfiler::lock().new_frame();
         rounds += 1;
+        if let Some(f) = &options.on_round {
+            f();
+        }
         max_clients = max_clients.max(server.clients());
         if let Some(rest) = MIN_ROUND.checked_sub(round.elapsed()) {
             std::thread::sleep(rest);
@@ -195,6 +201,7 @@ pub(crate) mod tests {
             record: None,
             max_recorded_frames: 10,
             stop: Arc::clone(&stop),
+            on_round: None,
         };
         let watcher = std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(8);

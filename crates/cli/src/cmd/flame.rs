@@ -35,6 +35,15 @@ pub struct Args {
     /// How long to run the cell, seconds.
     #[arg(long, value_name = "N", default_value_t = 5.0, value_parser = super::parse_seconds)]
     seconds: f64,
+    /// Seconds a call of the kernel (its verification, or one round of calls) may take before
+    /// the command gives up on it: one line naming the cell, exit 1.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = perflab_harness::plan::MIN_TIME_LIMIT.as_secs_f64(),
+        value_parser = super::parse_seconds
+    )]
+    timeout: f64,
     /// Where stacks come from: sampled by pprof (every function) or the kernels' puffin scopes
     /// (the phases the kernel names, exactly timed).
     #[arg(long, value_enum, default_value = "sampling")]
@@ -87,8 +96,12 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
             seed: args.seed,
         },
     };
+    let limit = Duration::from_secs_f64(args.timeout);
+    let what = format!("`{}/{}`", args.workload, args.variant);
+    let verifying = super::Watchdog::arm(what.clone(), limit);
     let mut cell = Cell::prepare_on(&session.registry, &args.workload, &args.variant, &source)?
         .on_threads(&session.registry, &source, args.threads)?;
+    drop(verifying);
     let duration = Duration::from_secs_f64(args.seconds);
     // The results file's cell id (workload/variant/allocator/size), so a slow cell in a report
     // and its flamegraph share a name.
@@ -129,6 +142,9 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
             Source::Scopes => "puffin scopes",
         }
     );
+    // The profile runs the kernel for `--seconds`, in batches of about a millisecond: one call
+    // that never returns overruns that by the limit.
+    let _profiling = super::Watchdog::arm(what, duration + limit);
     let (folded, labels) = match args.source {
         Source::Sampling => sample(&mut cell, duration, &id)?,
         Source::Scopes => {

@@ -49,6 +49,15 @@ pub struct Args {
     /// shows one timeline per thread.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = super::run::parse_threads_arg)]
     threads: usize,
+    /// Seconds a call of the kernel (its verification, or one round of calls) may take before
+    /// the command gives up on it: one line naming the cell, exit 1.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = perflab_harness::plan::MIN_TIME_LIMIT.as_secs_f64(),
+        value_parser = super::parse_seconds
+    )]
+    timeout: f64,
 }
 
 /// Serves live profiles of the selected cells.
@@ -66,6 +75,8 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
         size: args.size,
         seed: args.seed,
     };
+    let limit = Duration::from_secs_f64(args.timeout);
+    let watchdog = super::Watchdog::arm("a cell of this session".to_owned(), limit);
     let mut cells = Cell::all(&session.registry, &args.workloads, args.size, args.seed)?
         .into_iter()
         .map(|c| c.on_threads(&session.registry, &source, args.threads))
@@ -101,6 +112,7 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
         record: args.record.clone(),
         max_recorded_frames: args.max_frames,
         stop,
+        on_round: Some(Arc::new(move || watchdog.pet())),
     };
     let summary = live::run(&server, &mut cells, &options)?;
     outln!(

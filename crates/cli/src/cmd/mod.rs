@@ -17,6 +17,43 @@ use perflab_core::{DynWorkload, Registry};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// Ends the process with one line and exit code 1 when a kernel run in this process does not
+/// return in time: `flame` and `live` run kernels in-process, where a call that never returns
+/// cannot be stopped, only the process. Alive while held; [`Watchdog::pet`] starts the wait
+/// afresh (one per round of a long session); dropping it disarms it.
+pub struct Watchdog {
+    pets: std::sync::mpsc::Sender<()>,
+}
+
+impl Watchdog {
+    /// Arms a watchdog: `what` (a cell's id) must be petted or dropped within `limit`.
+    pub fn arm(what: String, limit: std::time::Duration) -> Watchdog {
+        let (pets, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::sync::mpsc::RecvTimeoutError;
+            loop {
+                match heard.recv_timeout(limit) {
+                    Ok(()) => {}
+                    Err(RecvTimeoutError::Disconnected) => return,
+                    Err(RecvTimeoutError::Timeout) => {
+                        errln!(
+                            "perflab: {what} did not return within {} s (--timeout); stopped",
+                            perflab_harness::engine::peer::seconds(limit)
+                        );
+                        std::process::exit(1);
+                    }
+                }
+            }
+        });
+        Watchdog { pets }
+    }
+
+    /// The kernel is still making progress: the limit starts again.
+    pub fn pet(&self) {
+        let _ = self.pets.send(());
+    }
+}
+
 /// The workloads named by `--workload` (all when none), or a one-line error naming the valid ones.
 pub fn select_workloads(
     registry: &Registry,
