@@ -1,7 +1,7 @@
 //! From one group's samples to its cells: pooled times, speed-ups, allocator ratios, A/B ratios,
 //! scaling against one thread, contention and footprint.
 
-use super::group::{CellKey, ColumnRecord, GroupData, Sample, Sampling};
+use super::record::{CellKey, ColumnRecord, GroupData, Sample, Sampling};
 use super::recover::Excluded;
 use super::{Build, Engine};
 use crate::clock::Clock;
@@ -29,7 +29,7 @@ pub(crate) fn build(
 ) -> BuildCells {
     let ab = engine.builds().len() > 1;
     let mut out = BuildCells::default();
-    for key in super::group::cell_keys(engine, g) {
+    for key in super::record::cell_keys(engine, g) {
         let cell = cell(engine, g, data, excluded, key, ab);
         match key.build {
             Build::Head => out.head.push(cell),
@@ -45,7 +45,7 @@ fn records<'d>(
     data: &'d GroupData,
     key: CellKey,
 ) -> Result<Vec<&'d ColumnRecord>, (CellStatus, String)> {
-    let column = super::group::Column {
+    let column = super::record::Column {
         variant: key.variant,
         threads: key.threads,
     };
@@ -149,7 +149,19 @@ fn cell(
     cell.throughput_bytes_per_s = cell.median_ns.and_then(|m| stats::throughput(bytes, m));
     cell.outliers = Some(stats::outliers(&cell.samples_ns));
     // Counts and footprint come from the first replica's passes.
-    if let Some(t) = own.first().and_then(|r| r.tally) {
+    if let Some(first) = own.first() {
+        counts(first, &mut cell);
+    }
+    paired_ratios(engine, g, data, key, &own_ns, ab, &mut cell);
+    if key.threads > 1 {
+        threaded(engine, data, key, &own, &mut cell);
+    }
+    cell
+}
+
+/// The allocation counts and footprint of a cell, from its first replica's passes.
+fn counts(first: &ColumnRecord, cell: &mut Benchmark) {
+    if let Some(t) = first.tally {
         cell.allocs_per_iter = Some(t.per_iter(t.allocs));
         cell.reallocs_per_iter = Some(t.per_iter(t.reallocs));
         cell.bytes_allocated_per_iter = Some(t.per_iter(t.bytes));
@@ -158,14 +170,24 @@ fn cell(
             cell.arena_bytes = Some(t.arena_peak);
         }
     }
-    cell.footprint = own
-        .first()
-        .and_then(|r| r.footprint.as_ref())
-        .map(footprint);
+    cell.footprint = first.footprint.as_ref().map(footprint);
+}
+
+/// A cell's ratios to the cells it is paired with round by round: naive (its speed-up), system
+/// (its allocator ratio), and in an A/B run the same cell of base.
+fn paired_ratios(
+    engine: &Engine,
+    g: &Group,
+    data: &GroupData,
+    key: CellKey,
+    own_ns: &[Vec<f64>],
+    ab: bool,
+    cell: &mut Benchmark,
+) {
     // Speed-up = naive time / this time at the same thread count, paired round by round in each
     // process.
     if let Some(naive) = times(engine, data, key.with(0, key.threads, key.allocator)) {
-        cell.speedup_vs_naive = stats::pooled_ratio(&ratios(&naive, &own_ns));
+        cell.speedup_vs_naive = stats::pooled_ratio(&ratios(&naive, own_ns));
     }
     // Time relative to system at the same thread count, paired round by round between the peers
     // of the same replica.
@@ -173,7 +195,7 @@ fn cell(
         && sys != key.allocator
         && let Some(system) = times(engine, data, key.with(key.variant, key.threads, sys))
     {
-        cell.time_vs_system = stats::pooled_ratio(&ratios(&own_ns, &system));
+        cell.time_vs_system = stats::pooled_ratio(&ratios(own_ns, &system));
     }
     if ab
         && key.build == Build::Head
@@ -186,12 +208,8 @@ fn cell(
             },
         )
     {
-        cell.vs_base = stats::pooled_ratio(&ratios(&own_ns, &base));
+        cell.vs_base = stats::pooled_ratio(&ratios(own_ns, &base));
     }
-    if key.threads > 1 {
-        threaded(engine, data, key, &own, &mut cell);
-    }
-    cell
 }
 
 /// The figures only a cell at more than one thread has: aggregate throughput, scaling against
@@ -256,7 +274,7 @@ fn footprint(t: &crate::footprint::FootprintTally) -> Footprint {
 
 #[cfg(test)]
 mod tests {
-    use super::super::group::{Column, ColumnRecord, PeerRecord, columns};
+    use super::super::record::{Column, ColumnRecord, PeerRecord, columns};
     use super::super::{Engine, Launch, Mode, PeerKey};
     use super::*;
     use crate::plan::Preset;

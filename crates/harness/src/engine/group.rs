@@ -1,19 +1,15 @@
 //! One attempt at a group: start its peers, prepare them side by side, sample every cell in lock
 //! step, count allocations and measure footprints. What happens when a peer dies is in
-//! [`super::recover`].
-//!
-//! The names of the parts: a *peer* ([`PeerKey`]: build, allocator, replica) samples *columns*
-//! ([`Column`]: a variant at a thread count); a *cell* ([`CellKey`]: build, allocator, variant,
-//! threads) is one column of every replica of one (build, allocator), pooled.
+//! [`super::recover`]; the names of what is measured (peers, columns, cells) in
+//! [`super::record`].
 
 use super::layout::Layouts;
 use super::protocol::{Cmd, InputSpec, OLDEST_PROTOCOL, PROTOCOL, PrepareCmd, Reply};
+use super::record::{CellKey, Column, ColumnRecord, GroupData, PeerRecord, Sample, columns};
 use super::recover::{Culprit, Death, Excluded, Trouble};
 use super::{Build, Engine, Peer, PeerError, PeerKey, RunError, schedule};
 use crate::clock::Clock;
-use crate::footprint::FootprintTally;
 use crate::plan::Group;
-use crate::probe::Tally;
 use crate::results::CellStatus;
 use crate::subject::Readiness;
 use perflab_core::Rng;
@@ -23,174 +19,6 @@ use std::time::{Duration, Instant};
 /// Iterations of the counting and footprint passes: enough to average out one-off growth, few
 /// enough to be cheap.
 const COUNT_ITERS: u64 = 16;
-
-/// What a peer samples: one variant (index into the group's variants) at one thread count. A
-/// group's columns are every variant at every thread count, variant by variant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Column {
-    /// Index into the group's variants.
-    pub(crate) variant: usize,
-    /// Threads running it at once.
-    pub(crate) threads: usize,
-}
-
-/// The columns of `g`: every variant at every thread count.
-pub(crate) fn columns(g: &Group) -> Vec<Column> {
-    (0..g.variants.len())
-        .flat_map(|variant| {
-            g.threads
-                .iter()
-                .map(move |&threads| Column { variant, threads })
-        })
-        .collect()
-}
-
-/// A cell of a group's results: a variant at a thread count, under an allocator (index into the
-/// group's allocators), in a build. Its replicas are pooled into it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct CellKey {
-    pub(crate) build: Build,
-    pub(crate) allocator: usize,
-    pub(crate) variant: usize,
-    pub(crate) threads: usize,
-}
-
-impl CellKey {
-    /// The cell a peer's column belongs to.
-    pub(crate) fn of(peer: &PeerKey, column: Column) -> CellKey {
-        CellKey {
-            build: peer.build,
-            allocator: peer.allocator,
-            variant: column.variant,
-            threads: column.threads,
-        }
-    }
-
-    /// The peer of replica `replica` that samples this cell.
-    pub(crate) fn peer(&self, replica: usize) -> PeerKey {
-        PeerKey {
-            build: self.build,
-            allocator: self.allocator,
-            replica,
-        }
-    }
-
-    /// The same cell with another variant, thread count or allocator.
-    pub(crate) fn with(self, variant: usize, threads: usize, allocator: usize) -> CellKey {
-        CellKey {
-            variant,
-            threads,
-            allocator,
-            ..self
-        }
-    }
-}
-
-/// Every cell of `g` in `engine`'s builds, build by build, then in the order of
-/// [`Group::cell_ids`]: allocator by allocator, thread count by thread count, variant by variant.
-pub(crate) fn cell_keys(engine: &Engine, g: &Group) -> Vec<CellKey> {
-    let mut keys = Vec::new();
-    for (build, _) in engine.builds() {
-        for allocator in 0..g.allocators.len() {
-            for &threads in &g.threads {
-                for variant in 0..g.variants.len() {
-                    keys.push(CellKey {
-                        build,
-                        allocator,
-                        variant,
-                        threads,
-                    });
-                }
-            }
-        }
-    }
-    keys
-}
-
-/// Whether a peer still samples a column.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Sampling {
-    /// Sampled every round.
-    Going,
-    /// Not sampled: unsupported, failed verification or warm-up, or failed while measured.
-    Stopped(CellStatus, String),
-}
-
-/// One sample of a column, per call.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Sample {
-    /// ns by the run's clock (one thread) or the wall clock (several).
-    pub(crate) ns: f64,
-    /// ns by the wall clock (unknown from peers of protocol 3).
-    pub(crate) wall_ns: Option<f64>,
-    /// Several threads: their mean CPU time.
-    pub(crate) cpu_ns: Option<f64>,
-    /// Several threads: the process's system CPU time per thread.
-    pub(crate) sys_ns: Option<f64>,
-    /// Several threads: how far apart they started, ns.
-    pub(crate) skew_ns: Option<f64>,
-}
-
-/// What one column of one peer came to.
-#[derive(Clone, Debug)]
-pub(crate) struct ColumnRecord {
-    pub(crate) sampling: Sampling,
-    /// One per round while going.
-    pub(crate) samples: Vec<Sample>,
-    /// The counting pass (first replica only).
-    pub(crate) tally: Option<Tally>,
-    /// The footprint pass (first replica only).
-    pub(crate) footprint: Option<FootprintTally>,
-}
-
-impl ColumnRecord {
-    fn going() -> Self {
-        ColumnRecord {
-            sampling: Sampling::Going,
-            samples: Vec::new(),
-            tally: None,
-            footprint: None,
-        }
-    }
-
-    fn is_going(&self) -> bool {
-        self.sampling == Sampling::Going
-    }
-
-    fn stop(&mut self, status: CellStatus, error: String) {
-        self.sampling = Sampling::Stopped(status, error);
-    }
-}
-
-/// What one peer measured.
-pub(crate) struct PeerRecord {
-    pub(crate) key: PeerKey,
-    /// Indexed like the group's columns.
-    pub(crate) columns: Vec<ColumnRecord>,
-}
-
-/// Everything one attempt at a group measured.
-pub(crate) struct GroupData {
-    /// The group's columns.
-    pub(crate) columns: Vec<Column>,
-    /// Every peer that took part, in the order the schedule indexed them.
-    pub(crate) peers: Vec<PeerRecord>,
-    /// Bytes per iteration, per build.
-    pub(crate) size_bytes: BTreeMap<Build, u64>,
-    /// Iterations per sample, per variant (the same in every peer and at every thread count).
-    pub(crate) iters: Vec<u64>,
-    /// The clock one-thread samples were timed by, per build, where the peers said.
-    pub(crate) clocks: BTreeMap<Build, Clock>,
-}
-
-impl GroupData {
-    /// The record of `key`'s column `column`, if that peer was started.
-    pub(crate) fn record(&self, key: &PeerKey, column: Column) -> Option<&ColumnRecord> {
-        let c = self.columns.iter().position(|&x| x == column)?;
-        let peer = self.peers.iter().find(|p| &p.key == key)?;
-        peer.columns.get(c)
-    }
-}
 
 /// The peers of one attempt, in the order the schedule indexes them.
 fn peer_keys(engine: &Engine, g: &Group, mirror: bool) -> Vec<PeerKey> {
@@ -420,28 +248,12 @@ impl Attempt {
     /// Every peer prepares at once (verification is the slow, untimed part; peers pin themselves
     /// afterwards), then the answers are collected.
     fn prepare(&mut self, engine: &Engine, g: &Group) -> Result<(), Trouble> {
-        let nv = g.variants.len();
         let mut deaths = Vec::new();
         for run in &mut self.peers {
             let Some(live) = run.live.as_mut() else {
                 continue;
             };
-            let variants: Vec<String> = (0..nv)
-                .filter(|&v| live.slots[v].is_some())
-                .map(|v| g.variants[v].clone())
-                .collect();
-            let replica = run.record.key.replica;
-            let cmd = Cmd::Prepare(Box::new(PrepareCmd {
-                workload: g.workload.clone(),
-                variants,
-                input: input_spec(engine, g),
-                settings: engine.settings,
-                pin: engine.cpu_of(replica),
-                clock: engine.clock,
-                verify: true,
-                threads: g.max_threads(),
-                thread_cpus: engine.thread_cpus(replica, g.max_threads()),
-            }));
+            let cmd = prepare_cmd(engine, g, &live.slots, run.record.key.replica);
             if let Err(error) = live.peer.send(&cmd) {
                 deaths.push(Death {
                     key: run.record.key.clone(),
@@ -466,29 +278,9 @@ impl Attempt {
                     if let Some(c) = clock {
                         self.clocks.insert(run.record.key.build, c);
                     }
-                    for v in 0..nv {
-                        let Some(s) = live.slots[v] else { continue };
-                        let stopped = match variants.get(s) {
-                            Some(Readiness::Ready { iters }) => {
-                                self.iters[v] = self.iters[v].max(*iters);
-                                None
-                            }
-                            Some(Readiness::Unavailable { status, error }) => {
-                                Some((*status, error.clone()))
-                            }
-                            None => Some((
-                                CellStatus::Failed,
-                                "the peer did not report on it".to_owned(),
-                            )),
-                        };
-                        if let Some((status, error)) = stopped {
-                            for (c, r) in self.columns.iter().zip(&mut run.record.columns) {
-                                if c.variant == v && r.is_going() {
-                                    r.stop(status, error.clone());
-                                }
-                            }
-                        }
-                    }
+                    let slots = &live.slots;
+                    let record = &mut run.record;
+                    take_readiness(&self.columns, slots, &variants, record, &mut self.iters);
                 }
                 Ok(other) => {
                     return Err(Trouble::Fatal(RunError::Peer(PeerError::Garbled {
@@ -711,6 +503,57 @@ impl Attempt {
             iters: self.iters,
             clocks: self.clocks,
         })
+    }
+}
+
+/// What a peer of `replica` is asked to prepare: the variants it has slots for, the group's input,
+/// the run's settings and clock, its CPU and its workers' CPUs.
+fn prepare_cmd(engine: &Engine, g: &Group, slots: &[Option<usize>], replica: usize) -> Cmd {
+    let variants: Vec<String> = (0..g.variants.len())
+        .filter(|&v| slots[v].is_some())
+        .map(|v| g.variants[v].clone())
+        .collect();
+    Cmd::Prepare(Box::new(PrepareCmd {
+        workload: g.workload.clone(),
+        variants,
+        input: input_spec(engine, g),
+        settings: engine.settings,
+        pin: engine.cpu_of(replica),
+        clock: engine.clock,
+        verify: true,
+        threads: g.max_threads(),
+        thread_cpus: engine.thread_cpus(replica, g.max_threads()),
+    }))
+}
+
+/// Takes what a peer said of its variants after `prepare`: a ready variant's calibration raises
+/// the group's iterations per sample (every peer samples a variant with the same count); an
+/// unavailable one stops its columns with the reason (`slots[v]` is variant `v`'s slot).
+fn take_readiness(
+    columns: &[Column],
+    slots: &[Option<usize>],
+    variants: &[Readiness],
+    record: &mut PeerRecord,
+    iters: &mut [u64],
+) {
+    for (v, slot) in slots.iter().enumerate() {
+        let Some(s) = *slot else { continue };
+        let (status, error) = match variants.get(s) {
+            Some(Readiness::Ready { iters: calibrated }) => {
+                iters[v] = iters[v].max(*calibrated);
+                continue;
+            }
+            Some(Readiness::Unavailable { status, error }) => (*status, error.clone()),
+            None => (
+                CellStatus::Failed,
+                "the peer did not report on it".to_owned(),
+            ),
+        };
+        for (c, r) in columns.iter().zip(&mut record.columns) {
+            if c.variant == v && r.is_going() {
+                r.stop(status, error.clone());
+            }
+        }
     }
 }
 

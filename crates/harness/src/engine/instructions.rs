@@ -157,35 +157,8 @@ fn count_one(
         thread_cpus: Vec::new(),
     }));
     let outcome = peer.ask(&Cmd::Hello).and_then(|_| peer.ask(&cmd));
-    match outcome {
-        Ok(Reply::Prepared {
-            size_bytes,
-            variants,
-            ..
-        }) => {
-            cell.size_bytes = size_bytes;
-            match variants.first() {
-                Some(Readiness::Ready { .. }) => {}
-                Some(Readiness::Unavailable { status, error }) => {
-                    cell.status = *status;
-                    cell.error = (!error.is_empty()).then(|| error.clone());
-                    return Ok(());
-                }
-                None => {
-                    cell.error = Some("the counting process did not report on it".to_owned());
-                    return Ok(());
-                }
-            }
-        }
-        Ok(other) => {
-            cell.error = Some(format!("unexpected answer {other:?}"));
-            return Ok(());
-        }
-        Err(e @ PeerError::Garbled { .. }) => return Err(RunError::Peer(e)),
-        Err(e) => {
-            cell.error = Some(e.to_string());
-            return Ok(());
-        }
+    if !ready_to_count(outcome, cell)? {
+        return Ok(());
     }
     match peer.ask(&Cmd::CountInstructions { slot: 0, iters }) {
         Ok(Reply::Ran) => {}
@@ -210,6 +183,37 @@ fn count_one(
         }
     }
     Ok(())
+}
+
+/// Takes a counting peer's answer to `prepare` into `cell`: whether its one variant is ready to be
+/// counted (if not, `cell` says why). A build that does not speak the protocol ends the run.
+fn ready_to_count(
+    outcome: Result<Reply, PeerError>,
+    cell: &mut Benchmark,
+) -> Result<bool, RunError> {
+    match outcome {
+        Ok(Reply::Prepared {
+            size_bytes,
+            variants,
+            ..
+        }) => {
+            cell.size_bytes = size_bytes;
+            match variants.first() {
+                Some(Readiness::Ready { .. }) => return Ok(true),
+                Some(Readiness::Unavailable { status, error }) => {
+                    cell.status = *status;
+                    cell.error = (!error.is_empty()).then(|| error.clone());
+                }
+                None => {
+                    cell.error = Some("the counting process did not report on it".to_owned());
+                }
+            }
+        }
+        Ok(other) => cell.error = Some(format!("unexpected answer {other:?}")),
+        Err(e @ PeerError::Garbled { .. }) => return Err(RunError::Peer(e)),
+        Err(e) => cell.error = Some(e.to_string()),
+    }
+    Ok(false)
 }
 
 /// Removes the files on drop (a missing one is no error).

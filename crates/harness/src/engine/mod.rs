@@ -32,6 +32,7 @@ mod layout;
 pub mod peer;
 pub mod pin;
 pub mod protocol;
+mod record;
 mod recover;
 pub mod schedule;
 pub mod serve;
@@ -170,6 +171,32 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Starts `g` and enters it into the window beside `active`.
+    fn admit<'g>(
+        &self,
+        g: &'g Group,
+        active: &[Active<'g>],
+        progress: &mut dyn Progress,
+    ) -> Result<Active<'g>, RunError> {
+        progress.group_started(g);
+        let floor = active
+            .iter()
+            .map(Active::progress)
+            .fold(f64::INFINITY, f64::min);
+        let mut excluded = recover::Excluded::default();
+        let mut salt = 0;
+        let attempt = recover::start_whole(self, g, &mut excluded, false, &mut salt, progress)?;
+        Ok(Active {
+            g,
+            attempt,
+            excluded,
+            salt,
+            // A newcomer starts level with the least advanced group, not at zero: otherwise it
+            // would take every round until it caught up.
+            offset: if floor.is_finite() { floor } else { 0.0 },
+        })
+    }
+
     /// What a peer preparing `g` may take between two lines beyond the time limit: verification
     /// sends a line per variant, but a warm-up lasts [`Settings::warmup`] (its last batch up to
     /// twice that) before its line, and the workers of a threaded peer verify every variant
@@ -220,26 +247,8 @@ impl Engine {
         let mut next = 0;
         loop {
             while active.len() < window && next < groups.len() {
-                let g = &groups[next];
+                active.push(self.admit(&groups[next], &active, progress)?);
                 next += 1;
-                progress.group_started(g);
-                let floor = active
-                    .iter()
-                    .map(Active::progress)
-                    .fold(f64::INFINITY, f64::min);
-                let mut excluded = recover::Excluded::default();
-                let mut salt = 0;
-                let attempt =
-                    recover::start_whole(self, g, &mut excluded, false, &mut salt, progress)?;
-                active.push(Active {
-                    g,
-                    attempt,
-                    excluded,
-                    salt,
-                    // A newcomer starts level with the least advanced group, not at zero:
-                    // otherwise it would take every round until it caught up.
-                    offset: if floor.is_finite() { floor } else { 0.0 },
-                });
             }
             let Some(i) = (0..active.len())
                 .min_by(|&a, &b| active[a].progress().total_cmp(&active[b].progress()))
@@ -333,7 +342,7 @@ impl Engine {
     fn cells(
         &self,
         g: &Group,
-        data: &group::GroupData,
+        data: &record::GroupData,
         excluded: &mut recover::Excluded,
         progress: &mut dyn Progress,
     ) -> Result<cells::BuildCells, RunError> {

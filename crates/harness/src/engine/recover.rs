@@ -1,7 +1,8 @@
 //! What the engine does when peers die: the cell to blame is excluded and the group measured
 //! again by fresh peers, until an attempt completes (or nothing is left to try).
 
-use super::group::{Attempt, CellKey, GroupData, cell_keys};
+use super::group::Attempt;
+use super::record::{CellKey, GroupData, cell_keys};
 use super::{Engine, PeerError, PeerKey, Progress, RunError};
 use crate::plan::Group;
 use std::collections::BTreeMap;

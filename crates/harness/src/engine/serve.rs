@@ -126,24 +126,7 @@ fn prepare(
     } else {
         None
     };
-    for (slot, r) in readiness.iter_mut().enumerate() {
-        if r.is_ready() {
-            // News before each warm-up too: a peer that dies or hangs in it is traced to the
-            // variant, and the engine's time limit runs from here.
-            let news = Reply::Checking {
-                variant: cmd.variants[slot].clone(),
-            };
-            send(out, &news).map_err(|e| format!("cannot report progress: {e}"))?;
-            let (warmup, target) = (cmd.settings.warmup, cmd.settings.sample_target);
-            *r = match subject.warm_up(slot, warmup, target, clock) {
-                Ok(iters) => Readiness::Ready { iters },
-                Err(_) => subject
-                    .readiness(slot)
-                    .cloned()
-                    .unwrap_or(Readiness::Ready { iters: 1 }),
-            };
-        }
-    }
+    warm_up(&mut subject, &mut readiness, cmd, clock, out)?;
     let pinned = cmd.pin.and_then(super::pin::pin_to);
     let reply = Reply::Prepared {
         size_bytes: subject.bytes(),
@@ -157,6 +140,34 @@ fn prepare(
         crew,
     };
     Ok((prepared, reply))
+}
+
+/// Warms every ready variant up and calibrates it, saying which before each: a peer that dies or
+/// hangs in a warm-up is traced to the variant, and the engine's time limit runs from there.
+fn warm_up(
+    subject: &mut Subject,
+    readiness: &mut [Readiness],
+    cmd: &PrepareCmd,
+    clock: Clock,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let (warmup, target) = (cmd.settings.warmup, cmd.settings.sample_target);
+    for (slot, r) in readiness.iter_mut().enumerate() {
+        if r.is_ready() {
+            let news = Reply::Checking {
+                variant: cmd.variants[slot].clone(),
+            };
+            send(out, &news).map_err(|e| format!("cannot report progress: {e}"))?;
+            *r = match subject.warm_up(slot, warmup, target, clock) {
+                Ok(iters) => Readiness::Ready { iters },
+                Err(_) => subject
+                    .readiness(slot)
+                    .cloned()
+                    .unwrap_or(Readiness::Ready { iters: 1 }),
+            };
+        }
+    }
+    Ok(())
 }
 
 fn answer(p: &mut Prepared, cmd: Cmd, probe: Option<&'static dyn AllocProbe>) -> Reply {

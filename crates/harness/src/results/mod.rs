@@ -151,6 +151,3 @@ impl Results {
         self.benchmarks.iter().find(|b| b.id == id)
     }
 }
-
-#[cfg(test)]
-mod tests;

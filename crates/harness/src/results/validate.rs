@@ -35,12 +35,33 @@ impl Results {
     }
 }
 
+/// A time or rate: finite and above zero.
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+/// A count: finite and not below zero.
+fn not_negative(x: f64) -> bool {
+    x.is_finite() && x >= 0.0
+}
+
 impl Benchmark {
     /// What makes this cell impossible, if anything: a time that is not positive and finite, a
     /// negative count or rate, or an `ok` status without a measurement.
     fn problem(&self) -> Option<String> {
-        let positive = |x: f64| x.is_finite() && x > 0.0;
-        let not_negative = |x: f64| x.is_finite() && x >= 0.0;
+        self.sample_problem()
+            .or_else(|| self.number_problem())
+            .or_else(|| self.ratio_problem())
+            .or_else(|| {
+                (self.status == CellStatus::Ok
+                    && self.samples_ns.is_empty()
+                    && self.instructions.is_none())
+                .then(|| "status is ok but it has no samples (nor an instruction count)".to_owned())
+            })
+    }
+
+    /// A sample or a process's median that is not a positive time.
+    fn sample_problem(&self) -> Option<String> {
         if let Some((i, x)) = self
             .samples_ns
             .iter()
@@ -59,6 +80,12 @@ impl Benchmark {
                 "process_medians_ns[{i}] is {x}, not a positive time"
             ));
         }
+        None
+    }
+
+    /// A time or rate that is not positive, an interval upside down, a count that is negative,
+    /// no threads.
+    fn number_problem(&self) -> Option<String> {
         if self.threads == 0 {
             return Some("threads is 0".to_owned());
         }
@@ -98,6 +125,11 @@ impl Benchmark {
                 return Some(format!("{name} is {x}, not a count"));
             }
         }
+        None
+    }
+
+    /// A paired ratio (median or interval end) that is not a positive number.
+    fn ratio_problem(&self) -> Option<String> {
         let ratios = [
             ("speedup_vs_naive", self.speedup_vs_naive),
             ("time_vs_system", self.time_vs_system),
@@ -113,14 +145,6 @@ impl Benchmark {
                     e.median, e.ci95[0], e.ci95[1]
                 ));
             }
-        }
-        if self.status == CellStatus::Ok
-            && self.samples_ns.is_empty()
-            && self.instructions.is_none()
-        {
-            return Some(
-                "status is ok but it has no samples (nor an instruction count)".to_owned(),
-            );
         }
         None
     }

@@ -1,8 +1,8 @@
-//! The results file's tests: round trips, old files, bad files, the schema, atomic writes.
+//! The results file: round trips, old files, bad files, the schema, atomic writes.
 
-use super::*;
-use crate::stats::{Estimate, Outliers};
 use perflab_core::VariantKind;
+use perflab_harness::results::*;
+use perflab_harness::stats::{Estimate, Outliers};
 use std::path::Path;
 
 fn sample() -> Results {
@@ -183,7 +183,7 @@ fn filled() -> Results {
         max_samples: 100,
         paired: Some("run-1".into()),
         pinned_cpus: vec![0, 1],
-        clock: Some(crate::clock::Clock::Cpu),
+        clock: Some(perflab_harness::clock::Clock::Cpu),
         processes: Some(3),
         layout_seed: Some(42),
         threads: vec![2, 4],
@@ -246,7 +246,7 @@ fn filled() -> Results {
         }),
     });
     let mut threaded = b.clone().at_threads(2);
-    threaded.clock = Some(crate::clock::Clock::Wall);
+    threaded.clock = Some(perflab_harness::clock::Clock::Wall);
     threaded.aggregate_throughput_bytes_per_s = Some(8.0e10);
     threaded.scaling_vs_one_thread = Some(e);
     threaded.contention = Some(Contention {
