@@ -124,9 +124,9 @@ impl PerflabAllocator {
     /// (after that, one load of the decided state). Deallocation and reallocation need not
     /// call this: they only ever follow an allocation.
     #[inline]
-    fn settle(&self) {
+    fn decide(&self) {
         if let Some(allocator) = self.fixed {
-            select::settle(allocator);
+            select::decide(allocator);
         }
     }
 }
@@ -136,14 +136,14 @@ impl PerflabAllocator {
 unsafe impl GlobalAlloc for PerflabAllocator {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.settle();
+        self.decide();
         // SAFETY: forwarded unchanged.
         unsafe { GLOBAL.alloc(layout) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        self.settle();
+        self.decide();
         // SAFETY: forwarded unchanged.
         unsafe { GLOBAL.alloc_zeroed(layout) }
     }

@@ -254,7 +254,7 @@ pub(crate) fn current() -> Allocator {
 
 /// Decides on `allocator` regardless of the environment, unless already decided.
 #[inline]
-pub(crate) fn settle(allocator: Allocator) {
+pub(crate) fn decide(allocator: Allocator) {
     DECISION.current(|| Some(allocator.name().as_bytes()));
 }
 

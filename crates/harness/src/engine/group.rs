@@ -6,7 +6,7 @@
 use super::layout::Layouts;
 use super::protocol::{Cmd, InputSpec, OLDEST_PROTOCOL, PROTOCOL, PrepareCmd, Reply};
 use super::record::{CellKey, Column, ColumnRecord, GroupData, PeerRecord, Sample, columns};
-use super::recover::{Culprit, Death, Excluded, Trouble};
+use super::recover::{AttemptError, Culprit, Excluded, LostPeer};
 use super::{Build, Engine, Peer, PeerError, PeerKey, RunError, schedule};
 use crate::clock::Clock;
 use crate::plan::Group;
@@ -93,8 +93,8 @@ struct PeerRun {
 }
 
 impl PeerRun {
-    fn death(&self, error: PeerError, culprit: Option<Culprit>) -> Death {
-        Death {
+    fn lost(&self, error: PeerError, culprit: Option<Culprit>) -> LostPeer {
+        LostPeer {
             key: self.record.key.clone(),
             error,
             culprit,
@@ -119,14 +119,14 @@ pub(crate) struct Attempt {
 
 impl Attempt {
     /// Starts `g`'s peers (all but the cells in `excluded`), has them prepare side by side, and
-    /// collects their calibrations. `salt` makes each attempt's layouts its own.
+    /// collects their calibrations. `attempt_index` makes each attempt's layouts its own.
     pub(crate) fn start(
         engine: &Engine,
         g: &Group,
         excluded: &Excluded,
         mirror: bool,
-        salt: u64,
-    ) -> Result<Attempt, Trouble> {
+        attempt_index: u64,
+    ) -> Result<Attempt, AttemptError> {
         let nv = g.variants.len();
         let columns = columns(g);
         let builds = engine.builds();
@@ -134,7 +134,7 @@ impl Attempt {
         let mut rng = Rng::new(
             engine.layout_seed
                 ^ crate::compare::seed_of(&g.label())
-                ^ (salt << 40)
+                ^ (attempt_index << 40)
                 ^ u64::from(mirror),
         );
         let mut peers = Vec::new();
@@ -198,16 +198,16 @@ impl Attempt {
         Ok(attempt)
     }
 
-    fn hello(&mut self, g: &Group) -> Result<(), Trouble> {
+    fn hello(&mut self, g: &Group) -> Result<(), AttemptError> {
         for live in self.peers.iter_mut().filter_map(|p| p.live.as_mut()) {
             if let Err(e) = live.peer.send(&Cmd::Hello) {
-                return Err(Trouble::Fatal(RunError::Peer(not_a_peer(e))));
+                return Err(AttemptError::Fatal(RunError::Peer(not_a_peer(e))));
             }
         }
         for live in self.peers.iter_mut().filter_map(|p| p.live.as_mut()) {
             let label = live.peer.label().to_owned();
             let garbled = |what: String| {
-                Trouble::Fatal(RunError::Peer(PeerError::Garbled {
+                AttemptError::Fatal(RunError::Peer(PeerError::Garbled {
                     label: label.clone(),
                     what,
                 }))
@@ -239,7 +239,7 @@ impl Attempt {
                 Err(PeerError::Refused { message, .. }) => {
                     return Err(garbled(format!("an older protocol ({message})")));
                 }
-                Err(e) => return Err(Trouble::Fatal(RunError::Peer(not_a_peer(e)))),
+                Err(e) => return Err(AttemptError::Fatal(RunError::Peer(not_a_peer(e)))),
             }
         }
         Ok(())
@@ -247,15 +247,15 @@ impl Attempt {
 
     /// Every peer prepares at once (verification is the slow, untimed part; peers pin themselves
     /// afterwards), then the answers are collected.
-    fn prepare(&mut self, engine: &Engine, g: &Group) -> Result<(), Trouble> {
-        let mut deaths = Vec::new();
+    fn prepare(&mut self, engine: &Engine, g: &Group) -> Result<(), AttemptError> {
+        let mut lost = Vec::new();
         for run in &mut self.peers {
             let Some(live) = run.live.as_mut() else {
                 continue;
             };
             let cmd = prepare_cmd(engine, g, &live.slots, run.record.key.replica);
             if let Err(error) = live.peer.send(&cmd) {
-                deaths.push(Death {
+                lost.push(LostPeer {
                     key: run.record.key.clone(),
                     error,
                     culprit: None,
@@ -283,7 +283,7 @@ impl Attempt {
                     take_readiness(&self.columns, slots, &variants, record, &mut self.iters);
                 }
                 Ok(other) => {
-                    return Err(Trouble::Fatal(RunError::Peer(PeerError::Garbled {
+                    return Err(AttemptError::Fatal(RunError::Peer(PeerError::Garbled {
                         label: live.peer.label().to_owned(),
                         what: format!("it answered prepare with {other:?}"),
                     })));
@@ -304,14 +304,14 @@ impl Attempt {
                             variant,
                             measuring: None,
                         });
-                    deaths.push(run.death(error, culprit));
+                    lost.push(run.lost(error, culprit));
                 }
             }
         }
-        if deaths.is_empty() {
+        if lost.is_empty() {
             Ok(())
         } else {
-            Err(Trouble::Crashed(deaths))
+            Err(AttemptError::PeersLost(lost))
         }
     }
 
@@ -353,7 +353,7 @@ impl Attempt {
     }
 
     /// One round: every peer draws a new layout, then every going column takes one sample.
-    pub(crate) fn round(&mut self) -> Result<(), Trouble> {
+    pub(crate) fn round(&mut self) -> Result<(), AttemptError> {
         let started = Instant::now();
         let (nc, np) = (self.columns.len(), self.peers.len());
         for p in schedule::relocation_order(self.rounds, nc, np) {
@@ -367,7 +367,7 @@ impl Attempt {
                 stack_depth,
             };
             if let Err(error) = live.peer.ask(&cmd) {
-                return Err(Trouble::Crashed(vec![run.death(error, None)]));
+                return Err(AttemptError::PeersLost(vec![run.lost(error, None)]));
             }
         }
         for turn in schedule::round(self.rounds, nc, np) {
@@ -413,7 +413,9 @@ impl Attempt {
                         variant: column.variant,
                         measuring: Some(column.threads),
                     };
-                    return Err(Trouble::Crashed(vec![run.death(error, Some(culprit))]));
+                    return Err(AttemptError::PeersLost(vec![
+                        run.lost(error, Some(culprit)),
+                    ]));
                 }
             }
         }
@@ -426,7 +428,7 @@ impl Attempt {
     /// deterministic code repeat exactly, so the first replica of each (build, allocator) counts
     /// for all; each footprint pass follows its own column's count, after the allocator released
     /// what it holds free (so a footprint does not depend on what ran before it).
-    pub(crate) fn finish(mut self) -> Result<GroupData, Trouble> {
+    pub(crate) fn finish(mut self) -> Result<GroupData, AttemptError> {
         for run in &mut self.peers {
             if run.record.key.replica != 0 {
                 continue;
@@ -478,12 +480,12 @@ impl Attempt {
                                 variant: column.variant,
                                 measuring: Some(threads),
                             };
-                            let death = Death {
+                            let lost_peer = LostPeer {
                                 key: run.record.key.clone(),
                                 error,
                                 culprit: Some(culprit),
                             };
-                            return Err(Trouble::Crashed(vec![death]));
+                            return Err(AttemptError::PeersLost(vec![lost_peer]));
                         }
                     }
                 }

@@ -184,13 +184,14 @@ impl Engine {
             .map(Active::progress)
             .fold(f64::INFINITY, f64::min);
         let mut excluded = recover::Excluded::default();
-        let mut salt = 0;
-        let attempt = recover::start_whole(self, g, &mut excluded, false, &mut salt, progress)?;
+        let mut attempt_index = 0;
+        let attempt =
+            recover::start_whole(self, g, &mut excluded, false, &mut attempt_index, progress)?;
         Ok(Active {
             g,
             attempt,
             excluded,
-            salt,
+            attempt_index,
             // A newcomer starts level with the least advanced group, not at zero: otherwise it
             // would take every round until it caught up.
             offset: if floor.is_finite() { floor } else { 0.0 },
@@ -258,13 +259,13 @@ impl Engine {
             let a = &mut active[i];
             if a.attempt.wants_more() {
                 if let Err(trouble) = a.attempt.round() {
-                    recover::settle(self, a.g, &mut a.excluded, trouble, progress)?;
+                    recover::exclude_culprits(self, a.g, &mut a.excluded, trouble, progress)?;
                     a.attempt = recover::start_whole(
                         self,
                         a.g,
                         &mut a.excluded,
                         false,
-                        &mut a.salt,
+                        &mut a.attempt_index,
                         progress,
                     )?;
                 }
@@ -275,7 +276,7 @@ impl Engine {
                 Ok(data) => data,
                 // A peer died in the counting pass: learn from it and measure the group again.
                 Err(trouble) => {
-                    recover::settle(self, a.g, &mut a.excluded, trouble, progress)?;
+                    recover::exclude_culprits(self, a.g, &mut a.excluded, trouble, progress)?;
                     recover::measure_until_whole(self, a.g, &mut a.excluded, false, progress)?
                 }
             };
@@ -361,7 +362,7 @@ struct Active<'g> {
     g: &'g Group,
     attempt: group::Attempt,
     excluded: recover::Excluded,
-    salt: u64,
+    attempt_index: u64,
     offset: f64,
 }
 

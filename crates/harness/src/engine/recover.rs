@@ -14,15 +14,16 @@ pub(crate) struct Excluded {
 }
 
 /// Why an attempt stopped short.
-pub(crate) enum Trouble {
-    /// Peers died; each with the variant to blame, if known, and how it was running.
-    Crashed(Vec<Death>),
+pub(crate) enum AttemptError {
+    /// Peers died or hung (and were killed); each with the variant to blame, if known, and how
+    /// it was running.
+    PeersLost(Vec<LostPeer>),
     /// Nothing can go on (a build that cannot be started or does not speak the protocol).
     Fatal(RunError),
 }
 
-/// A peer that died, and what it was running.
-pub(crate) struct Death {
+/// A peer that died or was killed as hung, and what it was running.
+pub(crate) struct LostPeer {
     pub(crate) key: PeerKey,
     pub(crate) error: PeerError,
     /// What it was running, when known.
@@ -39,9 +40,9 @@ pub(crate) struct Culprit {
     pub(crate) measuring: Option<usize>,
 }
 
-impl From<RunError> for Trouble {
+impl From<RunError> for AttemptError {
     fn from(e: RunError) -> Self {
-        Trouble::Fatal(e)
+        AttemptError::Fatal(e)
     }
 }
 
@@ -55,9 +56,9 @@ pub(crate) fn measure_until_whole(
     mirror: bool,
     progress: &mut dyn Progress,
 ) -> Result<GroupData, RunError> {
-    let mut salt = 0;
+    let mut attempt_index = 0;
     loop {
-        let mut attempt = start_whole(engine, g, excluded, mirror, &mut salt, progress)?;
+        let mut attempt = start_whole(engine, g, excluded, mirror, &mut attempt_index, progress)?;
         let outcome = (|| {
             while attempt.wants_more() {
                 attempt.round()?;
@@ -66,7 +67,7 @@ pub(crate) fn measure_until_whole(
         })();
         match outcome {
             Ok(data) => return Ok(data),
-            Err(trouble) => settle(engine, g, excluded, trouble, progress)?,
+            Err(trouble) => exclude_culprits(engine, g, excluded, trouble, progress)?,
         }
     }
 }
@@ -78,14 +79,14 @@ pub(crate) fn start_whole(
     g: &Group,
     excluded: &mut Excluded,
     mirror: bool,
-    salt: &mut u64,
+    attempt_index: &mut u64,
     progress: &mut dyn Progress,
 ) -> Result<Attempt, RunError> {
     loop {
-        *salt += 1;
-        match Attempt::start(engine, g, excluded, mirror, *salt) {
+        *attempt_index += 1;
+        match Attempt::start(engine, g, excluded, mirror, *attempt_index) {
             Ok(a) => return Ok(a),
-            Err(trouble) => settle(engine, g, excluded, trouble, progress)?,
+            Err(trouble) => exclude_culprits(engine, g, excluded, trouble, progress)?,
         }
     }
 }
@@ -94,18 +95,18 @@ pub(crate) fn start_whole(
 /// the whole allocator's cells, when no variant can be blamed). An error when nothing can go on,
 /// or when a crash taught nothing new (the group would crash again the same way): then every
 /// cell still measurable is excluded too, and the next attempt only records failures.
-pub(crate) fn settle(
+pub(crate) fn exclude_culprits(
     engine: &Engine,
     g: &Group,
     excluded: &mut Excluded,
-    trouble: Trouble,
+    trouble: AttemptError,
     progress: &mut dyn Progress,
 ) -> Result<(), RunError> {
     match trouble {
-        Trouble::Fatal(e) => Err(e),
-        Trouble::Crashed(deaths) => {
+        AttemptError::Fatal(e) => Err(e),
+        AttemptError::PeersLost(lost) => {
             let before = excluded.cells.len();
-            for d in deaths {
+            for d in lost {
                 exclude(engine, g, excluded, d, progress);
             }
             if excluded.cells.len() == before {
@@ -124,7 +125,7 @@ fn exclude(
     engine: &Engine,
     g: &Group,
     excluded: &mut Excluded,
-    d: Death,
+    d: LostPeer,
     progress: &mut dyn Progress,
 ) {
     let allocator = &g.allocators[d.key.allocator];
