@@ -4,19 +4,10 @@
 
 mod common;
 
-use common::{perflab, read_results, run, stderr, tmp};
+use common::{cell, perflab, read_results, run, stderr, tmp};
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn cell<'a>(doc: &'a Value, id: &str) -> &'a Value {
-    doc["benchmarks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no cell {id}"))
-}
 
 /// `run -w selftest --variant V` at 4KiB under system, with the environment `env`.
 fn selftest_run(
@@ -177,23 +168,12 @@ fn verify_checks_every_workload_on_an_empty_file_and_run_still_refuses_it() {
 /// A small results file: the naive variants of `checksum` and `search` at 1KiB under system.
 fn small_results(name: &str) -> Value {
     let dir = tmp(name);
-    let o = run(&[
-        "run",
-        "-w",
-        "checksum",
-        "-w",
-        "search",
-        "--kind",
-        "naive",
-        "--size",
-        "1KiB",
-        "--allocator",
-        "system",
-        "--budget",
-        "1",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let o = perflab()
+        .args(["run", "-w", "checksum", "-w", "search", "--kind", "naive"])
+        .args(["--size", "1KiB", "--allocator", "system", "--budget", "1"])
+        .args(["--out", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     read_results(&dir.join("results.json"))
 }

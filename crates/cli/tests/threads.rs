@@ -3,8 +3,7 @@
 
 mod common;
 
-use common::{perflab, read_results, run, stderr, tmp};
-use serde_json::Value;
+use common::{cell, perflab, read_results, run, stderr, tmp};
 use std::path::Path;
 
 /// A threaded run of `checksum` (allocates nothing: the negative control) and `handoff` (frees
@@ -18,15 +17,6 @@ fn threaded_run(dir: &Path, extra: &[&str]) -> std::process::Output {
         .args(extra)
         .output()
         .unwrap()
-}
-
-fn cell<'a>(doc: &'a Value, id: &str) -> &'a Value {
-    doc["benchmarks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no cell {id}"))
 }
 
 #[test]

@@ -35,15 +35,8 @@ pub struct Args {
     /// How long to run the cell, seconds.
     #[arg(long, value_name = "N", default_value_t = 5.0, value_parser = super::parse_seconds)]
     seconds: f64,
-    /// Seconds a call of the kernel (its verification, or one round of calls) may take before
-    /// the command gives up on it: one line naming the cell, exit 1.
-    #[arg(
-        long,
-        value_name = "SECS",
-        default_value_t = perflab_harness::plan::MIN_TIME_LIMIT.as_secs_f64(),
-        value_parser = super::parse_seconds
-    )]
-    timeout: f64,
+    #[command(flatten)]
+    timeout: super::InProcessTimeout,
     /// Where stacks come from: sampled by pprof (every function) or the kernels' puffin scopes
     /// (the phases the kernel names, exactly timed).
     #[arg(long, value_enum, default_value = "sampling")]
@@ -96,7 +89,7 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
             seed: args.seed,
         },
     };
-    let limit = Duration::from_secs_f64(args.timeout);
+    let limit = args.timeout.limit();
     let what = format!("`{}/{}`", args.workload, args.variant);
     let verifying = super::Watchdog::arm(what.clone(), limit);
     let mut cell = Cell::prepare_on(&session.registry, &args.workload, &args.variant, &source)?

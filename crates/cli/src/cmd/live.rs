@@ -49,15 +49,8 @@ pub struct Args {
     /// shows one timeline per thread.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = super::run::parse_threads_arg)]
     threads: usize,
-    /// Seconds a call of the kernel (its verification, or one round of calls) may take before
-    /// the command gives up on it: one line naming the cell, exit 1.
-    #[arg(
-        long,
-        value_name = "SECS",
-        default_value_t = perflab_harness::plan::MIN_TIME_LIMIT.as_secs_f64(),
-        value_parser = super::parse_seconds
-    )]
-    timeout: f64,
+    #[command(flatten)]
+    timeout: super::InProcessTimeout,
 }
 
 /// Serves live profiles of the selected cells.
@@ -75,7 +68,7 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
         size: args.size,
         seed: args.seed,
     };
-    let limit = Duration::from_secs_f64(args.timeout);
+    let limit = args.timeout.limit();
     let watchdog = super::Watchdog::arm("a cell of this session".to_owned(), limit);
     let mut cells = Cell::all(&session.registry, &args.workloads, args.size, args.seed)?
         .into_iter()

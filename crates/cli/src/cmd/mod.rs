@@ -17,6 +17,28 @@ use perflab_core::{DynWorkload, Registry};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// `--timeout` of the commands that run kernels in their own process (`verify`, `flame`, `live`):
+/// how long a kernel may run before the command gives up on it.
+#[derive(clap::Args)]
+pub struct InProcessTimeout {
+    /// Seconds a call of a kernel (its verification, or one round of calls) may take before the
+    /// command gives up on it with one line naming the cell (exit 1).
+    #[arg(
+        long = "timeout",
+        value_name = "SECS",
+        default_value_t = perflab_harness::plan::MIN_TIME_LIMIT.as_secs_f64(),
+        value_parser = parse_seconds
+    )]
+    timeout_seconds: f64,
+}
+
+impl InProcessTimeout {
+    /// The limit as a duration.
+    pub fn limit(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.timeout_seconds)
+    }
+}
+
 /// Ends the process with one line and exit code 1 when a kernel run in this process does not
 /// return in time: `flame` and `live` run kernels in-process, where a call that never returns
 /// cannot be stopped, only the process. Alive while held; [`Watchdog::pet`] starts the wait

@@ -28,15 +28,8 @@ pub struct Args {
     /// Print one JSON document (an array, one object per workload and input).
     #[arg(long)]
     json: bool,
-    /// Seconds one variant may run on one input before it is reported as failed ("did not
-    /// return within N s") and the next is checked.
-    #[arg(
-        long,
-        value_name = "SECS",
-        default_value_t = perflab_harness::plan::MIN_TIME_LIMIT.as_secs_f64(),
-        value_parser = super::parse_seconds
-    )]
-    timeout: f64,
+    #[command(flatten)]
+    timeout: super::InProcessTimeout,
 }
 
 /// Verifies the selected workloads; exit code 1 when any variant mismatches or fails.
@@ -59,7 +52,7 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
             .collect(),
     };
 
-    let limit = Duration::from_secs_f64(args.timeout);
+    let limit = args.timeout.limit();
     let mut all_ok = true;
     let mut doc = Vec::new();
     for source in &sources {

@@ -34,3 +34,14 @@ pub fn tmp(name: &str) -> PathBuf {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The cell `id` of a results document; panics naming it when there is none.
+#[allow(dead_code)]
+pub fn cell<'a>(doc: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    doc["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no cell {id}"))
+}
