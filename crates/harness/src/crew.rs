@@ -442,7 +442,7 @@ fn work(
     let mut subject = match Subject::prepare(registry, workload, source, variants) {
         Ok(s) => s,
         Err(e) => {
-            mailbox.answer(Done::Unprepared(e));
+            mailbox.answer(Done::Unprepared(e.into()));
             return;
         }
     };
@@ -473,7 +473,8 @@ fn work(
                 Done::Ran(
                     subject
                         .run_timed(slot, iters, fresh_ctx)
-                        .map(|r| ThreadRun { arrived, ..r }),
+                        .map(|r| ThreadRun { arrived, ..r })
+                        .map_err(String::from),
                 )
             }
         };

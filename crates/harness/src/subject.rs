@@ -54,6 +54,103 @@ impl Readiness {
     }
 }
 
+/// When a variant went wrong: verification, or a later phase that it had passed verification for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Its first run, compared with naive's.
+    Verifying,
+    /// Warm-up and calibration batches.
+    WarmingUp,
+    /// A timed sample on the peer's own thread.
+    Measured,
+    /// A timed run on one of a threaded cell's threads.
+    OnAThread,
+    /// The allocation-counting pass.
+    CountingAllocations,
+    /// Inside callgrind's counted region.
+    Counted,
+    /// Run under a profiler.
+    Profiled,
+}
+
+impl Phase {
+    /// Where, in a message: `while warming up`, `in a timed sample`.
+    fn place(self) -> &'static str {
+        match self {
+            Phase::Verifying => "when verified",
+            Phase::WarmingUp => "while warming up",
+            Phase::Measured => "in a timed sample",
+            Phase::OnAThread => "on one of the threads",
+            Phase::CountingAllocations => "while counting allocations",
+            Phase::Counted => "while counted",
+            Phase::Profiled => "while profiled",
+        }
+    }
+}
+
+/// Why a [`Subject`] could not do what it was asked. Its text is what a failed cell's `error`
+/// says, so each names the phase and, for a kernel's fault, what the kernel did.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SubjectError {
+    /// The registry has no such workload.
+    #[error("no workload `{workload}` in this build (it has: {known})")]
+    UnknownWorkload {
+        /// The name asked for.
+        workload: String,
+        /// The names it has, comma-separated.
+        known: String,
+    },
+    /// The workload cannot use the input.
+    #[error("cannot prepare input: {0}")]
+    Input(String),
+    /// The workload's input generator panicked.
+    #[error("input generation panicked: {0}")]
+    InputPanicked(String),
+    /// The slot's variant is unknown, unsupported or failed: it may not run.
+    #[error("variant `{0}` is not ready to run")]
+    NotReady(String),
+    /// No such slot.
+    #[error("no variant slot {0}")]
+    NoSlot(usize),
+    /// Naive panicked, so no output can be compared with it.
+    #[error("naive panicked, so nothing can be verified: {0}")]
+    NaivePanicked(String),
+    /// The variant panicked.
+    #[error("panicked{}: {message}", if *phase == Phase::Verifying { String::new() } else { format!(" {}", phase.place()) })]
+    Panicked {
+        /// When.
+        phase: Phase,
+        /// The panic's message.
+        message: String,
+    },
+    /// The variant's output differs from naive's.
+    #[error("{}", disagreed(*phase, disagreement))]
+    Disagreed {
+        /// When (after verification: it agreed then).
+        phase: Phase,
+        /// Both outputs.
+        disagreement: Disagreement,
+    },
+    /// The clock could not be read.
+    #[error("{0}")]
+    Clock(String),
+}
+
+/// The protocol and the crew carry errors as text (a failed cell's `error`): a subject's error
+/// becomes its message where it leaves for them.
+impl From<SubjectError> for String {
+    fn from(e: SubjectError) -> String {
+        e.to_string()
+    }
+}
+
+fn disagreed(phase: Phase, d: &Disagreement) -> String {
+    match phase {
+        Phase::Verifying => d.to_string(),
+        later => format!("{}, {d} (it agreed when verified)", later.place()),
+    }
+}
+
 /// One sample's time per iteration, by the run's clock and by the wall clock.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SampleTime {
@@ -99,22 +196,17 @@ impl Subject {
         workload: &str,
         source: &InputSource,
         variants: &[String],
-    ) -> Result<Subject, String> {
-        let w = registry.get(workload).ok_or_else(|| {
-            format!(
-                "no workload `{workload}` in this build (it has: {})",
-                registry.names().join(", ")
-            )
-        })?;
+    ) -> Result<Subject, SubjectError> {
+        let w = registry
+            .get(workload)
+            .ok_or_else(|| SubjectError::UnknownWorkload {
+                workload: workload.to_owned(),
+                known: registry.names().join(", "),
+            })?;
         let input = match catch_unwind(AssertUnwindSafe(|| w.prepare(source))) {
             Ok(Ok(input)) => input,
-            Ok(Err(e)) => return Err(format!("cannot prepare input: {e}")),
-            Err(p) => {
-                return Err(format!(
-                    "input generation panicked: {}",
-                    panic_message(p.as_ref())
-                ));
-            }
+            Ok(Err(e)) => return Err(SubjectError::Input(e.to_string())),
+            Err(p) => return Err(SubjectError::InputPanicked(panic_message(p.as_ref()))),
         };
         let infos = w.variants();
         let slots = variants
@@ -205,11 +297,13 @@ impl Subject {
                     error: String::new(),
                 }
             } else if let Some(msg) = &naive_failed {
-                Readiness::failed(format!("naive panicked, so nothing can be verified: {msg}"))
+                Readiness::failed(SubjectError::NaivePanicked(msg.clone()).to_string())
             } else {
                 on_check(&s.name);
-                self.check(index)
-                    .map_or_else(Readiness::failed, |()| Readiness::Ready { iters: 1 })
+                self.check(index).map_or_else(
+                    |e| Readiness::failed(e.to_string()),
+                    |()| Readiness::Ready { iters: 1 },
+                )
             };
             self.slots[slot].readiness = readiness;
         }
@@ -240,40 +334,25 @@ impl Subject {
         self.slots.iter().map(|s| s.readiness.clone()).collect()
     }
 
-    /// Verifies one slot against naive (naive's output is computed once per subject).
-    fn verify_slot(&mut self, slot: usize) -> Readiness {
-        let Some(index) = self.slots[slot].index else {
-            return self.slots[slot].readiness.clone();
-        };
-        if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
-            self.input.check(0, &mut Ctx::new());
-        })) {
-            return Readiness::failed(format!(
-                "naive panicked, so nothing can be verified: {}",
-                panic_message(p.as_ref())
-            ));
-        }
-        match self.check(index) {
-            Ok(()) => self.slots[slot].readiness.clone(),
-            Err(msg) => Readiness::failed(msg),
-        }
-    }
-
     /// Runs the kernel at `index` once and compares its output with naive's; why not, if not.
-    fn check(&mut self, index: usize) -> Result<(), String> {
+    fn check(&mut self, index: usize) -> Result<(), SubjectError> {
         let (input, ctx) = (&self.input, &mut self.ctx);
         match catch_unwind(AssertUnwindSafe(|| input.check(index, ctx))) {
             Ok((_, true)) => Ok(()),
-            Ok((out, false)) => {
-                let naive = input.check(0, &mut Ctx::new()).0;
-                Err(format!(
-                    "output differs from naive: got {out}, naive gave {naive}"
-                ))
-            }
+            Ok((got, false)) => Err(SubjectError::Disagreed {
+                phase: Phase::Verifying,
+                disagreement: Disagreement {
+                    got,
+                    naive: input.check(0, &mut Ctx::new()).0,
+                },
+            }),
             Err(p) => {
                 // The arena may hold a half-built result; start the next variant clean.
                 self.ctx = Ctx::new();
-                Err(format!("panicked: {}", panic_message(p.as_ref())))
+                Err(SubjectError::Panicked {
+                    phase: Phase::Verifying,
+                    message: panic_message(p.as_ref()),
+                })
             }
         }
     }
@@ -296,20 +375,20 @@ impl Subject {
         warmup: Duration,
         sample_target: Duration,
         clock: Clock,
-    ) -> Result<u64, String> {
+    ) -> Result<u64, SubjectError> {
         let index = self.ready_index(slot)?;
         let mut iters = 1u64;
         let deadline = Instant::now() + warmup;
         let warmup_ns = warmup.as_nanos() as u64;
         loop {
-            let t = clock.now()?;
+            let t = clock.now().map_err(SubjectError::Clock)?;
             let (input, ctx) = (&self.input, &mut self.ctx);
             match catch_unwind(AssertUnwindSafe(|| input.run_iters(index, iters, ctx))) {
                 Ok(Ok(())) => {}
-                Ok(Err(d)) => return Err(self.disagreed(slot, &d, "while warming up")),
-                Err(p) => return Err(self.fail(slot, "panicked while warming up", p.as_ref())),
+                Ok(Err(d)) => return Err(self.disagreed(slot, d, Phase::WarmingUp)),
+                Err(p) => return Err(self.fail(slot, Phase::WarmingUp, p.as_ref())),
             }
-            let dt = clock.now()?.saturating_sub(t);
+            let dt = clock.now().map_err(SubjectError::Clock)?.saturating_sub(t);
             if Instant::now() >= deadline || dt >= warmup_ns {
                 let per_iter = dt.max(1) as f64 / iters as f64;
                 let target = sample_target.as_nanos() as f64;
@@ -328,7 +407,12 @@ impl Subject {
     /// # Errors
     /// The variant panicked, or its last output differs from naive's: the slot fails (a number
     /// of calls that no longer agree with naive is not a measurement of the variant).
-    pub fn sample(&mut self, slot: usize, iters: u64, clock: Clock) -> Result<SampleTime, String> {
+    pub fn sample(
+        &mut self,
+        slot: usize,
+        iters: u64,
+        clock: Clock,
+    ) -> Result<SampleTime, SubjectError> {
         let index = self.ready_index(slot)?;
         let (input, ctx, depth) = (&self.input, &mut self.ctx, self.stack_depth);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -346,9 +430,9 @@ impl Subject {
                 ns: per_iter(ns),
                 wall_ns: per_iter(wall),
             }),
-            Ok(Ok((_, _, Err(d)))) => Err(self.disagreed(slot, &d, "in a timed sample")),
-            Ok(Err(e)) => Err(e),
-            Err(p) => Err(self.fail(slot, "panicked while measured", p.as_ref())),
+            Ok(Ok((_, _, Err(d)))) => Err(self.disagreed(slot, d, Phase::Measured)),
+            Ok(Err(e)) => Err(SubjectError::Clock(e)),
+            Err(p) => Err(self.fail(slot, Phase::Measured, p.as_ref())),
         }
     }
 
@@ -361,7 +445,7 @@ impl Subject {
         slot: usize,
         iters: u64,
         fresh_ctx: bool,
-    ) -> Result<ThreadRun, String> {
+    ) -> Result<ThreadRun, SubjectError> {
         let index = self.ready_index(slot)?;
         let mut kept = fresh_ctx.then(|| std::mem::take(&mut self.ctx));
         self.ctx.take_arena_peak();
@@ -387,17 +471,18 @@ impl Subject {
                 cpu_ns,
                 arena_peak,
             }),
-            Ok((_, Err(d))) => Err(format!(
-                "on one of the threads, {d} (it agreed when verified)"
-            )),
+            Ok((_, Err(disagreement))) => Err(SubjectError::Disagreed {
+                phase: Phase::OnAThread,
+                disagreement,
+            }),
             // Only this run fails: the same variant at another thread count is its own cell,
             // so the slot stays ready (its context starts afresh; it may hold a half-built result).
             Err(p) => {
                 self.ctx = Ctx::new();
-                Err(format!(
-                    "panicked while measured: {}",
-                    panic_message(p.as_ref())
-                ))
+                Err(SubjectError::Panicked {
+                    phase: Phase::Measured,
+                    message: panic_message(p.as_ref()),
+                })
             }
         }
     }
@@ -409,7 +494,7 @@ impl Subject {
         slot: usize,
         iters: u64,
         probe: &dyn AllocProbe,
-    ) -> Result<Tally, String> {
+    ) -> Result<Tally, SubjectError> {
         let index = self.ready_index(slot)?;
         let iters = iters.max(1);
         let was = probe.set_counting(true);
@@ -422,10 +507,8 @@ impl Subject {
         probe.set_counting(was);
         match r {
             Ok(Ok(())) => {}
-            Ok(Err(d)) => return Err(self.disagreed(slot, &d, "while counting allocations")),
-            Err(p) => {
-                return Err(self.fail(slot, "panicked while counting allocations", p.as_ref()));
-            }
+            Ok(Err(d)) => return Err(self.disagreed(slot, d, Phase::CountingAllocations)),
+            Err(p) => return Err(self.fail(slot, Phase::CountingAllocations, p.as_ref())),
         }
         let arena_peak = self.ctx.take_arena_peak() as u64;
         Ok(Tally::between(iters, before, after, arena_peak))
@@ -443,11 +526,14 @@ impl Subject {
 
     /// Runs variant `slot` `iters` times in the timed loop, untimed (profiles). Panics of the
     /// kernel propagate: a profile of a variant that panics has nothing to show.
-    pub fn run(&mut self, slot: usize, iters: u64) -> Result<(), String> {
+    pub fn run(&mut self, slot: usize, iters: u64) -> Result<(), SubjectError> {
         let index = self.ready_index(slot)?;
         self.input
             .run_iters(index, iters, &mut self.ctx)
-            .map_err(|d| format!("{d} (while profiled)"))
+            .map_err(|disagreement| SubjectError::Disagreed {
+                phase: Phase::Profiled,
+                disagreement,
+            })
     }
 
     /// Runs variant `slot` `iters` times inside [`counted_region`], the only code callgrind
@@ -455,7 +541,7 @@ impl Subject {
     /// dispatch or lazily built tables is not counted). When verification was deferred, the
     /// variant is verified right after; one that disagrees with naive is an error, and its count
     /// must be discarded.
-    pub fn run_counted(&mut self, slot: usize, iters: u64) -> Result<(), String> {
+    pub fn run_counted(&mut self, slot: usize, iters: u64) -> Result<(), SubjectError> {
         let index = self.ready_index(slot)?;
         let (input, ctx) = (&self.input, &mut self.ctx);
         let counted = catch_unwind(AssertUnwindSafe(|| {
@@ -465,47 +551,67 @@ impl Subject {
         }));
         match counted {
             Ok(Ok(())) => {}
-            Ok(Err(d)) => return Err(self.disagreed(slot, &d, "while counted")),
-            Err(p) => return Err(self.fail(slot, "panicked while counted", p.as_ref())),
+            Ok(Err(d)) => return Err(self.disagreed(slot, d, Phase::Counted)),
+            Err(p) => return Err(self.fail(slot, Phase::Counted, p.as_ref())),
         }
         if self.deferred {
-            let verdict = self.verify_slot(slot);
-            if let Readiness::Unavailable { error, .. } = &verdict {
-                let msg = error.clone();
-                self.slots[slot].readiness = verdict;
-                return Err(msg);
+            let index = self.ready_index(slot)?;
+            if let Err(e) = self.verify_deferred(index) {
+                self.slots[slot].readiness = Readiness::failed(e.to_string());
+                return Err(e);
             }
         }
         Ok(())
     }
 
-    fn ready_index(&self, slot: usize) -> Result<usize, String> {
+    /// Verifies a variant whose verification was deferred ([`Subject::defer_verification`]).
+    fn verify_deferred(&mut self, index: usize) -> Result<(), SubjectError> {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
+            self.input.check(0, &mut Ctx::new());
+        })) {
+            return Err(SubjectError::NaivePanicked(panic_message(p.as_ref())));
+        }
+        self.check(index)
+    }
+
+    fn ready_index(&self, slot: usize) -> Result<usize, SubjectError> {
         match self.slots.get(slot) {
             Some(Slot {
                 index: Some(index),
                 readiness: Readiness::Ready { .. },
                 ..
             }) => Ok(*index),
-            Some(s) => Err(format!("variant `{}` is not ready to run", s.name)),
-            None => Err(format!("no variant slot {slot}")),
+            Some(s) => Err(SubjectError::NotReady(s.name.clone())),
+            None => Err(SubjectError::NoSlot(slot)),
         }
     }
 
-    /// Marks `slot` failed because its last output in `when` differs from naive's (it agreed
-    /// when verified: a kernel whose state goes wrong after many calls). Returns the message.
-    fn disagreed(&mut self, slot: usize, d: &Disagreement, when: &str) -> String {
-        let msg = format!("{when}, {d} (it agreed when verified)");
-        self.slots[slot].readiness = Readiness::failed(msg.clone());
-        msg
+    /// Marks `slot` failed because its last output in `phase` differs from naive's (it agreed
+    /// when verified: a kernel whose state goes wrong after many calls).
+    fn disagreed(&mut self, slot: usize, disagreement: Disagreement, phase: Phase) -> SubjectError {
+        let error = SubjectError::Disagreed {
+            phase,
+            disagreement,
+        };
+        self.slots[slot].readiness = Readiness::failed(error.to_string());
+        error
     }
 
-    /// Marks `slot` failed after a panic and starts the arena afresh (it may hold a half-built
-    /// result). Returns the message.
-    fn fail(&mut self, slot: usize, what: &str, payload: &(dyn std::any::Any + Send)) -> String {
+    /// Marks `slot` failed after a panic in `phase` and starts the arena afresh (it may hold a
+    /// half-built result).
+    fn fail(
+        &mut self,
+        slot: usize,
+        phase: Phase,
+        payload: &(dyn std::any::Any + Send),
+    ) -> SubjectError {
         self.ctx = Ctx::new();
-        let msg = format!("{what}: {}", panic_message(payload));
-        self.slots[slot].readiness = Readiness::failed(msg.clone());
-        msg
+        let error = SubjectError::Panicked {
+            phase,
+            message: panic_message(payload),
+        };
+        self.slots[slot].readiness = Readiness::failed(error.to_string());
+        error
     }
 }
 

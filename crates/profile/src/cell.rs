@@ -84,7 +84,7 @@ impl Cell {
         let mut subject = Subject::prepare(registry, workload, source, &[variant.to_owned()])
             .map_err(|message| ProfileError::KernelFailed {
                 cell: cell_id.clone(),
-                message,
+                message: message.to_string(),
             })?;
         // Verified against naive like every measured cell: a profile of a wrong answer, or of
         // a kernel that panics, has nothing to show.
@@ -216,7 +216,7 @@ impl Cell {
                 crew.run(&mut self.subject, 0, iters, threads, false)
                     .map(|_| ())
             }
-            None => self.subject.run(0, iters),
+            None => self.subject.run(0, iters).map_err(String::from),
         }
     }
 

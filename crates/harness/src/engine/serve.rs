@@ -197,7 +197,8 @@ fn answer(p: &mut Prepared, cmd: Cmd, probe: Option<&'static dyn AllocProbe>) ->
             Some(probe) if threads <= 1 => p
                 .subject
                 .count(slot, iters, probe)
-                .map(|tally| Reply::Counted { tally }),
+                .map(|tally| Reply::Counted { tally })
+                .map_err(String::from),
             Some(probe) => count_threads(p, slot, iters, threads, probe),
         },
         Cmd::Footprint {
@@ -205,9 +206,11 @@ fn answer(p: &mut Prepared, cmd: Cmd, probe: Option<&'static dyn AllocProbe>) ->
             iters,
             threads,
         } => footprint(p, slot, iters, threads, probe),
-        Cmd::CountInstructions { slot, iters } => {
-            p.subject.run_counted(slot, iters).map(|()| Reply::Ran)
-        }
+        Cmd::CountInstructions { slot, iters } => p
+            .subject
+            .run_counted(slot, iters)
+            .map(|()| Reply::Ran)
+            .map_err(String::from),
         Cmd::Hello | Cmd::Prepare(_) => Err("handled above".to_owned()),
     };
     result.unwrap_or_else(|message| Reply::Error { message })
@@ -304,7 +307,11 @@ fn footprint(
         Some(crew) => crew
             .run(&mut p.subject, slot, iters, threads, true)
             .map(|_| ()),
-        None if threads <= 1 => p.subject.run_timed(slot, iters, true).map(|_| ()),
+        None if threads <= 1 => p
+            .subject
+            .run_timed(slot, iters, true)
+            .map(|_| ())
+            .map_err(String::from),
         None => Err("this peer started no measuring threads".to_owned()),
     };
     let live_after = probe.map(|pr| pr.snapshot());
