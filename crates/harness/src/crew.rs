@@ -341,33 +341,7 @@ impl Crew {
         fresh_ctx: bool,
     ) -> Result<CrewRun<'_>, String> {
         let helpers = threads.saturating_sub(1);
-        if helpers > self.workers.len() {
-            return Err(format!(
-                "{threads} threads asked, the peer started {}",
-                self.capacity()
-            ));
-        }
-        if let Some(why) = &self.broken {
-            return Err(why.clone());
-        }
-        if helpers > 0
-            && let Some(Err(why)) = self.ready.get(slot)
-        {
-            return Err(format!(
-                "variant `{}` failed verification {why}",
-                main.names().nth(slot).unwrap_or("?")
-            ));
-        }
-        // A worker that is gone could never reach the start line, and the ones sent a job before
-        // it would wait there for ever (and the crew's drop with them): look before sending.
-        if let Some(i) = self.workers[..helpers]
-            .iter()
-            .position(|w| w.mailbox.is_gone())
-        {
-            let why = format!("measuring thread {} stopped", i + 1);
-            self.broken = Some(why.clone());
-            return Err(why);
-        }
+        self.check_can_run(main, slot, threads)?;
         let start = &self.barriers[helpers];
         for (i, w) in self.workers[..helpers].iter().enumerate() {
             let job = Job::Run {
@@ -413,6 +387,42 @@ impl Crew {
                 threads: &self.runs,
             }),
         }
+    }
+}
+
+impl Crew {
+    /// Whether a run of `slot` on `threads` threads can start: enough workers, none stopped, and
+    /// the variant verified on each (the error says which of these is not so).
+    fn check_can_run(&mut self, main: &Subject, slot: usize, threads: usize) -> Result<(), String> {
+        let helpers = threads.saturating_sub(1);
+        if helpers > self.workers.len() {
+            return Err(format!(
+                "{threads} threads asked, the peer started {}",
+                self.capacity()
+            ));
+        }
+        if let Some(why) = &self.broken {
+            return Err(why.clone());
+        }
+        if helpers > 0
+            && let Some(Err(why)) = self.ready.get(slot)
+        {
+            return Err(format!(
+                "variant `{}` failed verification {why}",
+                main.names().nth(slot).unwrap_or("?")
+            ));
+        }
+        // A worker that is gone could never reach the start line, and the ones sent a job before
+        // it would wait there for ever (and the crew's drop with them): look before sending.
+        if let Some(i) = self.workers[..helpers]
+            .iter()
+            .position(|w| w.mailbox.is_gone())
+        {
+            let why = format!("measuring thread {} stopped", i + 1);
+            self.broken = Some(why.clone());
+            return Err(why);
+        }
+        Ok(())
     }
 }
 

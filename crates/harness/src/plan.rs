@@ -275,6 +275,85 @@ pub fn parse_shard(text: &str) -> Result<(usize, usize), PlanError> {
 
 /// Lists the groups a selection measures, in canonical order, after sharding.
 pub fn plan(registry: &Registry, sel: &Selection) -> Result<Vec<Group>, PlanError> {
+    check_names(registry, sel)?;
+    let allocators: Vec<&str> = if sel.allocators.is_empty() {
+        ALLOCATORS.to_vec()
+    } else {
+        ALLOCATORS
+            .into_iter()
+            .filter(|a| sel.allocators.iter().any(|s| s == a))
+            .collect()
+    };
+    let sizes: Vec<Option<usize>> = if sel.file_input {
+        vec![None]
+    } else {
+        sel.sizes.iter().copied().map(Some).collect()
+    };
+
+    let mut groups = Vec::new();
+    for w in registry.workloads() {
+        if !sel.workloads.is_empty() && !sel.workloads.iter().any(|n| n == w.name()) {
+            continue;
+        }
+        let Some((variants, kinds)) = picked_variants(w.as_ref(), sel) else {
+            continue;
+        };
+        for size in &sizes {
+            groups.push(Group {
+                workload: w.name().to_owned(),
+                size: size.map_or_else(|| "file".to_owned(), format_size),
+                size_bytes: *size,
+                variants: variants.clone(),
+                kinds: kinds.clone(),
+                allocators: allocators.iter().map(|a| (*a).to_owned()).collect(),
+                threads: threads_for(sel, *size),
+            });
+        }
+    }
+    // An empty selection is a usage error; an empty shard (more shards than groups) is not.
+    if groups.is_empty() {
+        return Err(PlanError::Empty);
+    }
+    if let Some((i, n)) = sel.shard {
+        groups = groups
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % n == i - 1)
+            .map(|(_, g)| g)
+            .collect();
+    }
+    Ok(groups)
+}
+
+/// The variants of `w` the selection picks, naive first (it always comes along: it is the
+/// baseline of every speed-up), with their kinds; `None` when it picks none.
+fn picked_variants(
+    w: &dyn perflab_core::DynWorkload,
+    sel: &Selection,
+) -> Option<(Vec<String>, Vec<VariantKind>)> {
+    let infos = w.variants();
+    let chosen: Vec<_> = infos
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| sel.variants.is_empty() || sel.variants.iter().any(|n| n == v.name))
+        .filter(|(_, v)| sel.kinds.is_empty() || sel.kinds.contains(&v.kind))
+        .map(|(i, _)| i)
+        .collect();
+    if chosen.is_empty() {
+        return None;
+    }
+    let picked: Vec<usize> = std::iter::once(0)
+        .chain(chosen.into_iter().filter(|&i| i != 0))
+        .collect();
+    Some((
+        picked.iter().map(|&i| infos[i].name.to_owned()).collect(),
+        picked.iter().map(|&i| infos[i].kind).collect(),
+    ))
+}
+
+/// Every workload, variant and allocator the selection names exists, or the error names the one
+/// that does not and the valid ones.
+fn check_names(registry: &Registry, sel: &Selection) -> Result<(), PlanError> {
     let names = registry.names().join(", ");
     for w in &sel.workloads {
         if registry.get(w).is_none() {
@@ -304,65 +383,5 @@ pub fn plan(registry: &Registry, sel: &Selection) -> Result<Vec<Group>, PlanErro
             return Err(PlanError::UnknownAllocator(a.clone()));
         }
     }
-    let allocators: Vec<&str> = if sel.allocators.is_empty() {
-        ALLOCATORS.to_vec()
-    } else {
-        ALLOCATORS
-            .into_iter()
-            .filter(|a| sel.allocators.iter().any(|s| s == a))
-            .collect()
-    };
-    let sizes: Vec<Option<usize>> = if sel.file_input {
-        vec![None]
-    } else {
-        sel.sizes.iter().copied().map(Some).collect()
-    };
-
-    let mut groups = Vec::new();
-    for w in registry.workloads() {
-        if !sel.workloads.is_empty() && !sel.workloads.iter().any(|n| n == w.name()) {
-            continue;
-        }
-        let infos = w.variants();
-        let chosen: Vec<_> = infos
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| sel.variants.is_empty() || sel.variants.iter().any(|n| n == v.name))
-            .filter(|(_, v)| sel.kinds.is_empty() || sel.kinds.contains(&v.kind))
-            .map(|(i, _)| i)
-            .collect();
-        if chosen.is_empty() {
-            continue;
-        }
-        // Naive (index 0) always comes along: it is the baseline of every speed-up.
-        let picked: Vec<usize> = std::iter::once(0)
-            .chain(chosen.into_iter().filter(|&i| i != 0))
-            .collect();
-        let variants: Vec<String> = picked.iter().map(|&i| infos[i].name.to_owned()).collect();
-        let kinds: Vec<VariantKind> = picked.iter().map(|&i| infos[i].kind).collect();
-        for size in &sizes {
-            groups.push(Group {
-                workload: w.name().to_owned(),
-                size: size.map_or_else(|| "file".to_owned(), format_size),
-                size_bytes: *size,
-                variants: variants.clone(),
-                kinds: kinds.clone(),
-                allocators: allocators.iter().map(|a| (*a).to_owned()).collect(),
-                threads: threads_for(sel, *size),
-            });
-        }
-    }
-    // An empty selection is a usage error; an empty shard (more shards than groups) is not.
-    if groups.is_empty() {
-        return Err(PlanError::Empty);
-    }
-    if let Some((i, n)) = sel.shard {
-        groups = groups
-            .into_iter()
-            .enumerate()
-            .filter(|(k, _)| k % n == i - 1)
-            .map(|(_, g)| g)
-            .collect();
-    }
-    Ok(groups)
+    Ok(())
 }

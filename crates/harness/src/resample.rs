@@ -34,6 +34,43 @@ pub struct MedianSampler {
     alias: Vec<u32>,
 }
 
+/// For an even count's median, the case where the `m`-th order statistic has rank `a` and the
+/// `(m+1)`-th lies above it (probability `moved`): exactly `m` draws fell at or below rank `a`,
+/// and the other `k = n − m` are uniform over the `r` ranks above it, so the `(m+1)`-th is their
+/// smallest, `P(gap ≥ t) = ((r − t) / r)^k`. Pushes each possible midpoint with its probability.
+fn push_gaps(
+    sorted: &[f64],
+    a: usize,
+    m: usize,
+    moved: f64,
+    values: &mut Vec<f64>,
+    probs: &mut Vec<f64>,
+) {
+    let n = sorted.len();
+    let (r, k) = (n - 1 - a, (n - m) as i32);
+    let mut at_least = 1.0;
+    for t in 0..r {
+        let next = if t + 1 == r {
+            0.0
+        } else {
+            ((r - t - 1) as f64 / r as f64).powi(k)
+        };
+        let p = moved * (at_least - next);
+        if p > 0.0 {
+            values.push((sorted[a] + sorted[a + 1 + t]) / 2.0);
+            probs.push(p);
+        }
+        if next <= NEGLIGIBLE {
+            // What is left is below anything a draw can see: give it to this gap.
+            if let Some(last) = probs.last_mut() {
+                *last += moved * next;
+            }
+            break;
+        }
+        at_least = next;
+    }
+}
+
 impl MedianSampler {
     /// A sampler for `xs`; `None` when `xs` is empty.
     pub fn new(xs: &[f64]) -> Option<Self> {
@@ -82,28 +119,7 @@ impl MedianSampler {
                 values.push(sorted[a]);
                 probs.push(p_at * stay);
                 let moved = p_at * (1.0 - stay);
-                let (r, k) = (n - 1 - a, (n - m) as i32);
-                let mut at_least = 1.0;
-                for t in 0..r {
-                    let next = if t + 1 == r {
-                        0.0
-                    } else {
-                        ((r - t - 1) as f64 / r as f64).powi(k)
-                    };
-                    let p = moved * (at_least - next);
-                    if p > 0.0 {
-                        values.push((sorted[a] + sorted[a + 1 + t]) / 2.0);
-                        probs.push(p);
-                    }
-                    if next <= NEGLIGIBLE {
-                        // What is left is below anything a draw can see: give it to this gap.
-                        if let Some(last) = probs.last_mut() {
-                            *last += moved * next;
-                        }
-                        break;
-                    }
-                    at_least = next;
-                }
+                push_gaps(&sorted, a, m, moved, &mut values, &mut probs);
             }
             if last {
                 break;
