@@ -85,6 +85,26 @@ impl<const N: usize> Emulated<N> {
     }
 }
 
+/// 64-byte blocks that between them hold every byte value at every offset: the input of a
+/// classifier's width test (each block is the previous one with every byte plus one).
+pub fn every_byte_blocks() -> impl Iterator<Item = [u8; 64]> {
+    let first: [u8; 64] = std::array::from_fn(|i| (i * 37 + 11) as u8);
+    (0..=255u8).map(move |shift| first.map(|b| b.wrapping_add(shift)))
+}
+
+/// The first of [`every_byte_blocks`] where a classifier's 64-bit `mask` (bit `i` for byte `i`)
+/// differs from its byte-wise definition `is_set`, or `None` if it never does: the whole width
+/// test of a classifier, whatever vector it is instantiated with.
+pub fn first_mask_mismatch(
+    mask: impl Fn(&[u8; 64]) -> u64,
+    is_set: impl Fn(u8) -> bool,
+) -> Option<[u8; 64]> {
+    every_byte_blocks().find(|block| {
+        let want = (0..64).fold(0u64, |m, i| m | (u64::from(is_set(block[i])) << i));
+        mask(block) != want
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +115,17 @@ mod tests {
         assert_eq!(Emulated::<16>::from_lanes_u32(v.lanes_u32()), v);
         assert_eq!(Emulated::<16>::from_lanes_u64(v.lanes_u64()), v);
         assert_eq!(v.lanes_u32().next(), Some(0x0302_0100));
+    }
+
+    #[test]
+    fn blocks_hold_every_byte_at_every_offset() {
+        let mut seen = vec![[false; 256]; 64];
+        for block in every_byte_blocks() {
+            for (i, &b) in block.iter().enumerate() {
+                seen[i][usize::from(b)] = true;
+            }
+        }
+        assert!(seen.iter().all(|s| s.iter().all(|&x| x)));
     }
 
     #[test]

@@ -19,7 +19,7 @@
 
 mod emulated;
 
-pub use emulated::Emulated;
+pub use emulated::{Emulated, every_byte_blocks, first_mask_mismatch};
 use std::sync::OnceLock;
 
 /// An instruction-set level a SIMD kernel can run at, narrowest first.
@@ -89,6 +89,18 @@ impl Level {
     /// order does not matter.
     pub fn best_of(levels: &[Level]) -> Option<Level> {
         levels.iter().copied().filter(|l| l.is_supported()).max()
+    }
+
+    /// The function `table` gives for this level, if the family has one and this CPU has the
+    /// level: the one place a family's kernel is chosen. Each family lists its per-level
+    /// functions once and calls this when a kernel is constructed (not per call); a function it
+    /// returns may use the level's instructions, which is what each family's `unsafe` call of it
+    /// relies on.
+    pub fn resolve<F: Copy>(self, table: &[(Level, F)]) -> Option<F> {
+        if !self.is_supported() {
+            return None;
+        }
+        table.iter().find(|(l, _)| *l == self).map(|&(_, f)| f)
     }
 
     fn bit(self) -> u8 {
@@ -185,6 +197,15 @@ mod tests {
         let best = Level::best_of(&Level::ALL).unwrap();
         assert!(best.is_supported());
         assert!(Level::ALL.iter().all(|&l| l <= best || !l.is_supported()));
+    }
+
+    #[test]
+    fn resolve_only_what_the_cpu_and_the_table_have() {
+        let table = [(Level::Scalar, 1), (Level::Avx512Vnni, 2)];
+        assert_eq!(Level::Scalar.resolve(&table), Some(1));
+        assert_eq!(Level::Sse2.resolve(&table), None);
+        let vnni = Level::Avx512Vnni.is_supported().then_some(2);
+        assert_eq!(Level::Avx512Vnni.resolve(&table), vnni);
     }
 
     #[test]

@@ -84,17 +84,13 @@ type ParseFn<P> = unsafe fn(&[u8]) -> <P as ScanParser>::Output;
 /// `P`'s entry function at `level`, or `None` if this CPU lacks the level (or the scanner has
 /// none at it).
 fn resolve<P: ScanParser>(level: Level) -> Option<ParseFn<P>> {
-    if !level.is_supported() {
-        return None;
-    }
-    match level {
-        Level::Scalar => Some(portable::parse::<P>),
+    level.resolve::<ParseFn<P>>(&[
+        (Level::Scalar, portable::parse::<P>),
         #[cfg(target_arch = "x86_64")]
-        Level::Sse2 => Some(sse2::parse::<P>),
+        (Level::Sse2, sse2::parse::<P>),
         #[cfg(target_arch = "x86_64")]
-        Level::Avx2 => Some(avx2::parse::<P>),
-        _ => None,
-    }
+        (Level::Avx2, avx2::parse::<P>),
+    ])
 }
 
 /// A kernel that runs parser `P` over the scanner at one [`Level`], its entry function resolved

@@ -58,18 +58,16 @@ impl UpdateFn {
     /// The kernel of `level`, or `None` when this CPU lacks its features or the family has no
     /// kernel at that level.
     pub fn resolve(level: Level) -> Option<UpdateFn> {
-        if !level.is_supported() {
-            return None;
-        }
-        #[cfg(target_arch = "x86_64")]
-        match level {
-            Level::Ssse3 => return Some(UpdateFn(ssse3::update)),
-            Level::Avx2 => return Some(UpdateFn(avx2::update)),
-            Level::Avx512 => return Some(UpdateFn(avx512::update_bw)),
-            Level::Avx512Vnni => return Some(UpdateFn(avx512::update_vnni)),
-            _ => {}
-        }
-        None
+        level.resolve(&[
+            #[cfg(target_arch = "x86_64")]
+            (Level::Ssse3, UpdateFn(ssse3::update)),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Avx2, UpdateFn(avx2::update)),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Avx512, UpdateFn(avx512::update_bw)),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Avx512Vnni, UpdateFn(avx512::update_vnni)),
+        ])
     }
 
     /// The widest level of [`LEVELS`] this CPU has (else the scalar kernel), resolved on the

@@ -64,32 +64,23 @@ impl Fns {
     /// The functions of `level`, or `None` if this CPU lacks it or the family does not
     /// implement it.
     fn resolve(level: Level) -> Option<Fns> {
-        if !level.is_supported() {
-            return None;
-        }
-        #[cfg(target_arch = "x86_64")]
-        match level {
-            Level::Sse2 => {
-                return Some(Fns {
-                    count: sse2::count,
-                    find: sse2::find,
-                });
-            }
-            Level::Avx2 => {
-                return Some(Fns {
-                    count: avx2::count,
-                    find: avx2::find,
-                });
-            }
-            Level::Avx512 => {
-                return Some(Fns {
-                    count: avx512::count,
-                    find: avx512::find,
-                });
-            }
-            _ => {}
-        }
-        (level == Level::Scalar).then_some(Fns::SWAR)
+        level.resolve(&[
+            (Level::Scalar, Fns::SWAR),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Sse2, Fns::of(sse2::count, sse2::find)),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Avx2, Fns::of(avx2::count, avx2::find)),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Avx512, Fns::of(avx512::count, avx512::find)),
+        ])
+    }
+
+    /// Pairs a level's two functions (only [`Fns::resolve`] may hand the pair out).
+    const fn of(
+        count: unsafe fn(&[u8], u8) -> usize,
+        find: unsafe fn(&[u8], u8) -> Option<usize>,
+    ) -> Fns {
+        Fns { count, find }
     }
 
     #[inline]

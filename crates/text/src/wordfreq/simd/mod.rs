@@ -47,16 +47,13 @@ impl CountFn {
 
     /// The tokenizer at `level`, or `None` when this CPU lacks it (or the family has none).
     fn resolve(level: Level) -> Option<CountFn> {
-        if !level.is_supported() {
-            return None;
-        }
-        #[cfg(target_arch = "x86_64")]
-        match level {
-            Level::Sse2 => return Some(CountFn(sse2::count)),
-            Level::Avx2 => return Some(CountFn(avx2::count)),
-            _ => {}
-        }
-        (level == Level::Scalar).then_some(CountFn::PORTABLE)
+        level.resolve(&[
+            (Level::Scalar, CountFn::PORTABLE),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Sse2, CountFn(sse2::count)),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Avx2, CountFn(avx2::count)),
+        ])
     }
 
     #[inline]
