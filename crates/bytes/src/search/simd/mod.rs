@@ -76,6 +76,7 @@ impl Fns {
     }
 
     /// Pairs a level's two functions (only [`Fns::resolve`] may hand the pair out).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     const fn of(
         count: unsafe fn(&[u8], u8) -> usize,
         find: unsafe fn(&[u8], u8) -> Option<usize>,
