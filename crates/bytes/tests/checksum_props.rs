@@ -3,7 +3,8 @@
 //! level this CPU supports is also called directly, and the `adler2` crate serves as an
 //! independent oracle for known answers.
 
-use perflab_bytes::checksum::{self, NMAX, simd::Level};
+use perflab_bytes::checksum::simd::{LEVELS, update_at};
+use perflab_bytes::checksum::{self, NMAX};
 use perflab_core::{ByteInput, Rng};
 use proptest::prelude::*;
 
@@ -28,9 +29,9 @@ fn assert_family_agrees(data: &[u8], misalign: usize) {
 /// Every supported SIMD level, called directly, equals the `adler2` oracle.
 fn assert_levels_agree(data: &[u8]) {
     let want = adler2::adler32_slice(data);
-    for level in Level::ALL {
-        if let Some(got) = level.update(1, data) {
-            assert_eq!(got, want, "{} at len {}", level.name(), data.len());
+    for level in LEVELS {
+        if let Some(got) = update_at(level, 1, data) {
+            assert_eq!(got, want, "{} at len {}", level.variant_name(), data.len());
         }
     }
 }
@@ -105,13 +106,13 @@ fn continuing_a_checksum_equals_checksumming_the_whole() {
             whole,
             "cut {cut}"
         );
-        for level in Level::ALL {
-            if let Some(first) = level.update(1, x) {
+        for level in LEVELS {
+            if let Some(first) = update_at(level, 1, x) {
                 assert_eq!(
-                    level.update(first, y),
+                    update_at(level, first, y),
                     Some(whole),
                     "{} cut {cut}",
-                    level.name()
+                    level.variant_name()
                 );
             }
         }
@@ -137,9 +138,9 @@ proptest! {
         let want = checksum::naive::update(start, &data);
         prop_assert_eq!(checksum::optimized::update(start, &data), want);
         prop_assert_eq!(checksum::update(start, &data), want);
-        for level in Level::ALL {
-            if let Some(got) = level.update(start, &data) {
-                prop_assert_eq!(got, want, "{}", level.name());
+        for level in LEVELS {
+            if let Some(got) = update_at(level, start, &data) {
+                prop_assert_eq!(got, want, "{}", level.variant_name());
             }
         }
     }

@@ -2,9 +2,10 @@
 //!
 //! Whole-family checks go through `family().first_mismatch`, so a variant added to the family is
 //! covered without touching this file. Each SIMD level this CPU supports is also called directly
-//! (through `Level`), because the family runs them only on the inputs handed to it.
+//! (through `count_at` and `find_at`), because the family runs them only on the inputs handed to it.
 
-use perflab_bytes::search::{self, Level, SearchInput, family, naive};
+use perflab_bytes::search::simd::{LEVELS, count_at, find_at};
+use perflab_bytes::search::{self, SearchInput, family, naive};
 use perflab_core::ByteInput;
 use proptest::prelude::*;
 
@@ -22,15 +23,15 @@ fn check(data: &[u8], needle: u8, misalign: usize) {
     }
     let h = input.haystack.as_slice();
     let (count, first) = (naive::count(h, needle), naive::find(h, needle));
-    for level in Level::ALL.into_iter().filter(|l| l.is_supported()) {
+    for level in LEVELS.into_iter().filter(|l| l.is_supported()) {
         assert_eq!(
-            level.count(h, needle),
+            count_at(level, h, needle),
             Some(count),
             "{level:?} count, len {}",
             h.len()
         );
         assert_eq!(
-            level.find(h, needle),
+            find_at(level, h, needle),
             Some(first),
             "{level:?} find, len {}",
             h.len()

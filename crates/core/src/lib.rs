@@ -13,12 +13,15 @@
 //! input) makes a variant from a plain function. A family with no naive variant, or two variants
 //! of one name, is an error the registry keeps ([`Registry::check`]), not a panic.
 //!
+//! [`isa`] names the instruction-set levels SIMD kernels run at and detects them once.
+//!
 //! This crate has no unsafe code and no I/O beyond reading a user's input file.
 #![forbid(unsafe_code)]
 
 mod byte_workload;
 mod fn_kernel;
 mod input;
+pub mod isa;
 mod kind;
 mod registry;
 mod rng;

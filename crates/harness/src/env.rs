@@ -86,38 +86,13 @@ fn os() -> String {
         .to_owned()
 }
 
-/// The SIMD features perflab's kernels dispatch on, as detected at run time.
+/// The SIMD features perflab's kernels dispatch on, as detected at run time (named in one
+/// place, [`perflab_core::isa::features`], next to the levels the kernels use).
 pub fn simd_features() -> Vec<String> {
-    #[allow(unused_mut)]
-    let mut found: Vec<&str> = Vec::new();
-    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    {
-        macro_rules! probe {
-            ($($f:tt),*) => {$( if std::arch::is_x86_feature_detected!($f) { found.push($f); } )*};
-        }
-        probe!(
-            "sse2",
-            "ssse3",
-            "sse4.1",
-            "sse4.2",
-            "popcnt",
-            "avx",
-            "avx2",
-            "bmi2",
-            "avx512f",
-            "avx512bw",
-            "avx512vl",
-            "avx512vnni",
-            "avxvnni"
-        );
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        if std::arch::is_aarch64_feature_detected!("neon") {
-            found.push("neon");
-        }
-    }
-    found.into_iter().map(str::to_owned).collect()
+    perflab_core::isa::features()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The median smallest positive step between consecutive `Instant::now()` readings.

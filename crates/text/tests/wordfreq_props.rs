@@ -4,7 +4,7 @@
 //! unaligned starts.
 
 use perflab_core::{ByteInput, Kernel};
-use perflab_text::wordfreq::simd::{Level, count_with};
+use perflab_text::wordfreq::simd::{LEVELS, count_with};
 use perflab_text::wordfreq::{Naive, family, generate_text};
 use proptest::prelude::*;
 
@@ -18,7 +18,7 @@ fn check(data: &[u8], misalign: usize) -> Result<(), TestCaseError> {
         )));
     }
     let want = Naive.run(&input, &perflab_core::Ctx::new());
-    for level in Level::ALL.into_iter().filter(|l| l.supported()) {
+    for level in LEVELS.into_iter().filter(|l| l.is_supported()) {
         let got = count_with(level, input.as_slice());
         prop_assert_eq!(got.as_ref(), Some(&want), "level {:?} on {:?}", level, data);
     }

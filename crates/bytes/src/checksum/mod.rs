@@ -12,7 +12,6 @@
 
 use perflab_core::{ByteInput, ByteWorkload, Ctx, Family, Kernel, VariantKind};
 use serde::Serialize;
-use std::sync::OnceLock;
 
 pub mod naive;
 pub mod optimized;
@@ -51,7 +50,7 @@ impl ByteWorkload for Checksum {
 /// Every checksum kernel, naive first: what the registry, the benches and the tests iterate.
 pub fn family() -> Family<Checksum> {
     let mut family = Family::new(naive::Naive).with(optimized::Optimized);
-    for level in simd::Level::ALL {
+    for level in simd::LEVELS {
         family = family.with(simd::Simd::new(level));
     }
     family.with(reference::SimdAdler32).with(reference::Adler2)
@@ -70,13 +69,7 @@ pub fn adler32(data: &[u8]) -> u32 {
 /// Continues a checksum: `update(adler32(x), y) == adler32(x ++ y)`, so streams can be
 /// checksummed piece by piece.
 pub fn update(adler: u32, data: &[u8]) -> u32 {
-    static BEST: OnceLock<fn(u32, &[u8]) -> u32> = OnceLock::new();
-    let best = BEST.get_or_init(|| {
-        simd::Level::best()
-            .and_then(simd::Level::update_fn)
-            .unwrap_or(optimized::update)
-    });
-    best(adler, data)
+    simd::UpdateFn::best().call(adler, data)
 }
 
 /// Splits a checksum into its sums, reduced below [`MOD`] so that any `u32` is a safe start.

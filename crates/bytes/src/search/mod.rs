@@ -17,7 +17,7 @@
 //!   index of the first one, or `null` when there is none.
 //!
 //! Besides the workload, this module is a small library: [`count`] and [`find`] pick the best
-//! SIMD level for this CPU once and fall back to SWAR; [`Level`] runs any one level directly.
+//! SIMD level for this CPU once and fall back to SWAR; [`simd::count_at`] runs any one level directly.
 
 pub mod naive;
 pub mod reference;
@@ -27,7 +27,8 @@ pub mod swar;
 use perflab_core::{ByteInput, Family, InputError, Placement, Rng, Workload};
 use serde::Serialize;
 
-pub use simd::{Level, SimdKernel};
+pub use perflab_core::isa::Level;
+pub use simd::SimdKernel;
 
 /// The needle for a user's file and for generated input: a newline, so that counts are lines.
 pub const NEEDLE: u8 = b'\n';

@@ -18,7 +18,7 @@ const PLAIN: PlainSet = PlainSet::new([(0x21, 0x3C), (0x3E, 0x7E), (0x21, 0x3C),
 
 /// The SIMD `logs` kernel at one scanner level (`simd`, `simd-sse2`, `simd-avx2`, and
 /// `simd-portable` for tests).
-pub type Simd = scan::LevelKernel<Logs>;
+pub type Simd = scan::LevelKernel<Parser>;
 
 impl Kernel<Logs> for Simd {
     fn name(&self) -> &'static str {
@@ -30,18 +30,19 @@ impl Kernel<Logs> for Simd {
     }
 
     fn supported(&self) -> bool {
-        self.level().supported()
+        self.supported()
     }
 
     /// Returns an empty output if called on a CPU without the level (callers check
     /// [`Kernel::supported`] first).
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> LogsOutput {
         perflab_core::scope!("logs/simd", self.name());
-        scan::run(self.level(), PLAIN, input.as_slice(), Parser).unwrap_or_default()
+        self.parse(input.as_slice()).unwrap_or_default()
     }
 }
 
-struct Parser;
+/// The logs parser over the scanner (public only as the parameter of [`Simd`]).
+pub struct Parser;
 
 /// What the scan learned about the current line.
 struct Line {
@@ -118,9 +119,10 @@ impl Line {
 
 impl ScanParser for Parser {
     type Output = LogsOutput;
+    const PLAIN: PlainSet = PLAIN;
 
     #[inline(always)]
-    fn parse<C: Classify>(self, classifier: C, data: &[u8]) -> LogsOutput {
+    fn parse<C: Classify>(classifier: C, data: &[u8]) -> LogsOutput {
         let mut tally = Tally::new();
         let mut line = Line {
             start: 0,

@@ -44,38 +44,27 @@ impl Vector for __m256i {
     }
 }
 
-/// The AVX2 classifier. A value exists only if AVX2 was detected.
+/// The AVX2 classifier. A value exists only inside [`parse`], whose callers promise the CPU has
+/// AVX2; that is a property of the CPU, so it still holds wherever the value is copied.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Avx2 {
+struct Avx2 {
     set: PlainSet,
 }
 
-impl Avx2 {
-    /// `Some` iff this CPU supports AVX2.
-    pub(super) fn new(set: PlainSet) -> Option<Self> {
-        std::is_x86_feature_detected!("avx2").then_some(Avx2 { set })
-    }
-
-    /// Runs `parser` inside an AVX2-enabled entry function.
-    pub(super) fn run<P: ScanParser>(self, input: &[u8], parser: P) -> P::Output {
-        // SAFETY: `self` exists only when AVX2 was detected (see `new`).
-        unsafe { entry(self, input, parser) }
-    }
-}
-
-/// The outermost AVX2 function, so the parser's loop is compiled with AVX2 enabled.
+/// Runs `P` over the AVX2 classifier: the outermost AVX2 function, so the parser's loop is
+/// compiled with AVX2 enabled.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-unsafe fn entry<P: ScanParser>(c: Avx2, input: &[u8], parser: P) -> P::Output {
-    parser.parse(c, input)
+pub(super) unsafe fn parse<P: ScanParser>(input: &[u8]) -> P::Output {
+    P::parse(Avx2 { set: P::PLAIN }, input)
 }
 
 impl Classify for Avx2 {
     #[inline(always)]
     fn structural_mask(&self, block: &[u8; 64]) -> u64 {
-        // SAFETY: `self` exists only when AVX2 was detected (see `Avx2::new`).
+        // SAFETY: a `Avx2` exists only when the CPU has AVX2 (see the type's docs).
         unsafe { structural_mask::<__m256i>(&self.set, block) }
     }
 }

@@ -29,7 +29,7 @@ pub(super) trait Vector: Copy {
 #[inline(always)]
 pub(super) unsafe fn structural_mask<V: Vector>(set: &PlainSet, block: &[u8; 64]) -> u64 {
     // SAFETY: the caller guarantees V's ISA (this function's contract); loads stay inside
-    // `block` because k * LANES + LANES <= 64 for LANES in {16, 32}.
+    // `block` because k * LANES + LANES <= 64 for LANES in {16, 32, 64}.
     unsafe {
         let bounds = set
             .ranges

@@ -5,25 +5,29 @@
 //! The classification is written once over a small `Vector` trait (`generic.rs`); `sse2.rs` and
 //! `avx2.rs` only bind it to 16- and 32-byte registers, and [`Portable`] is a table-driven
 //! fallback that runs everywhere. A parser is written once over [`Classify`] as a
-//! [`ScanParser`]; [`run`] calls it through an entry function carrying the ISA's
+//! [`ScanParser`]; a [`LevelKernel`] calls it through an entry function carrying the ISA's
 //! `#[target_feature]`, so the whole parse loop is compiled for that ISA (target features sit
-//! only on the outermost entry because they block inlining across differing features). The best
-//! level is detected once and cached ([`Level::best`]).
+//! only on the outermost entry because they block inlining across differing features). The
+//! levels are [`perflab_core::isa`]'s, detected once per process, and a [`LevelKernel`] resolves
+//! its entry function once, when it is constructed; `emulated.rs` binds the classification in
+//! tests to the portable vector of any width.
 //!
 //! AVX-512 is not implemented: the development machine lacks it, so it could not be tested.
 #![allow(unsafe_code)] // the per-ISA classifiers call `std::arch` intrinsics; each block argues its SAFETY.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
-// Only the x86_64 bindings instantiate the generic algorithm so far.
+#[cfg(test)]
+mod emulated;
+// Only the x86_64 bindings instantiate the generic algorithm outside tests so far.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 mod generic;
 mod portable;
 #[cfg(target_arch = "x86_64")]
 mod sse2;
 
+use perflab_core::isa::Level;
 pub use portable::Portable;
-use std::sync::OnceLock;
 
 /// The bytes a parser can skip without looking: up to four inclusive ranges. Every other byte is
 /// structural and reported by [`Structurals`].
@@ -59,51 +63,74 @@ pub trait Classify: Copy {
     fn structural_mask(&self, block: &[u8; 64]) -> u64;
 }
 
-/// A parser written once over any [`Classify`]; [`run`] instantiates it per ISA.
-pub trait ScanParser {
+/// A parser written once over any [`Classify`]; a [`LevelKernel`] instantiates it per ISA.
+pub trait ScanParser: 'static {
     /// What the parse returns.
     type Output;
+    /// The bytes the parser can skip; every other byte is reported to it.
+    const PLAIN: PlainSet;
     /// Parses `input`, finding structural bytes with `classifier`. Implementations should be
     /// `#[inline(always)]` so the loop is compiled inside the ISA's entry function.
-    fn parse<C: Classify>(self, classifier: C, input: &[u8]) -> Self::Output;
+    fn parse<C: Classify>(classifier: C, input: &[u8]) -> Self::Output;
 }
 
-/// A kernel of workload `W` that runs its parser over the scanner at one [`Level`]. `tags` and
-/// `logs` each implement `Kernel<W>` for their instantiation; the levels and names are shared.
-pub struct LevelKernel<W> {
+/// The levels the scanner implements, narrowest first (`Scalar` is the table of [`Portable`]).
+pub const LEVELS: [Level; 3] = [Level::Scalar, Level::Sse2, Level::Avx2];
+
+/// A parser's entry function at one level. `unsafe` because the per-ISA entries carry
+/// `#[target_feature]`: only [`resolve`] hands one out, after detection.
+type ParseFn<P> = unsafe fn(&[u8]) -> <P as ScanParser>::Output;
+
+/// `P`'s entry function at `level`, or `None` if this CPU lacks the level (or the scanner has
+/// none at it).
+fn resolve<P: ScanParser>(level: Level) -> Option<ParseFn<P>> {
+    level.resolve::<ParseFn<P>>(&[
+        (Level::Scalar, portable::parse::<P>),
+        #[cfg(target_arch = "x86_64")]
+        (Level::Sse2, sse2::parse::<P>),
+        #[cfg(target_arch = "x86_64")]
+        (Level::Avx2, avx2::parse::<P>),
+    ])
+}
+
+/// A kernel that runs parser `P` over the scanner at one [`Level`], its entry function resolved
+/// once, at construction. `tags` and `logs` each implement `Kernel` for their instantiation; the
+/// levels and names are shared.
+pub struct LevelKernel<P: ScanParser> {
     name: &'static str,
     level: Level,
-    workload: std::marker::PhantomData<fn() -> W>,
+    /// Set only by [`resolve`], i.e. only when this CPU has `level`.
+    parse: Option<ParseFn<P>>,
 }
 
-impl<W> LevelKernel<W> {
-    const fn at(name: &'static str, level: Level) -> Self {
+impl<P: ScanParser> LevelKernel<P> {
+    fn at(name: &'static str, level: Level) -> Self {
         LevelKernel {
             name,
             level,
-            workload: std::marker::PhantomData,
+            parse: resolve::<P>(level),
         }
     }
 
-    /// `simd`: the best level this CPU has (detected once, cached), falling back to portable.
+    /// `simd`: the best level this CPU has, falling back to portable.
     pub fn best() -> Self {
-        Self::at("simd", Level::best())
+        Self::at("simd", Level::best_of(&LEVELS).unwrap_or(Level::Scalar))
     }
 
     /// `simd-sse2`: unsupported off x86_64.
     pub fn sse2() -> Self {
-        Self::at("simd-sse2", Level::Sse2)
+        Self::at(Level::Sse2.variant_name(), Level::Sse2)
     }
 
     /// `simd-avx2`: unsupported where AVX2 is absent.
     pub fn avx2() -> Self {
-        Self::at("simd-avx2", Level::Avx2)
+        Self::at(Level::Avx2.variant_name(), Level::Avx2)
     }
 
     /// `simd-portable`: the scanner's table fallback, for tests (not in the families, since it is
     /// what `simd` becomes on CPUs without vectors).
     pub fn portable() -> Self {
-        Self::at("simd-portable", Level::Portable)
+        Self::at(Level::Scalar.variant_name(), Level::Scalar)
     }
 
     /// The variant's name.
@@ -115,61 +142,18 @@ impl<W> LevelKernel<W> {
     pub fn level(&self) -> Level {
         self.level
     }
-}
 
-/// An instruction-set level for the scanner.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    /// Table lookups, one byte at a time; runs everywhere.
-    Portable,
-    /// 16-byte SSE2 registers (x86_64).
-    Sse2,
-    /// 32-byte AVX2 registers (x86_64).
-    Avx2,
-}
-
-impl Level {
-    /// Whether this CPU can run the level (runtime detection).
-    pub fn supported(self) -> bool {
-        match self {
-            Level::Portable => true,
-            #[cfg(target_arch = "x86_64")]
-            Level::Sse2 => std::is_x86_feature_detected!("sse2"),
-            #[cfg(target_arch = "x86_64")]
-            Level::Avx2 => std::is_x86_feature_detected!("avx2"),
-            #[cfg(not(target_arch = "x86_64"))]
-            Level::Sse2 | Level::Avx2 => false,
-        }
+    /// Whether this CPU has the kernel's level (decided at construction).
+    pub fn supported(&self) -> bool {
+        self.parse.is_some()
     }
 
-    /// The best supported level, detected on first use and cached for the process.
-    pub fn best() -> Level {
-        static BEST: OnceLock<Level> = OnceLock::new();
-        *BEST.get_or_init(|| {
-            [Level::Avx2, Level::Sse2]
-                .into_iter()
-                .find(|l| l.supported())
-                .unwrap_or(Level::Portable)
-        })
-    }
-}
-
-/// Runs `parser` over `input` at `level`, or returns `None` if this CPU lacks the level.
-#[inline]
-pub fn run<P: ScanParser>(
-    level: Level,
-    plain: PlainSet,
-    input: &[u8],
-    parser: P,
-) -> Option<P::Output> {
-    match level {
-        Level::Portable => Some(parser.parse(Portable::new(plain), input)),
-        #[cfg(target_arch = "x86_64")]
-        Level::Sse2 => sse2::Sse2::new(plain).map(|c| c.run(input, parser)),
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2 => avx2::Avx2::new(plain).map(|c| c.run(input, parser)),
-        #[cfg(not(target_arch = "x86_64"))]
-        Level::Sse2 | Level::Avx2 => None,
+    /// Parses `input` at the kernel's level, or `None` if this CPU lacks the level.
+    #[inline]
+    pub fn parse(&self, input: &[u8]) -> Option<P::Output> {
+        // SAFETY: `self.parse` is only set by `resolve`, after `is_supported` confirmed the CPU
+        // has the level the entry function was compiled for.
+        self.parse.map(|f| unsafe { f(input) })
     }
 }
 
@@ -239,15 +223,16 @@ impl<C: Classify> Iterator for Structurals<'_, C> {
 mod tests {
     use super::*;
 
+    const SET: PlainSet = PlainSet::new([(b'a', b'z'), (b'0', b'9'), (b'_', b'_'), (b'-', b'-')]);
+
     struct Collect;
     impl ScanParser for Collect {
         type Output = Vec<usize>;
-        fn parse<C: Classify>(self, c: C, input: &[u8]) -> Vec<usize> {
+        const PLAIN: PlainSet = SET;
+        fn parse<C: Classify>(c: C, input: &[u8]) -> Vec<usize> {
             Structurals::new(c, input).collect()
         }
     }
-
-    const SET: PlainSet = PlainSet::new([(b'a', b'z'), (b'0', b'9'), (b'_', b'_'), (b'-', b'-')]);
 
     #[test]
     fn every_level_finds_exactly_the_structural_bytes() {
@@ -257,17 +242,21 @@ mod tests {
         for len in [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 700] {
             let input = &data[..len];
             let want: Vec<usize> = (0..len).filter(|&i| !SET.contains(input[i])).collect();
-            for level in [Level::Portable, Level::Sse2, Level::Avx2] {
-                if let Some(got) = run(level, SET, input, Collect) {
-                    assert_eq!(got, want, "{level:?} len {len}");
+            for k in [
+                LevelKernel::<Collect>::portable(),
+                LevelKernel::sse2(),
+                LevelKernel::avx2(),
+            ] {
+                assert_eq!(k.supported(), k.level().is_supported());
+                if let Some(got) = k.parse(input) {
+                    assert_eq!(got, want, "{} len {len}", k.name());
                 }
             }
         }
     }
 
     #[test]
-    fn best_is_supported_and_cached() {
-        assert!(Level::best().supported());
-        assert_eq!(Level::best(), Level::best());
+    fn best_is_supported() {
+        assert!(LevelKernel::<Collect>::best().supported());
     }
 }

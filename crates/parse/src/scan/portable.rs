@@ -1,7 +1,7 @@
 //! The fallback classifier: a 256-entry table, one byte at a time. It runs on every CPU and is
 //! the scalar oracle the vector classifiers are tested against.
 
-use super::{Classify, PlainSet};
+use super::{Classify, PlainSet, ScanParser};
 
 /// Table-driven [`Classify`] for any CPU.
 #[derive(Clone, Copy, Debug)]
@@ -27,4 +27,9 @@ impl Classify for Portable {
             m | (u64::from(self.structural[usize::from(b)]) << i)
         })
     }
+}
+
+/// Runs `P` over the table classifier: the portable level's entry function.
+pub(super) fn parse<P: ScanParser>(input: &[u8]) -> P::Output {
+    P::parse(Portable::new(P::PLAIN), input)
 }

@@ -44,38 +44,27 @@ impl Vector for __m128i {
     }
 }
 
-/// The SSE2 classifier. A value exists only if SSE2 was detected.
+/// The SSE2 classifier. A value exists only inside [`parse`], whose callers promise the CPU has
+/// SSE2; that is a property of the CPU, so it still holds wherever the value is copied.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Sse2 {
+struct Sse2 {
     set: PlainSet,
 }
 
-impl Sse2 {
-    /// `Some` iff this CPU supports SSE2.
-    pub(super) fn new(set: PlainSet) -> Option<Self> {
-        std::is_x86_feature_detected!("sse2").then_some(Sse2 { set })
-    }
-
-    /// Runs `parser` inside an SSE2-enabled entry function.
-    pub(super) fn run<P: ScanParser>(self, input: &[u8], parser: P) -> P::Output {
-        // SAFETY: `self` exists only when SSE2 was detected (see `new`).
-        unsafe { entry(self, input, parser) }
-    }
-}
-
-/// The outermost SSE2 function, so the parser's loop is compiled with SSE2 enabled.
+/// Runs `P` over the SSE2 classifier: the outermost SSE2 function, so the parser's loop is
+/// compiled with SSE2 enabled.
 ///
 /// # Safety
 /// The CPU must support SSE2.
 #[target_feature(enable = "sse2")]
-unsafe fn entry<P: ScanParser>(c: Sse2, input: &[u8], parser: P) -> P::Output {
-    parser.parse(c, input)
+pub(super) unsafe fn parse<P: ScanParser>(input: &[u8]) -> P::Output {
+    P::parse(Sse2 { set: P::PLAIN }, input)
 }
 
 impl Classify for Sse2 {
     #[inline(always)]
     fn structural_mask(&self, block: &[u8; 64]) -> u64 {
-        // SAFETY: `self` exists only when SSE2 was detected (see `Sse2::new`).
+        // SAFETY: a `Sse2` exists only when the CPU has SSE2 (see the type's docs).
         unsafe { structural_mask::<__m128i>(&self.set, block) }
     }
 }

@@ -18,7 +18,7 @@ const PLAIN: PlainSet = PlainSet::new([(b'a', b'z'), (b'0', b'9'), (b'_', b'_'),
 
 /// The SIMD `tags` kernel at one scanner level (`simd`, `simd-sse2`, `simd-avx2`, and
 /// `simd-portable` for tests).
-pub type Simd = scan::LevelKernel<Tags>;
+pub type Simd = scan::LevelKernel<Parser>;
 
 impl Kernel<Tags> for Simd {
     fn name(&self) -> &'static str {
@@ -30,18 +30,19 @@ impl Kernel<Tags> for Simd {
     }
 
     fn supported(&self) -> bool {
-        self.level().supported()
+        self.supported()
     }
 
     /// Returns an all-zero output if called on a CPU without the level (callers check
     /// [`Kernel::supported`] first).
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> TagsOutput {
         perflab_core::scope!("tags/simd", self.name());
-        scan::run(self.level(), PLAIN, input.as_slice(), Parser).unwrap_or_default()
+        self.parse(input.as_slice()).unwrap_or_default()
     }
 }
 
-struct Parser;
+/// The tags parser over the scanner (public only as the parameter of [`Simd`]).
+pub struct Parser;
 
 /// The state of the line being parsed.
 struct Line<'a> {
@@ -113,9 +114,10 @@ impl<'a> Line<'a> {
 
 impl ScanParser for Parser {
     type Output = TagsOutput;
+    const PLAIN: PlainSet = PLAIN;
 
     #[inline(always)]
-    fn parse<C: Classify>(self, classifier: C, data: &[u8]) -> TagsOutput {
+    fn parse<C: Classify>(classifier: C, data: &[u8]) -> TagsOutput {
         let mut out = TagsOutput::default();
         let mut distinct: FxHashSet<&[u8]> =
             FxHashSet::with_capacity_and_hasher(1024, Default::default());

@@ -73,7 +73,10 @@ impl ByteWorkload for Wordfreq {
 
 /// Every `wordfreq` variant, naive first: the list the registry, benches and tests iterate.
 pub fn family() -> Family<Wordfreq> {
-    Family::new(Naive).with(Optimized).with(Arena).with(Simd)
+    Family::new(Naive)
+        .with(Optimized)
+        .with(Arena)
+        .with(Simd::new())
 }
 
 /// The output order: higher count first, then smaller word bytes first.

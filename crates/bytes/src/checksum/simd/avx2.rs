@@ -1,12 +1,7 @@
 //! The AVX2 binding: 32-byte vectors, the same instructions as SSSE3 at twice the width.
 
-use super::Vector;
+use super::generic::{self, Vector};
 use core::arch::x86_64::*;
-
-/// Whether this CPU has AVX2.
-pub(super) fn is_supported() -> bool {
-    is_x86_feature_detected!("avx2")
-}
 
 /// 32 bytes, viewed as 32-bit lanes by the algorithm.
 #[derive(Clone, Copy)]
@@ -85,15 +80,7 @@ impl Vector for V256 {
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-unsafe fn update(adler: u32, data: &[u8]) -> u32 {
+pub(super) unsafe fn update(adler: u32, data: &[u8]) -> u32 {
     // SAFETY: this function's own contract (AVX2 present) is `update_generic`'s.
-    unsafe { super::update_generic::<V256>(adler, data) }
-}
-
-/// The AVX2 kernel behind a safe signature. Only [`super::Level::update_fn`] names it, and only
-/// after [`is_supported`] returned true, so every call runs on a CPU with AVX2.
-pub(super) fn update_detected(adler: u32, data: &[u8]) -> u32 {
-    debug_assert!(is_supported());
-    // SAFETY: reachable only through `Level::update_fn`, which checked AVX2 (see above).
-    unsafe { update(adler, data) }
+    unsafe { generic::update::<V256>(adler, data) }
 }

@@ -7,18 +7,8 @@
 //! Neither was run on the machine this was written on (it has no AVX-512): they are compiled,
 //! dispatched only where detected, and covered by the tests wherever the CPU has them.
 
-use super::Vector;
+use super::generic::{self, Vector};
 use core::arch::x86_64::*;
-
-/// Whether this CPU has AVX-512F and AVX-512BW.
-pub(super) fn bw_is_supported() -> bool {
-    is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw")
-}
-
-/// Whether this CPU also has AVX-512 VNNI.
-pub(super) fn vnni_is_supported() -> bool {
-    bw_is_supported() && is_x86_feature_detected!("avx512vnni")
-}
 
 /// The in-group weights `7 … 0`, repeated for each 8-byte group.
 static GROUP_WEIGHTS: [i8; 64] = {
@@ -109,9 +99,9 @@ impl<const VNNI: bool> Vector for V512<VNNI> {
 /// # Safety
 /// The CPU must support AVX-512F and AVX-512BW.
 #[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn update_bw(adler: u32, data: &[u8]) -> u32 {
+pub(super) unsafe fn update_bw(adler: u32, data: &[u8]) -> u32 {
     // SAFETY: this function's own contract (AVX-512F/BW present) is what `V512<false>` needs.
-    unsafe { super::update_generic::<V512<false>>(adler, data) }
+    unsafe { generic::update::<V512<false>>(adler, data) }
 }
 
 /// The AVX-512 VNNI kernel.
@@ -119,23 +109,7 @@ unsafe fn update_bw(adler: u32, data: &[u8]) -> u32 {
 /// # Safety
 /// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-unsafe fn update_vnni(adler: u32, data: &[u8]) -> u32 {
+pub(super) unsafe fn update_vnni(adler: u32, data: &[u8]) -> u32 {
     // SAFETY: this function's own contract (AVX-512F/BW/VNNI present) is what `V512<true>` needs.
-    unsafe { super::update_generic::<V512<true>>(adler, data) }
-}
-
-/// The AVX-512BW kernel behind a safe signature. Only [`super::Level::update_fn`] names it, and
-/// only after [`bw_is_supported`] returned true.
-pub(super) fn update_bw_detected(adler: u32, data: &[u8]) -> u32 {
-    debug_assert!(bw_is_supported());
-    // SAFETY: reachable only through `Level::update_fn`, which checked AVX-512F/BW.
-    unsafe { update_bw(adler, data) }
-}
-
-/// The AVX-512 VNNI kernel behind a safe signature. Only [`super::Level::update_fn`] names it,
-/// and only after [`vnni_is_supported`] returned true.
-pub(super) fn update_vnni_detected(adler: u32, data: &[u8]) -> u32 {
-    debug_assert!(vnni_is_supported());
-    // SAFETY: reachable only through `Level::update_fn`, which checked AVX-512F/BW/VNNI.
-    unsafe { update_vnni(adler, data) }
+    unsafe { generic::update::<V512<true>>(adler, data) }
 }

@@ -1,5 +1,7 @@
-//! Adler-32 with `std::arch` vectors: the algorithm once, over a small `Vector` trait, and thin
-//! per-ISA bindings (SSSE3, AVX2, AVX-512BW, AVX-512 VNNI) chosen by runtime detection.
+//! Adler-32 with `std::arch` vectors: the algorithm once (`generic.rs`), over a small `Vector`
+//! trait, and thin per-ISA bindings (`ssse3.rs`, `avx2.rs`, `avx512.rs` for AVX-512BW and VNNI)
+//! chosen by runtime detection ([`perflab_core::isa`]) once, when a kernel is constructed;
+//! `emulated.rs` binds the algorithm to the portable vector of any width for tests.
 //!
 //! For a run of `n` bytes `d_0 … d_{n−1}` starting from sums `(a, b)`:
 //! `a' = a + Σ d_g` and `b' = b + n·a + Σ (n − g)·d_g`. Split the run into `W`-byte vectors
@@ -23,96 +25,75 @@
 //! of a `psadbw` and of a `pmaddubsw`, and the prefix term costs two adds per vector however it
 //! is arranged, so the headroom left on AVX2 is small; VNNI is where the next real step is.
 
-use super::{Adler32Output, Checksum, INITIAL, MOD, NMAX, join, optimized, output, split};
+use super::{Adler32Output, Checksum, INITIAL, optimized, output};
+use perflab_core::isa::Level;
 use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
+use std::sync::OnceLock;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(test)]
+mod emulated;
+mod generic;
 #[cfg(target_arch = "x86_64")]
 mod ssse3;
 
-#[cfg(test)]
-mod model;
+/// The levels this family implements, narrowest first (the order the family lists them).
+pub const LEVELS: [Level; 4] = [Level::Ssse3, Level::Avx2, Level::Avx512, Level::Avx512Vnni];
 
-/// One instruction-set level of the SIMD kernel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Level {
-    /// 16-byte vectors: `psadbw`, `pmaddubsw`, `pmaddwd`.
-    Ssse3,
-    /// 32-byte vectors, same instructions.
-    Avx2,
-    /// 64-byte vectors (AVX-512F + BW).
-    Avx512,
-    /// 64-byte vectors with VNNI `vpdpbusd` doing the weighted sum in one instruction.
-    Avx512Vnni,
+/// One level's kernel, resolved for a CPU that has the level: continues a checksum.
+///
+/// The pointer is an `unsafe fn` because the per-ISA kernels are `#[target_feature]` functions.
+/// A value is only built by [`UpdateFn::resolve`], after [`Level::is_supported`] said yes (or for
+/// the scalar fallback, which needs nothing), so [`UpdateFn::call`] is safe.
+#[derive(Clone, Copy)]
+pub struct UpdateFn(unsafe fn(u32, &[u8]) -> u32);
+
+impl UpdateFn {
+    /// The scalar `optimized` kernel: what a CPU without the vector levels runs.
+    const SCALAR: UpdateFn = UpdateFn(optimized::update);
+
+    /// The kernel of `level`, or `None` when this CPU lacks its features or the family has no
+    /// kernel at that level.
+    pub fn resolve(level: Level) -> Option<UpdateFn> {
+        level.resolve(&[
+            #[cfg(target_arch = "x86_64")]
+            (Level::Ssse3, UpdateFn(ssse3::update)),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Avx2, UpdateFn(avx2::update)),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Avx512, UpdateFn(avx512::update_bw)),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Avx512Vnni, UpdateFn(avx512::update_vnni)),
+        ])
+    }
+
+    /// The widest level of [`LEVELS`] this CPU has (else the scalar kernel), resolved on the
+    /// first call and cached.
+    pub fn best() -> UpdateFn {
+        static BEST: OnceLock<UpdateFn> = OnceLock::new();
+        *BEST.get_or_init(|| {
+            Level::best_of(&LEVELS)
+                .and_then(UpdateFn::resolve)
+                .unwrap_or(UpdateFn::SCALAR)
+        })
+    }
+
+    /// Continues `adler` over `data`.
+    #[inline]
+    pub fn call(self, adler: u32, data: &[u8]) -> u32 {
+        // SAFETY: `self` came from `resolve` (or is the scalar kernel), which checked that the
+        // CPU has the level the function was compiled for (see the type's docs).
+        unsafe { (self.0)(adler, data) }
+    }
 }
 
-/// The safe face of one level's kernel: continues a checksum.
-pub type UpdateFn = fn(u32, &[u8]) -> u32;
-
-impl Level {
-    /// Every level, narrowest first (the order the family lists them).
-    pub const ALL: [Level; 4] = [Level::Ssse3, Level::Avx2, Level::Avx512, Level::Avx512Vnni];
-
-    /// The variant name, e.g. `simd-avx2`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Ssse3 => "simd-ssse3",
-            Level::Avx2 => "simd-avx2",
-            Level::Avx512 => "simd-avx512",
-            Level::Avx512Vnni => "simd-avx512vnni",
-        }
-    }
-
-    /// Whether this CPU has every feature the level uses (runtime detection; std caches it).
-    pub fn is_supported(self) -> bool {
-        #[cfg(target_arch = "x86_64")]
-        {
-            match self {
-                Level::Ssse3 => ssse3::is_supported(),
-                Level::Avx2 => avx2::is_supported(),
-                Level::Avx512 => avx512::bw_is_supported(),
-                Level::Avx512Vnni => avx512::vnni_is_supported(),
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    }
-
-    /// The level's kernel as a safe function, or `None` when this CPU lacks its features.
-    pub fn update_fn(self) -> Option<UpdateFn> {
-        if !self.is_supported() {
-            return None;
-        }
-        #[cfg(target_arch = "x86_64")]
-        {
-            Some(match self {
-                Level::Ssse3 => ssse3::update_detected,
-                Level::Avx2 => avx2::update_detected,
-                Level::Avx512 => avx512::update_bw_detected,
-                Level::Avx512Vnni => avx512::update_vnni_detected,
-            })
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            None
-        }
-    }
-
-    /// Continues `adler` over `data` at this level, or `None` when this CPU lacks its features.
-    /// Tests call this to exercise each level directly.
-    pub fn update(self, adler: u32, data: &[u8]) -> Option<u32> {
-        self.update_fn().map(|f| f(adler, data))
-    }
-
-    /// The widest supported level, if any.
-    pub fn best() -> Option<Level> {
-        Level::ALL.into_iter().rev().find(|l| l.is_supported())
-    }
+/// Continues `adler` over `data` at `level`, or `None` when this CPU lacks its features (or the
+/// family has no kernel at that level). Tests call this to exercise each level directly.
+pub fn update_at(level: Level, adler: u32, data: &[u8]) -> Option<u32> {
+    UpdateFn::resolve(level).map(|f| f.call(adler, data))
 }
 
 /// One SIMD level as a kernel of the family.
@@ -126,14 +107,14 @@ impl Simd {
     pub fn new(level: Level) -> Self {
         Simd {
             level,
-            update: level.update_fn(),
+            update: UpdateFn::resolve(level),
         }
     }
 }
 
 impl Kernel<Checksum> for Simd {
     fn name(&self) -> &'static str {
-        self.level.name()
+        self.level.variant_name()
     }
     fn kind(&self) -> VariantKind {
         VariantKind::Simd
@@ -144,118 +125,8 @@ impl Kernel<Checksum> for Simd {
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> Adler32Output {
         perflab_core::scope!("checksum/simd", self.name());
         // The harness never runs an unsupported kernel; should anyone else, answer correctly.
-        let update = self.update.unwrap_or(optimized::update);
-        output(update(INITIAL, input.as_slice()))
-    }
-}
-
-/// What the algorithm needs from a vector of `BYTES` bytes holding 32-bit lanes.
-///
-/// # Safety
-/// Every method may use the instructions of the implementing type's ISA: callers must have
-/// checked that the CPU supports it. `load` also needs `BYTES` readable bytes at `ptr`.
-trait Vector: Copy {
-    /// Bytes per vector (`W` in the module docs).
-    const BYTES: usize;
-    /// Reads `BYTES` bytes from `ptr` (any alignment).
-    unsafe fn load(ptr: *const u8) -> Self;
-    /// All zero.
-    unsafe fn zero() -> Self;
-    /// Lane-wise wrapping add of 32-bit lanes.
-    unsafe fn add(self, other: Self) -> Self;
-    /// The sum of the bytes in each group of 8, in the low 32 bits of each 64-bit lane (the
-    /// high 32 bits zero), so the result adds as 32-bit lanes.
-    unsafe fn byte_sums(self) -> Self;
-    /// `Σ_v Σ_i (7 − i mod 8)·v_i` over the eight vectors: each byte weighted by its distance
-    /// from the end of its 8-byte group, spread over 32-bit lanes.
-    unsafe fn group_weighted8(vs: [Self; 8]) -> Self;
-    /// Each 64-bit lane `k`'s low 32 bits times `W − 8k − 7` (the weight the group's end has
-    /// within the vector), as 64-bit products whose high halves are zero for our inputs.
-    unsafe fn lane_weighted(self) -> Self;
-    /// The wrapping sum of all 32-bit lanes.
-    unsafe fn total(self) -> u32;
-}
-
-/// The whole algorithm for one ISA: blocks of at most [`NMAX`] bytes, reduced after each.
-///
-/// # Safety
-/// The CPU must support `V`'s ISA.
-#[inline(always)]
-unsafe fn update_generic<V: Vector>(adler: u32, data: &[u8]) -> u32 {
-    let (mut a, mut b) = split(adler);
-    // A multiple of the eight-vector step, so that only the last block has a ragged end.
-    let block_len = NMAX / (8 * V::BYTES) * (8 * V::BYTES);
-    for block in data.chunks(block_len) {
-        // SAFETY: the caller guarantees V's ISA; `block` is at most NMAX bytes and `a`, `b` are
-        // reduced, which is all `sum_block` needs to stay exact.
-        let (block_a, block_b) = unsafe { sum_block::<V>(a, b, block) };
-        a = block_a % MOD;
-        b = block_b % MOD;
-    }
-    join(a, b)
-}
-
-/// The unreduced sums after `block` (at most [`NMAX`] bytes), starting from reduced `a`, `b`.
-///
-/// # Safety
-/// The CPU must support `V`'s ISA.
-#[inline(always)]
-unsafe fn sum_block<V: Vector>(a: u32, b: u32, block: &[u8]) -> (u32, u32) {
-    debug_assert!(block.len() <= NMAX && a < MOD && b < MOD);
-    // SAFETY: for every `V::` call below, the caller guarantees V's ISA, and each `load` reads
-    // `V::BYTES` bytes at an offset `k·V::BYTES` with `k < 8` inside an `8·V::BYTES`-byte chunk,
-    // or at the start of a `V::BYTES`-byte chunk.
-    unsafe {
-        // Byte sums of all vectors so far, per 8-byte group position.
-        let mut s1 = V::zero();
-        // Σ over half-steps of `s1` before the half-step: every earlier byte weighted `4W`.
-        let mut before = V::zero();
-        // Σ over vectors of the byte sums of earlier vectors in the same half-step: weight `W`.
-        let mut within = V::zero();
-        // Σ of the in-group weights `7 … 0` times the bytes.
-        let mut s2 = V::zero();
-        let mut steps = block.chunks_exact(8 * V::BYTES);
-        for step in &mut steps {
-            let p = step.as_ptr();
-            let mut vs = [V::zero(); 8];
-            for (k, v) in vs.iter_mut().enumerate() {
-                *v = V::load(p.add(k * V::BYTES));
-            }
-            for half in [&vs[..4], &vs[4..]] {
-                let t0 = half[0].byte_sums();
-                let t01 = t0.add(half[1].byte_sums());
-                let t012 = t01.add(half[2].byte_sums());
-                before = before.add(s1);
-                within = within.add(t0.add(t01).add(t012));
-                s1 = s1.add(t012.add(half[3].byte_sums()));
-            }
-            s2 = s2.add(V::group_weighted8(vs));
-        }
-        let mut singles = steps.remainder().chunks_exact(V::BYTES);
-        for single in &mut singles {
-            let v = V::load(single.as_ptr());
-            within = within.add(s1);
-            s1 = s1.add(v.byte_sums());
-            let mut vs = [V::zero(); 8];
-            vs[0] = v;
-            s2 = s2.add(V::group_weighted8(vs));
-        }
-        let tail = singles.remainder();
-        // No step below overflows: every term is part of the final `b`, which NMAX keeps
-        // below 2^32.
-        let n = (block.len() - tail.len()) as u32;
-        let w = V::BYTES as u32;
-        let mut a2 = a + s1.total();
-        // A byte at offset `i = 8g + j` of its vector has in-vector weight
-        // `W − i = (W − 8g − 7) + (7 − j)`: `s2` holds the second part, the first is applied
-        // here once per block to the per-group byte sums in `s1`.
-        let in_vector = s2.total() + s1.lane_weighted().total();
-        let mut b2 = b + n * a + 4 * w * before.total() + w * within.total() + in_vector;
-        for &byte in tail {
-            a2 += u32::from(byte);
-            b2 += a2;
-        }
-        (a2, b2)
+        let update = self.update.unwrap_or(UpdateFn::SCALAR);
+        output(update.call(INITIAL, input.as_slice()))
     }
 }
 
@@ -268,21 +139,24 @@ mod tests {
         let data: Vec<u8> = (0..40_000u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
-        for level in Level::ALL {
+        for level in LEVELS {
             for len in [0, 1, 63, 64, 65, 255, 256, 257, 5551, 5552, 5553, 40_000] {
                 let want = super::super::naive::update(1, &data[..len]);
-                if let Some(got) = level.update(1, &data[..len]) {
-                    assert_eq!(got, want, "{} at {len}", level.name());
+                if let Some(got) = update_at(level, 1, &data[..len]) {
+                    assert_eq!(got, want, "{} at {len}", level.variant_name());
                 }
             }
         }
     }
 
     #[test]
-    fn best_is_supported() {
-        if let Some(level) = Level::best() {
-            assert!(level.is_supported());
-            assert!(level.update_fn().is_some());
+    fn resolved_exactly_where_supported() {
+        for level in Level::ALL {
+            let k = Simd::new(level);
+            assert_eq!(
+                k.supported(),
+                LEVELS.contains(&level) && level.is_supported()
+            );
         }
     }
 }

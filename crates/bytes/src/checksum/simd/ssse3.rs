@@ -1,12 +1,7 @@
 //! The SSSE3 binding: 16-byte vectors. `pmaddubsw` is SSSE3; everything else is SSE2.
 
-use super::Vector;
+use super::generic::{self, Vector};
 use core::arch::x86_64::*;
-
-/// Whether this CPU has SSSE3.
-pub(super) fn is_supported() -> bool {
-    is_x86_feature_detected!("ssse3")
-}
 
 /// 16 bytes, viewed as 32-bit lanes by the algorithm.
 #[derive(Clone, Copy)]
@@ -76,15 +71,7 @@ impl Vector for V128 {
 /// # Safety
 /// The CPU must support SSSE3.
 #[target_feature(enable = "ssse3")]
-unsafe fn update(adler: u32, data: &[u8]) -> u32 {
+pub(super) unsafe fn update(adler: u32, data: &[u8]) -> u32 {
     // SAFETY: this function's own contract (SSSE3 present) is `update_generic`'s.
-    unsafe { super::update_generic::<V128>(adler, data) }
-}
-
-/// The SSSE3 kernel behind a safe signature. Only [`super::Level::update_fn`] names it, and only
-/// after [`is_supported`] returned true, so every call runs on a CPU with SSSE3.
-pub(super) fn update_detected(adler: u32, data: &[u8]) -> u32 {
-    debug_assert!(is_supported());
-    // SAFETY: reachable only through `Level::update_fn`, which checked SSSE3 (see above).
-    unsafe { update(adler, data) }
+    unsafe { generic::update::<V128>(adler, data) }
 }

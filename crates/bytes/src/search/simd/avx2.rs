@@ -4,7 +4,7 @@
 //! entry points at the bottom; each intrinsic call is `unsafe` because the methods themselves
 //! are not compiled with AVX2.
 
-use super::{Vector, count_generic, find_generic};
+use super::generic::{self, Vector};
 use std::arch::x86_64::{
     __m256i, _mm_add_epi64, _mm_cvtsi128_si64, _mm_unpackhi_epi64, _mm256_add_epi64,
     _mm256_castsi256_si128, _mm256_cmpeq_epi8, _mm256_extracti128_si256, _mm256_loadu_si256,
@@ -88,12 +88,12 @@ impl Vector for __m256i {
 pub(super) fn count(haystack: &[u8], needle: u8) -> usize {
     // SAFETY: this function is compiled with AVX2 and, being `#[target_feature]`, can only be
     // called (with `unsafe`) by code that has checked the CPU has it.
-    unsafe { count_generic::<__m256i>(haystack, needle) }
+    unsafe { generic::count::<__m256i>(haystack, needle) }
 }
 
 /// Finds the first `needle` in `haystack` with AVX2.
 #[target_feature(enable = "avx2")]
 pub(super) fn find(haystack: &[u8], needle: u8) -> Option<usize> {
     // SAFETY: as in `count`.
-    unsafe { find_generic::<__m256i>(haystack, needle) }
+    unsafe { generic::find::<__m256i>(haystack, needle) }
 }

@@ -4,7 +4,7 @@
 //! vector of 0xFF/0x00 bytes (`vpmovm2b`) so that the generic algorithms stay the same, and
 //! `movemask` is `vpmovb2m`. Dispatched only where AVX-512F and AVX-512BW are detected.
 
-use super::{Vector, count_generic, find_generic};
+use super::generic::{self, Vector};
 use std::arch::x86_64::{
     __m512i, _mm512_add_epi64, _mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_movepi8_mask,
     _mm512_movm_epi8, _mm512_or_si512, _mm512_reduce_add_epi64, _mm512_sad_epu8, _mm512_set1_epi8,
@@ -81,12 +81,12 @@ impl Vector for __m512i {
 pub(super) fn count(haystack: &[u8], needle: u8) -> usize {
     // SAFETY: this function is compiled with AVX-512F/BW and, being `#[target_feature]`, can
     // only be called (with `unsafe`) by code that has checked the CPU has them.
-    unsafe { count_generic::<__m512i>(haystack, needle) }
+    unsafe { generic::count::<__m512i>(haystack, needle) }
 }
 
 /// Finds the first `needle` in `haystack` with AVX-512BW.
 #[target_feature(enable = "avx512f,avx512bw")]
 pub(super) fn find(haystack: &[u8], needle: u8) -> Option<usize> {
     // SAFETY: as in `count`.
-    unsafe { find_generic::<__m512i>(haystack, needle) }
+    unsafe { generic::find::<__m512i>(haystack, needle) }
 }

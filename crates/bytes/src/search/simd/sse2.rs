@@ -4,7 +4,7 @@
 //! functions, so the (always-inlined) trait methods call them in `unsafe` blocks like the other
 //! levels do.
 
-use super::{Vector, count_generic, find_generic};
+use super::generic::{self, Vector};
 use std::arch::x86_64::{
     __m128i, _mm_add_epi64, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_movemask_epi8,
     _mm_or_si128, _mm_sad_epu8, _mm_set1_epi8, _mm_setzero_si128, _mm_sub_epi8, _mm_unpackhi_epi64,
@@ -83,12 +83,12 @@ impl Vector for __m128i {
 pub(super) fn count(haystack: &[u8], needle: u8) -> usize {
     // SAFETY: this function is compiled with SSE2 and, being `#[target_feature]`, can only be
     // called (with `unsafe`) by code that has checked the CPU has it.
-    unsafe { count_generic::<__m128i>(haystack, needle) }
+    unsafe { generic::count::<__m128i>(haystack, needle) }
 }
 
 /// Finds the first `needle` in `haystack` with SSE2.
 #[target_feature(enable = "sse2")]
 pub(super) fn find(haystack: &[u8], needle: u8) -> Option<usize> {
     // SAFETY: as in `count`.
-    unsafe { find_generic::<__m128i>(haystack, needle) }
+    unsafe { generic::find::<__m128i>(haystack, needle) }
 }

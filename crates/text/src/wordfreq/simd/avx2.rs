@@ -2,7 +2,7 @@
 
 use super::super::WordfreqOutput;
 use super::super::table::{BlockMask, count_words};
-use super::{Vector, block_bits};
+use super::generic::{Vector, block_bits};
 use std::arch::x86_64::{
     __m256i, _mm256_add_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
     _mm256_or_si256, _mm256_set1_epi8,

@@ -1,10 +1,11 @@
 //! The `simd` variant: the word bitmasks of [`super::table`] computed 16 or 32 bytes at a time.
 //!
-//! Classification is written once, in [`block_bits`], over the small [`Vector`] trait; each ISA
-//! file (`sse2.rs`, `avx2.rs`) only implements the trait for its register type and provides an
-//! entry point carrying `#[target_feature]`, into which everything below it is inlined. The
-//! level is chosen once per process by runtime detection and cached ([`detected`]); the
-//! portable level is the SWAR classifier of `optimized`, so the variant runs everywhere.
+//! Classification is written once, in `generic.rs`, over a small `Vector` trait; each ISA file
+//! (`sse2.rs`, `avx2.rs`) only implements the trait for its register type and provides an entry
+//! point carrying `#[target_feature]`, into which everything below it is inlined, and
+//! `emulated.rs` binds it in tests to the portable vector of any width. The level is detected by
+//! [`perflab_core::isa`] and the kernel's function resolved once, when [`Simd`] is constructed;
+//! the portable level is the SWAR classifier of `optimized`, so the variant runs everywhere.
 //!
 //! Per vector, a byte is a word byte when `x - '0' < 10` or `(x | 0x20) - 'a' < 26` as unsigned
 //! bytes. SSE2/AVX2 have only signed byte compares, so each range test is an add that moves the
@@ -17,76 +18,86 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(test)]
+mod emulated;
+mod generic;
 #[cfg(target_arch = "x86_64")]
 mod sse2;
 
 use super::optimized::SwarMask;
 use super::table::count_words;
 use super::{Wordfreq, WordfreqOutput};
+use perflab_core::isa::Level;
 use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
-use std::sync::OnceLock;
 
-/// An instruction-set level the tokenizer can use, best last.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    /// SWAR on `u64`: runs on every CPU.
-    Portable,
-    /// 16-byte SSE2 vectors (every x86-64 CPU has them).
-    Sse2,
-    /// 32-byte AVX2 vectors.
-    Avx2,
+/// The levels this family implements, narrowest first (`Scalar` is the SWAR classifier).
+pub const LEVELS: [Level; 3] = [Level::Scalar, Level::Sse2, Level::Avx2];
+
+/// The tokenizer at one level, resolved for a CPU that has it.
+///
+/// The pointer is an `unsafe fn` because the per-ISA entry points are `#[target_feature]`
+/// functions. A value is only built by [`CountFn::resolve`], after [`Level::is_supported`] said
+/// yes (or for the portable level, which needs nothing), so [`CountFn::call`] is safe.
+#[derive(Clone, Copy)]
+struct CountFn(unsafe fn(&[u8]) -> WordfreqOutput);
+
+impl CountFn {
+    /// The SWAR classifier: runs on every CPU.
+    const PORTABLE: CountFn = CountFn(portable);
+
+    /// The tokenizer at `level`, or `None` when this CPU lacks it (or the family has none).
+    fn resolve(level: Level) -> Option<CountFn> {
+        level.resolve(&[
+            (Level::Scalar, CountFn::PORTABLE),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Sse2, CountFn(sse2::count)),
+            #[cfg(target_arch = "x86_64")]
+            (Level::Avx2, CountFn(avx2::count)),
+        ])
+    }
+
+    #[inline]
+    fn call(self, text: &[u8]) -> WordfreqOutput {
+        // SAFETY: `self` came from `resolve`, which checked that the CPU has the level the
+        // function was compiled for (see the type's docs).
+        unsafe { (self.0)(text) }
+    }
 }
 
-impl Level {
-    /// Every level, best last, so tests can call each one this CPU supports.
-    pub const ALL: [Level; 3] = [Level::Portable, Level::Sse2, Level::Avx2];
+/// The portable level: the SWAR word bitmasks of `optimized`.
+fn portable(text: &[u8]) -> WordfreqOutput {
+    count_words(text, &SwarMask)
+}
 
-    /// Whether this CPU can run the level (runtime detection).
-    pub fn supported(self) -> bool {
-        match self {
-            Level::Portable => true,
-            #[cfg(target_arch = "x86_64")]
-            Level::Sse2 => std::arch::is_x86_feature_detected!("sse2"),
-            #[cfg(target_arch = "x86_64")]
-            Level::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
-            #[cfg(not(target_arch = "x86_64"))]
-            _ => false,
+/// Counts `text` with the given level, or `None` when this CPU does not support it (or the
+/// family has no tokenizer at that level). Tests call each level through it.
+pub fn count_with(level: Level, text: &[u8]) -> Option<WordfreqOutput> {
+    CountFn::resolve(level).map(|f| f.call(text))
+}
+
+/// The SIMD tokenizer at the best level this CPU has, feeding the same table as `optimized`.
+pub struct Simd {
+    count: CountFn,
+}
+
+impl Simd {
+    /// The kernel at the widest level of [`LEVELS`] this CPU has: detected and resolved here,
+    /// once, not in the timed loop.
+    pub fn new() -> Self {
+        let level = Level::best_of(&LEVELS);
+        Simd {
+            count: level
+                .and_then(CountFn::resolve)
+                .unwrap_or(CountFn::PORTABLE),
         }
     }
 }
 
-/// The best level this CPU supports, detected on first use and cached for the process.
-pub fn detected() -> Level {
-    static LEVEL: OnceLock<Level> = OnceLock::new();
-    *LEVEL.get_or_init(|| {
-        Level::ALL
-            .into_iter()
-            .rev()
-            .find(|l| l.supported())
-            .unwrap_or(Level::Portable)
-    })
-}
-
-/// Counts `text` with the given level, or `None` when this CPU does not support it.
-pub fn count_with(level: Level, text: &[u8]) -> Option<WordfreqOutput> {
-    if !level.supported() {
-        return None;
-    }
-    match level {
-        Level::Portable => Some(count_words(text, &SwarMask)),
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `level.supported()` just confirmed the CPU has SSE2.
-        Level::Sse2 => Some(unsafe { sse2::count(text) }),
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `level.supported()` just confirmed the CPU has AVX2.
-        Level::Avx2 => Some(unsafe { avx2::count(text) }),
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => None,
+impl Default for Simd {
+    fn default() -> Self {
+        Simd::new()
     }
 }
-
-/// The SIMD tokenizer at the best level this CPU has, feeding the same table as `optimized`.
-pub struct Simd;
 
 impl Kernel<Wordfreq> for Simd {
     fn name(&self) -> &'static str {
@@ -99,49 +110,8 @@ impl Kernel<Wordfreq> for Simd {
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> WordfreqOutput {
         perflab_core::scope!("wordfreq/simd");
-        let text = input.as_slice();
-        count_with(detected(), text).unwrap_or_else(|| count_words(text, &SwarMask))
+        self.count.call(input.as_slice())
     }
-}
-
-/// The little a classifier needs from a vector register type. Its methods are `unsafe`
-/// because they may only run on CPUs with the type's instruction set.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub(crate) trait Vector: Copy {
-    /// Bytes per register.
-    const BYTES: usize;
-
-    /// Loads `BYTES` bytes from `ptr` (no alignment needed).
-    ///
-    /// # Safety
-    /// `ptr..ptr + BYTES` must be readable, and the CPU must support the type.
-    unsafe fn load(ptr: *const u8) -> Self;
-
-    /// Bit `i` set when byte `i` is an ASCII letter or digit.
-    ///
-    /// # Safety
-    /// The CPU must support the type.
-    unsafe fn word_bits(self) -> u64;
-}
-
-/// The word-byte mask of a 64-byte block, `V::BYTES` bytes at a time.
-///
-/// # Safety
-/// The CPU must support `V`'s instruction set.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-#[inline(always)]
-pub(crate) unsafe fn block_bits<V: Vector>(block: &[u8; 64]) -> u64 {
-    let mut bits = 0;
-    let mut i = 0;
-    while i < 64 {
-        // SAFETY: `i + V::BYTES <= 64` because `V::BYTES` divides 64 (16 or 32), so the load
-        // stays inside `block`; the caller guarantees the CPU supports `V`.
-        let v = unsafe { V::load(block.as_ptr().add(i)) };
-        // SAFETY: the caller guarantees the CPU supports `V`.
-        bits |= unsafe { v.word_bits() } << i;
-        i += V::BYTES;
-    }
-    bits
 }
 
 #[cfg(test)]
@@ -151,7 +121,7 @@ mod tests {
     #[test]
     fn every_level_classifies_every_byte_value() {
         // Each byte value alone between separators, at every offset in a 64-byte block.
-        for level in Level::ALL.into_iter().filter(|l| l.supported()) {
+        for level in LEVELS.into_iter().filter(|l| l.is_supported()) {
             for b in 0..=255u8 {
                 for pad in 0..64 {
                     let mut text = vec![b' '; pad];
@@ -162,7 +132,6 @@ mod tests {
                 }
             }
         }
-        assert!(Level::Portable.supported());
-        assert!(detected().supported());
+        assert!(count_with(Level::Scalar, b"").is_some());
     }
 }

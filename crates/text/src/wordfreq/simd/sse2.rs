@@ -2,7 +2,7 @@
 
 use super::super::WordfreqOutput;
 use super::super::table::{BlockMask, count_words};
-use super::{Vector, block_bits};
+use super::generic::{Vector, block_bits};
 use std::arch::x86_64::{
     __m128i, _mm_add_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
     _mm_set1_epi8,
