@@ -131,8 +131,7 @@ pub fn build(
     }
     headline::scale_bars(&mut headlines);
 
-    let (alloc_others, alloc_rows, alloc_note) =
-        allocators::allocator_view(results, &workloads, &allocators);
+    let (alloc_others, alloc_rows, alloc_note) = allocators::allocator_view(results, &allocators);
     let alloc_summary = allocators::summarise(&alloc_others, &alloc_rows, &allocators);
     let count = |s: CellStatus| benches.iter().filter(|b| b.status == s).count();
     let threads_allocators = verdicts::verdict_allocators(&threads_views, &allocators);
