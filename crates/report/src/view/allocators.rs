@@ -19,6 +19,8 @@ pub struct AllocRow {
     pub system_time: String,
     /// One per non-system allocator, in order.
     pub others: Vec<AllocCell>,
+    /// The estimates `others` show, for the summary over every row.
+    ratios: Vec<Option<Estimate>>,
 }
 
 /// A ratio with its interval, classed by whether the whole interval lies beyond the allocator
@@ -72,13 +74,15 @@ pub fn allocator_view(
         .iter()
         .map(|row| {
             let s = row.system;
+            let ratios: Vec<Option<Estimate>> = others.iter().map(|a| row.ratio(a)).collect();
             AllocRow {
                 workload: s.workload.clone(),
                 variant: s.variant.clone(),
                 size: s.size.clone(),
                 allocs: s.allocs_per_iter.map(fmt::count).unwrap_or_default(),
                 system_time: s.median_ns.map(fmt::time_ns).unwrap_or_default(),
-                others: others.iter().map(|a| ratio_cell(row.ratio(a))).collect(),
+                others: ratios.iter().map(|e| ratio_cell(*e)).collect(),
+                ratios,
             }
         })
         .collect();
@@ -120,10 +124,10 @@ pub fn summarise(others: &[String], rows: &[AllocRow], allocators: &[String]) ->
         .iter()
         .enumerate()
         .filter_map(|(i, name)| {
-            let cells: Vec<&AllocCell> = rows.iter().filter_map(|r| r.others.get(i)).collect();
-            let logs: Vec<f64> = cells
+            let ratios: Vec<Estimate> = rows.iter().filter_map(|r| r.ratios[i]).collect();
+            let logs: Vec<f64> = ratios
                 .iter()
-                .filter_map(|c| c.v.parse::<f64>().ok())
+                .map(|e| e.median)
                 .filter(|x| *x > 0.0)
                 .map(f64::ln)
                 .collect();
@@ -131,8 +135,12 @@ pub fn summarise(others: &[String], rows: &[AllocRow], allocators: &[String]) ->
                 return None;
             }
             let geo = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
-            let faster = cells.iter().filter(|c| c.class == "improvement").count();
-            let slower = cells.iter().filter(|c| c.class == "regression").count();
+            let shifted = |way| {
+                ratios
+                    .iter()
+                    .filter(|e| shift(e, CONTROL_THRESHOLD) == Some(way))
+                    .count()
+            };
             Some(AllocSummary {
                 name: name.clone(),
                 color: charts::css(charts::allocator_color(
@@ -146,8 +154,8 @@ pub fn summarise(others: &[String], rows: &[AllocRow], allocators: &[String]) ->
                     "regression"
                 },
                 cells: logs.len(),
-                faster,
-                slower,
+                faster: shifted(Shift::Down),
+                slower: shifted(Shift::Up),
             })
         })
         .collect()
