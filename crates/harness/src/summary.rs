@@ -340,6 +340,25 @@ pub struct ThreadsPoint {
     pub peak_live: Option<u64>,
 }
 
+impl ThreadsPoint {
+    /// Cell `b` as a point of the threads view; `None` without a time.
+    fn of(b: &Benchmark) -> Option<ThreadsPoint> {
+        let fp = b.footprint.as_ref();
+        Some(ThreadsPoint {
+            threads: b.threads,
+            id: b.id.clone(),
+            median_ns: b.median_ns?,
+            aggregate_throughput: b
+                .aggregate_throughput_bytes_per_s
+                .or(b.throughput_bytes_per_s),
+            scaling: b.scaling_vs_one_thread,
+            time_vs_system: b.time_vs_system,
+            rss_growth: fp.and_then(|f| f.rss_growth_bytes),
+            peak_live: fp.and_then(|f| f.peak_live_bytes),
+        })
+    }
+}
+
 /// The allocator comparison at a workload's most threads.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AllocatorVerdict {
@@ -432,22 +451,7 @@ fn threads_view(workload: &str, cells: &[&Benchmark], order: &[String]) -> Optio
         for a in &allocators {
             let points: Vec<Option<ThreadsPoint>> = threads
                 .iter()
-                .map(|&t| {
-                    let b = at.get(&(v, a.as_str(), t))?;
-                    let fp = b.footprint.as_ref();
-                    Some(ThreadsPoint {
-                        threads: t,
-                        id: b.id.clone(),
-                        median_ns: b.median_ns?,
-                        aggregate_throughput: b
-                            .aggregate_throughput_bytes_per_s
-                            .or(b.throughput_bytes_per_s),
-                        scaling: b.scaling_vs_one_thread,
-                        time_vs_system: b.time_vs_system,
-                        rss_growth: fp.and_then(|f| f.rss_growth_bytes),
-                        peak_live: fp.and_then(|f| f.peak_live_bytes),
-                    })
-                })
+                .map(|&t| ThreadsPoint::of(at.get(&(v, a.as_str(), t))?))
                 .collect();
             if points.iter().any(Option::is_some) {
                 rows.push(ThreadsRow {
