@@ -82,56 +82,139 @@ pub struct AllocatorRow {
     pub ratios: Vec<(String, Estimate)>,
 }
 
-/// For every variant that allocates, at the largest size measured, on one thread: each other
-/// allocator's `time_vs_system` (the threads view has them at more threads).
-pub fn allocator_ratios(results: &Results) -> Vec<AllocatorRow> {
-    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.threads == 1;
-    let mut largest: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-    for b in results.benchmarks.iter().filter(ok) {
-        if b.allocator == "system" {
-            let e = largest.entry((&b.workload, &b.variant)).or_default();
-            *e = (*e).max(b.size_bytes);
+/// One variant that allocates, at one size, on one thread: its cell under `system` and the same
+/// cell under each other allocator. perflab's one model of the allocator comparison: the report's
+/// allocator table shows every row of [`allocator_table`], the terminal ([`allocator_ratios`])
+/// each variant's largest size.
+#[derive(Clone, Debug)]
+pub struct AllocatorCells<'a> {
+    /// The cell under system.
+    pub system: &'a Benchmark,
+    /// The same workload, variant and size under the other allocators, in file order.
+    pub others: Vec<&'a Benchmark>,
+}
+
+impl AllocatorCells<'_> {
+    /// `allocator`'s time relative to system: the estimate paired within rounds, or, for files
+    /// written before the engine paired allocators, the unpaired ratio of the two medians.
+    pub fn ratio(&self, allocator: &str) -> Option<Estimate> {
+        let (s, c) = (
+            self.system,
+            self.others.iter().find(|c| c.allocator == allocator)?,
+        );
+        c.time_vs_system.or_else(|| {
+            let seed = crate::compare::seed_of(&c.id);
+            crate::compare::time_ratio(&s.samples_ns, s.median_ns, &c.samples_ns, c.median_ns, seed)
+        })
+    }
+}
+
+/// Every variant that allocates (per call, under any allocator, at any size), at each size it
+/// has a time at under system, on one thread (the threads view compares allocators at more):
+/// workload by workload and variant by variant in the order the results first name them, sizes
+/// ascending. An allocator can only matter where something is allocated.
+pub fn allocator_table(results: &Results) -> Vec<AllocatorCells<'_>> {
+    indexed_allocator_table(results)
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect()
+}
+
+/// [`allocator_table`], each row with the position of its system cell in the file.
+fn indexed_allocator_table(results: &Results) -> Vec<(usize, AllocatorCells<'_>)> {
+    let measured =
+        |b: &Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some() && b.threads == 1;
+    // One pass over the cells: each workload's measured cells, so the table is linear in the file.
+    let mut workloads: Vec<&str> = Vec::new();
+    let mut by_workload: HashMap<&str, Vec<(usize, &Benchmark)>> = HashMap::new();
+    for (i, b) in results.benchmarks.iter().enumerate() {
+        let cells = by_workload.entry(&b.workload).or_insert_with(|| {
+            workloads.push(&b.workload);
+            Vec::new()
+        });
+        if measured(b) {
+            cells.push((i, b));
         }
     }
-    // (workload, variant, size) → every allocator's ratio, in file order: one pass, so a file of
-    // 100 000 cells is summarised in linear time.
-    type Key<'a> = (&'a str, &'a str, &'a str);
-    let mut ratios: HashMap<Key, Vec<(String, Estimate)>> = HashMap::new();
-    for b in results.benchmarks.iter().filter(ok) {
-        if let Some(e) = b.time_vs_system {
-            ratios
-                .entry((&b.workload, &b.variant, &b.size))
-                .or_default()
-                .push((b.allocator.clone(), e));
-        }
+    let mut rows = Vec::new();
+    for w in workloads {
+        rows.extend(workload_allocator_rows(&by_workload[w]));
+    }
+    rows
+}
+
+/// The allocator table's rows of one workload's measured `cells` (with their positions).
+fn workload_allocator_rows<'a>(
+    cells: &[(usize, &'a Benchmark)],
+) -> Vec<(usize, AllocatorCells<'a>)> {
+    let mut rank: HashMap<&str, usize> = HashMap::new();
+    for (_, b) in cells
+        .iter()
+        .filter(|(_, b)| b.allocs_per_iter.is_some_and(|a| a > 0.0))
+    {
+        let next = rank.len();
+        rank.entry(&b.variant).or_insert(next);
+    }
+    let mut others: HashMap<(&str, &str), Vec<&Benchmark>> = HashMap::new();
+    for (_, b) in cells.iter().filter(|(_, b)| b.allocator != "system") {
+        others.entry((&b.variant, &b.size)).or_default().push(b);
+    }
+    let mut system: Vec<&(usize, &Benchmark)> = cells
+        .iter()
+        .filter(|(_, b)| b.allocator == "system" && rank.contains_key(b.variant.as_str()))
+        .collect();
+    system.sort_by_key(|(_, b)| (rank.get(b.variant.as_str()), b.size_bytes));
+    system
+        .into_iter()
+        .map(|&(i, s)| {
+            let others = others
+                .get(&(s.variant.as_str(), s.size.as_str()))
+                .cloned()
+                .unwrap_or_default();
+            (i, AllocatorCells { system: s, others })
+        })
+        .collect()
+}
+
+/// For every variant that allocates at the largest size measured under system, on one thread:
+/// each other allocator's `time_vs_system` (the rows of [`allocator_table`] at those sizes, in
+/// the order of their system cells in the file).
+pub fn allocator_ratios(results: &Results) -> Vec<AllocatorRow> {
+    let table = indexed_allocator_table(results);
+    let mut largest: HashMap<(&str, &str), u64> = HashMap::new();
+    for (_, row) in &table {
+        let s = row.system;
+        let e = largest.entry((&s.workload, &s.variant)).or_default();
+        *e = (*e).max(s.size_bytes);
     }
     let mut done: HashSet<(&str, &str)> = HashSet::new();
-    let mut rows: Vec<AllocatorRow> = Vec::new();
-    for base in results.benchmarks.iter().filter(ok) {
-        if base.allocator != "system"
-            || largest.get(&(base.workload.as_str(), base.variant.as_str()))
-                != Some(&base.size_bytes)
+    let mut rows: Vec<(usize, AllocatorRow)> = Vec::new();
+    for (i, row) in &table {
+        let base = row.system;
+        if largest.get(&(base.workload.as_str(), base.variant.as_str())) != Some(&base.size_bytes)
             || base.allocs_per_iter.unwrap_or(0.0) <= 0.0
             || !done.insert((&base.workload, &base.variant))
         {
             continue;
         }
-        rows.push(AllocatorRow {
-            workload: base.workload.clone(),
-            variant: base.variant.clone(),
-            size: base.size.clone(),
-            allocs_per_iter: base.allocs_per_iter.unwrap_or(0.0),
-            ratios: ratios
-                .get(&(
-                    base.workload.as_str(),
-                    base.variant.as_str(),
-                    base.size.as_str(),
-                ))
-                .cloned()
-                .unwrap_or_default(),
-        });
+        let ratios = row
+            .others
+            .iter()
+            .filter_map(|c| Some((c.allocator.clone(), c.time_vs_system?)))
+            .collect();
+        rows.push((
+            *i,
+            AllocatorRow {
+                workload: base.workload.clone(),
+                variant: base.variant.clone(),
+                size: base.size.clone(),
+                allocs_per_iter: base.allocs_per_iter.unwrap_or(0.0),
+                ratios,
+            },
+        ));
     }
-    rows
+    rows.sort_by_key(|(i, _)| *i);
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 /// The threshold of the allocator negative control: an allocator effect on a cell that makes no
@@ -257,6 +340,25 @@ pub struct ThreadsPoint {
     pub peak_live: Option<u64>,
 }
 
+impl ThreadsPoint {
+    /// Cell `b` as a point of the threads view; `None` without a time.
+    fn of(b: &Benchmark) -> Option<ThreadsPoint> {
+        let fp = b.footprint.as_ref();
+        Some(ThreadsPoint {
+            threads: b.threads,
+            id: b.id.clone(),
+            median_ns: b.median_ns?,
+            aggregate_throughput: b
+                .aggregate_throughput_bytes_per_s
+                .or(b.throughput_bytes_per_s),
+            scaling: b.scaling_vs_one_thread,
+            time_vs_system: b.time_vs_system,
+            rss_growth: fp.and_then(|f| f.rss_growth_bytes),
+            peak_live: fp.and_then(|f| f.peak_live_bytes),
+        })
+    }
+}
+
 /// The allocator comparison at a workload's most threads.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AllocatorVerdict {
@@ -349,22 +451,7 @@ fn threads_view(workload: &str, cells: &[&Benchmark], order: &[String]) -> Optio
         for a in &allocators {
             let points: Vec<Option<ThreadsPoint>> = threads
                 .iter()
-                .map(|&t| {
-                    let b = at.get(&(v, a.as_str(), t))?;
-                    let fp = b.footprint.as_ref();
-                    Some(ThreadsPoint {
-                        threads: t,
-                        id: b.id.clone(),
-                        median_ns: b.median_ns?,
-                        aggregate_throughput: b
-                            .aggregate_throughput_bytes_per_s
-                            .or(b.throughput_bytes_per_s),
-                        scaling: b.scaling_vs_one_thread,
-                        time_vs_system: b.time_vs_system,
-                        rss_growth: fp.and_then(|f| f.rss_growth_bytes),
-                        peak_live: fp.and_then(|f| f.peak_live_bytes),
-                    })
-                })
+                .map(|&t| ThreadsPoint::of(at.get(&(v, a.as_str(), t))?))
                 .collect();
             if points.iter().any(Option::is_some) {
                 rows.push(ThreadsRow {
@@ -499,6 +586,12 @@ mod tests {
             .map(|(a, e)| (a.as_str(), e.median))
             .collect();
         assert_eq!(got, [("jemalloc", 0.8), ("mimalloc", 0.9)]);
+        // The report's table has every size, and what the terminal shows is its largest row.
+        let table = allocator_table(&r);
+        let sizes: Vec<&str> = table.iter().map(|t| t.system.size.as_str()).collect();
+        assert_eq!(sizes, ["1", "2"]);
+        assert_eq!(table[0].ratio("mimalloc").map(|e| e.median), Some(1.5));
+        assert_eq!(table[0].ratio("jemalloc"), None);
     }
 
     #[test]

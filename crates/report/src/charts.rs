@@ -7,6 +7,8 @@
 //! Colours match the HTML legends, which come from [`allocator_color`] and [`series_color`].
 
 use crate::fmt;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -83,6 +85,130 @@ pub fn css(c: RGBColor) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
 }
 
+/// The drawing area of a chart's whole SVG.
+type Area<'s> = DrawingArea<SVGBackend<'s>, Shift>;
+
+/// A chart on an SVG drawing area, over coordinates of `f64`s.
+type Chart<'c, 's, X, Y> = ChartContext<'c, SVGBackend<'s>, Cartesian2d<X, Y>>;
+
+/// Draws an SVG of `size` pixels, white, with `draw`, into a string; `None` when plotters fails.
+fn svg_of(size: (u32, u32), draw: impl FnOnce(&Area) -> ChartResult) -> Option<String> {
+    let mut svg = String::new();
+    let drawn: ChartResult = (|| {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+        Ok(())
+    })();
+    drawn.ok().map(|()| svg)
+}
+
+/// The margins a chart leaves around its plot: right, below (for the x labels) and left (for
+/// the y labels), pixels.
+struct Margins {
+    right: u32,
+    below: u32,
+    left: u32,
+}
+
+/// A chart on `root` over `x` and `y`, with its axes and their descriptions (`desc_px` high)
+/// but no plotters labels: every tick is drawn by [`grid`] and [`label`], in binary units
+/// plotters does not know.
+fn chart_on<'c, 's, X, Y>(
+    root: &'c Area<'s>,
+    m: &Margins,
+    (x, y): (X, Y),
+    (x_desc, y_desc): (&str, Option<&str>),
+    desc_px: u32,
+) -> Result<Chart<'c, 's, X::CoordDescType, Y::CoordDescType>, Box<dyn std::error::Error>>
+where
+    X: AsRangedCoord<Value = f64>,
+    Y: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(root)
+        .margin_top(8)
+        .margin_right(m.right)
+        .x_label_area_size(m.below)
+        .y_label_area_size(m.left)
+        .build_cartesian_2d(x, y)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_mesh()
+        .set_all_tick_mark_size(0)
+        .x_label_formatter(&|_| String::new())
+        .y_label_formatter(&|_| String::new())
+        .axis_style(TEXT.mix(0.6))
+        .x_desc(x_desc);
+    if let Some(y_desc) = y_desc {
+        mesh.y_desc(y_desc);
+    }
+    mesh.axis_desc_style((FONT, desc_px).into_font().color(&TEXT))
+        .draw()?;
+    Ok(chart)
+}
+
+/// A grid line from `from` to `to`; returns where `from` is on the SVG, for its label.
+fn grid<X, Y>(
+    chart: &mut Chart<X, Y>,
+    from: (f64, f64),
+    to: (f64, f64),
+) -> Result<(i32, i32), Box<dyn std::error::Error>>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![from, to],
+        GRID.stroke_width(1),
+    )))?;
+    Ok(chart.backend_coord(&from))
+}
+
+/// `text` in the chart's colour, `px` high, anchored at `at` by `pos`.
+fn label(root: &Area, text: String, at: (i32, i32), px: u32, pos: Pos) -> ChartResult {
+    root.draw(&Text::new(
+        text,
+        at,
+        (FONT, px).into_font().color(&TEXT).pos(pos),
+    ))?;
+    Ok(())
+}
+
+/// A line of throughputs with their 95% intervals as vertical whiskers and a dot at each point;
+/// `y` maps a throughput to the chart's y (itself, or its log on a linear axis).
+fn line_with_whiskers<X, Y>(
+    chart: &mut Chart<X, Y>,
+    points: &[(f64, Bar)],
+    color: RGBColor,
+    y: fn(f64) -> f64,
+) -> ChartResult
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart.draw_series(LineSeries::new(
+        points.iter().map(|(x, b)| (*x, y(b.value))),
+        color.stroke_width(2),
+    ))?;
+    chart.draw_series(points.iter().map(|(x, b)| {
+        ErrorBar::new_vertical(*x, y(b.lo), y(b.value), y(b.hi), color.stroke_width(1), 6)
+    }))?;
+    chart.draw_series(
+        points
+            .iter()
+            .map(|(x, b)| Circle::new((*x, y(b.value)), 3, color.filled())),
+    )?;
+    Ok(())
+}
+
+/// The pixels of one variant's row in the bar chart: a bar of 13 per allocator, and 12 between
+/// rows.
+fn bar_row_px(allocators: usize) -> usize {
+    allocators.max(1) * 13 + 12
+}
+
 /// Horizontal bars of throughput per variant (rows) and allocator (bars within a row), with 95%
 /// whiskers and the median written at the end of each bar. `None` when nothing has a time.
 pub fn throughput_bars(rows: &[BarRow], allocators: &[String]) -> Option<String> {
@@ -99,10 +225,7 @@ pub fn throughput_bars(rows: &[BarRow], allocators: &[String]) -> Option<String>
     if all.is_empty() || !(lo > 0.0 && hi.is_finite()) {
         return None;
     }
-    let per_row = allocators.len().max(1);
-    let bar_px = 13;
-    let row_px = per_row * bar_px + 12;
-    let height = 50 + rows.len() * row_px;
+    let height = 50 + rows.len() * bar_row_px(allocators.len());
     let width = 600;
     let label_w = 8 * rows
         .iter()
@@ -112,92 +235,86 @@ pub fn throughput_bars(rows: &[BarRow], allocators: &[String]) -> Option<String>
         .clamp(4, 22) as u32
         + 14;
     let x_range = (lo / 1.5)..(hi * 3.5);
-    let mut svg = String::new();
-    let drawn: ChartResult = (|| {
-        let root = SVGBackend::with_string(&mut svg, (width, height as u32)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(8)
-            .margin_right(14)
-            .x_label_area_size(36)
-            .y_label_area_size(label_w)
-            .build_cartesian_2d(x_range.clone().log_scale(), 0f64..rows.len() as f64)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .set_all_tick_mark_size(0)
-            .x_label_formatter(&|_| String::new())
-            .y_label_formatter(&|_| String::new())
-            .axis_style(TEXT.mix(0.6))
-            .x_desc("throughput (log scale) — longer is faster")
-            .axis_desc_style((FONT, 12).into_font().color(&TEXT))
-            .draw()?;
+    svg_of((width, height as u32), |root| {
+        let margins = Margins {
+            right: 14,
+            below: 36,
+            left: label_w,
+        };
+        let axes = (x_range.clone().log_scale(), 0f64..rows.len() as f64);
+        let desc = ("throughput (log scale) — longer is faster", None);
+        let mut chart = chart_on(root, &margins, axes, desc, 12)?;
         let y_top = rows.len() as f64;
         for x in binary_ticks(x_range.start, x_range.end, 7) {
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x, 0.0), (x, y_top)],
-                GRID.stroke_width(1),
-            )))?;
-            let (px, py) = chart.backend_coord(&(x, 0.0));
+            let (px, py) = grid(&mut chart, (x, 0.0), (x, y_top))?;
             if px + 34 > width as i32 {
                 continue; // the label would be cut off at the right edge
             }
-            root.draw(&Text::new(
-                fmt::throughput_tick(x),
-                (px, py + 6),
-                (FONT, 12)
-                    .into_font()
-                    .color(&TEXT)
-                    .pos(Pos::new(HPos::Center, VPos::Top)),
-            ))?;
+            let top = Pos::new(HPos::Center, VPos::Top);
+            label(root, fmt::throughput_tick(x), (px, py + 6), 12, top)?;
         }
-        let n = rows.len() as f64;
-        let value_font = (FONT, 11)
-            .into_font()
-            .color(&TEXT)
-            .pos(Pos::new(HPos::Left, VPos::Center));
         for (i, row) in rows.iter().enumerate() {
-            let top = n - i as f64;
-            let slot = (1.0 - 12.0 / row_px as f64) / per_row as f64;
-            let pad = 6.0 / row_px as f64;
-            for (j, bar) in row.bars.iter().enumerate() {
-                let Some(b) = bar else { continue };
-                let y1 = top - pad - j as f64 * slot;
-                let y0 = y1 - slot * 0.85;
-                let ym = (y0 + y1) / 2.0;
-                let color = allocator_color(allocators.get(j).map_or("", String::as_str), j);
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(x_range.start, y0), (b.value, y1)],
-                    color.filled(),
-                )))?;
-                let whisker = TEXT.stroke_width(1);
-                let cap = slot * 0.25;
-                chart.draw_series([
-                    PathElement::new(vec![(b.lo, ym), (b.hi, ym)], whisker),
-                    PathElement::new(vec![(b.lo, ym - cap), (b.lo, ym + cap)], whisker),
-                    PathElement::new(vec![(b.hi, ym - cap), (b.hi, ym + cap)], whisker),
-                ])?;
-                let (px, py) = chart.backend_coord(&(b.hi.max(b.value), ym));
-                root.draw(&Text::new(
-                    fmt::throughput(b.value),
-                    (px + 5, py),
-                    value_font.clone(),
-                ))?;
-            }
-            let (px, py) = chart.backend_coord(&(x_range.start, top - 0.5));
-            root.draw(&Text::new(
-                row.label.clone(),
-                (px - 8, py),
-                (FONT, 13)
-                    .into_font()
-                    .color(&TEXT)
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
-            ))?;
+            bar_row(
+                root,
+                &mut chart,
+                rows.len() - i,
+                row,
+                allocators,
+                x_range.start,
+            )?;
         }
-        root.present()?;
         Ok(())
-    })();
-    drawn.ok().map(|()| svg)
+    })
+}
+
+/// The bars of `row`, whose top is at `top` on the y axis, drawn from `x0`.
+fn bar_row<X, Y>(
+    root: &Area,
+    chart: &mut Chart<X, Y>,
+    top: usize,
+    row: &BarRow,
+    allocators: &[String],
+    x0: f64,
+) -> ChartResult
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let top = top as f64;
+    let row_px = bar_row_px(allocators.len()) as f64;
+    let slot = (1.0 - 12.0 / row_px) / allocators.len().max(1) as f64;
+    let pad = 6.0 / row_px;
+    let value_font = (FONT, 11)
+        .into_font()
+        .color(&TEXT)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (j, bar) in row.bars.iter().enumerate() {
+        let Some(b) = bar else { continue };
+        let y1 = top - pad - j as f64 * slot;
+        let y0 = y1 - slot * 0.85;
+        let ym = (y0 + y1) / 2.0;
+        let color = allocator_color(allocators.get(j).map_or("", String::as_str), j);
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x0, y0), (b.value, y1)],
+            color.filled(),
+        )))?;
+        let whisker = TEXT.stroke_width(1);
+        let cap = slot * 0.25;
+        chart.draw_series([
+            PathElement::new(vec![(b.lo, ym), (b.hi, ym)], whisker),
+            PathElement::new(vec![(b.lo, ym - cap), (b.lo, ym + cap)], whisker),
+            PathElement::new(vec![(b.hi, ym - cap), (b.hi, ym + cap)], whisker),
+        ])?;
+        let (px, py) = chart.backend_coord(&(b.hi.max(b.value), ym));
+        root.draw(&Text::new(
+            fmt::throughput(b.value),
+            (px + 5, py),
+            value_font.clone(),
+        ))?;
+    }
+    let (px, py) = chart.backend_coord(&(x0, top - 0.5));
+    let right = Pos::new(HPos::Right, VPos::Center);
+    label(root, row.label.clone(), (px - 8, py), 13, right)
 }
 
 /// Throughput against input size, one line per variant, both axes logarithmic, ticks at the
@@ -217,80 +334,33 @@ pub fn scaling_lines(lines: &[Line], size_labels: &[(f64, String)]) -> Option<St
     if pts.is_empty() || !(ylo > 0.0 && xlo > 0.0 && yhi.is_finite()) {
         return None;
     }
-    let (width, height) = (600u32, 380u32);
     let x_range = (xlo / 1.6)..(xhi * 1.6);
     let y_range = (ylo / 1.6)..(yhi * 1.6);
-    let mut svg = String::new();
-    let drawn: ChartResult = (|| {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(8)
-            .margin_right(14)
-            .x_label_area_size(36)
-            .y_label_area_size(96)
-            .build_cartesian_2d(x_range.clone().log_scale(), y_range.clone().log_scale())?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .set_all_tick_mark_size(0)
-            .x_label_formatter(&|_| String::new())
-            .y_label_formatter(&|_| String::new())
-            .axis_style(TEXT.mix(0.6))
-            .x_desc("input size (log scale)")
-            .y_desc("throughput (log scale)")
-            .axis_desc_style((FONT, 12).into_font().color(&TEXT))
-            .draw()?;
+    svg_of((600, 380), |root| {
+        let margins = Margins {
+            right: 14,
+            below: 36,
+            left: 96,
+        };
+        let axes = (x_range.clone().log_scale(), y_range.clone().log_scale());
+        let desc = ("input size (log scale)", Some("throughput (log scale)"));
+        let mut chart = chart_on(root, &margins, axes, desc, 12)?;
         for y in binary_ticks(y_range.start, y_range.end, 7) {
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x_range.start, y), (x_range.end, y)],
-                GRID.stroke_width(1),
-            )))?;
-            let (px, py) = chart.backend_coord(&(x_range.start, y));
-            root.draw(&Text::new(
-                fmt::throughput_tick(y),
-                (px - 6, py),
-                (FONT, 12)
-                    .into_font()
-                    .color(&TEXT)
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
-            ))?;
+            let (px, py) = grid(&mut chart, (x_range.start, y), (x_range.end, y))?;
+            let right = Pos::new(HPos::Right, VPos::Center);
+            label(root, fmt::throughput_tick(y), (px - 6, py), 12, right)?;
         }
         // The measured sizes are the ticks: a grid line and a label at each.
-        for (x, label) in size_labels {
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(*x, y_range.start), (*x, y_range.end)],
-                GRID.stroke_width(1),
-            )))?;
-            let (px, py) = chart.backend_coord(&(*x, y_range.start));
-            root.draw(&Text::new(
-                label.clone(),
-                (px, py + 6),
-                (FONT, 12)
-                    .into_font()
-                    .color(&TEXT)
-                    .pos(Pos::new(HPos::Center, VPos::Top)),
-            ))?;
+        for (x, text) in size_labels {
+            let (px, py) = grid(&mut chart, (*x, y_range.start), (*x, y_range.end))?;
+            let top = Pos::new(HPos::Center, VPos::Top);
+            label(root, text.clone(), (px, py + 6), 12, top)?;
         }
         for line in lines {
-            let color = series_color(line.color);
-            chart.draw_series(LineSeries::new(
-                line.points.iter().map(|(x, b)| (*x, b.value)),
-                color.stroke_width(2),
-            ))?;
-            chart.draw_series(line.points.iter().map(|(x, b)| {
-                ErrorBar::new_vertical(*x, b.lo, b.value, b.hi, color.stroke_width(1), 6)
-            }))?;
-            chart.draw_series(
-                line.points
-                    .iter()
-                    .map(|(x, b)| Circle::new((*x, b.value), 3, color.filled())),
-            )?;
+            line_with_whiskers(&mut chart, &line.points, series_color(line.color), |v| v)?;
         }
-        root.present()?;
         Ok(())
-    })();
-    drawn.ok().map(|()| svg)
+    })
 }
 
 /// One line of a threads chart: aggregate throughput at each thread count.
@@ -310,6 +380,45 @@ pub enum ThreadsAxis {
     Linear,
     /// Logarithmic, and twice as wide: variants whose throughputs differ by orders of magnitude.
     Log,
+}
+
+/// How a threads chart draws its y axis, from the throughputs it shows.
+struct ThreadsY {
+    /// A throughput in the chart's y space: itself, or its log2 on a log axis (plotters' log
+    /// coordinates would not take the dashed ideal line's values as they are).
+    y: fn(f64) -> f64,
+    /// Throughputs to label.
+    ticks: Vec<f64>,
+    /// The axis, in `y` space.
+    range: std::ops::Range<f64>,
+    /// The chart's size, pixels.
+    size: (u32, u32),
+}
+
+impl ThreadsY {
+    fn new(axis: ThreadsAxis, ylo: f64, yhi: f64) -> Self {
+        match axis {
+            ThreadsAxis::Linear => {
+                let (ticks, step) = linear_ticks(yhi * 1.08, 4);
+                let top = (ticks.last().copied().unwrap_or(yhi) + step * 0.15).max(yhi * 1.08);
+                ThreadsY {
+                    y: |v| v,
+                    ticks,
+                    range: 0.0..top,
+                    size: (300, 210),
+                }
+            }
+            ThreadsAxis::Log => {
+                let (lo, hi) = (ylo / 1.5, yhi * 1.5);
+                ThreadsY {
+                    y: f64::log2,
+                    ticks: binary_ticks(lo, hi, 6),
+                    range: lo.log2()..hi.log2(),
+                    size: (600, 250),
+                }
+            }
+        }
+    }
 }
 
 /// A chart of aggregate throughput against thread count, one line per series, with (on a
@@ -346,118 +455,69 @@ pub fn threads_lines(
     if !usable(yhi) || !usable(ylo) {
         return None;
     }
-    // Drawn in `y` space: the throughput itself, or its log2 on a log axis.
-    let (y, ticks, y_range, (width, height)) = match axis {
-        ThreadsAxis::Linear => {
-            let (ticks, step) = linear_ticks(yhi * 1.08, 4);
-            let top = (ticks.last().copied().unwrap_or(yhi) + step * 0.15).max(yhi * 1.08);
-            let y: fn(f64) -> f64 = |v| v;
-            (y, ticks, 0.0..top, (300u32, 210u32))
-        }
-        ThreadsAxis::Log => {
-            let (lo, hi) = (ylo / 1.5, yhi * 1.5);
-            let y: fn(f64) -> f64 = f64::log2;
-            (y, binary_ticks(lo, hi, 6), lo.log2()..hi.log2(), (600, 250))
-        }
-    };
+    let ty = ThreadsY::new(axis, ylo, yhi);
+    let y = ty.y;
     let pad = ((tmax - tmin) * 0.12).max(0.25);
     let x_range = (tmin - pad)..(tmax + pad);
-    let mut svg = String::new();
-    let drawn: ChartResult = (|| {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(8)
-            .margin_right(12)
-            .x_label_area_size(34)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_range.clone(), y_range.clone())?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .set_all_tick_mark_size(0)
-            .x_label_formatter(&|_| String::new())
-            .y_label_formatter(&|_| String::new())
-            .axis_style(TEXT.mix(0.6))
-            .x_desc("threads")
-            .axis_desc_style((FONT, 13).into_font().color(&TEXT))
-            .draw()?;
-        for tick in &ticks {
-            let ty = y(*tick);
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x_range.start, ty), (x_range.end, ty)],
-                GRID.stroke_width(1),
-            )))?;
-            let (px, py) = chart.backend_coord(&(x_range.start, ty));
-            root.draw(&Text::new(
-                fmt::throughput_tick(*tick),
-                (px - 5, py),
-                (FONT, 13)
-                    .into_font()
-                    .color(&TEXT)
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
-            ))?;
+    svg_of(ty.size, |root| {
+        let margins = Margins {
+            right: 12,
+            below: 34,
+            left: 80,
+        };
+        let axes = (x_range.clone(), ty.range.clone());
+        let mut chart = chart_on(root, &margins, axes, ("threads", None), 13)?;
+        for tick in &ty.ticks {
+            let (from, to) = ((x_range.start, y(*tick)), (x_range.end, y(*tick)));
+            let (px, py) = grid(&mut chart, from, to)?;
+            let right = Pos::new(HPos::Right, VPos::Center);
+            label(root, fmt::throughput_tick(*tick), (px - 5, py), 13, right)?;
         }
         for t in threads {
             let x = f64::from(*t);
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x, y_range.start), (x, y_range.end)],
-                GRID.stroke_width(1),
-            )))?;
-            let (px, py) = chart.backend_coord(&(x, y_range.start));
-            root.draw(&Text::new(
-                t.to_string(),
-                (px, py + 5),
-                (FONT, 13)
-                    .into_font()
-                    .color(&TEXT)
-                    .pos(Pos::new(HPos::Center, VPos::Top)),
-            ))?;
+            let (px, py) = grid(&mut chart, (x, ty.range.start), (x, ty.range.end))?;
+            let top = Pos::new(HPos::Center, VPos::Top);
+            label(root, t.to_string(), (px, py + 5), 13, top)?;
         }
         if let Some(ideal) = ideal {
-            let faint = TEXT.mix(0.45);
-            chart.draw_series(DashedLineSeries::new(
-                ideal.map(|(x, v)| (x, y(v))),
-                4,
-                4,
-                faint.stroke_width(1),
-            ))?;
-            // Above the line, left of its end: the measured lines run below it.
-            let (px, py) = chart.backend_coord(&(ideal[1].0, y(ideal[1].1)));
-            root.draw(&Text::new(
-                "ideal",
-                (px - 10, py - 2),
-                (FONT, 12)
-                    .into_font()
-                    .color(&faint)
-                    .pos(Pos::new(HPos::Right, VPos::Bottom)),
-            ))?;
+            ideal_line(root, &mut chart, ideal, y)?;
         }
         for line in lines {
-            chart.draw_series(LineSeries::new(
-                line.points.iter().map(|(x, b)| (*x, y(b.value))),
-                line.color.stroke_width(2),
-            ))?;
-            chart.draw_series(line.points.iter().map(|(x, b)| {
-                ErrorBar::new_vertical(
-                    *x,
-                    y(b.lo),
-                    y(b.value),
-                    y(b.hi),
-                    line.color.stroke_width(1),
-                    6,
-                )
-            }))?;
-            chart.draw_series(
-                line.points
-                    .iter()
-                    .map(|(x, b)| Circle::new((*x, y(b.value)), 3, line.color.filled())),
-            )?;
+            line_with_whiskers(&mut chart, &line.points, line.color, y)?;
         }
-        root.present()?;
         Ok(())
-    })();
-    drawn.ok().map(|()| svg)
+    })
+}
+
+/// The dashed line of perfect scaling from `ideal[0]` to `ideal[1]`, labelled above its end.
+fn ideal_line<X, Y>(
+    root: &Area,
+    chart: &mut Chart<X, Y>,
+    ideal: [(f64, f64); 2],
+    y: fn(f64) -> f64,
+) -> ChartResult
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let faint = TEXT.mix(0.45);
+    chart.draw_series(DashedLineSeries::new(
+        ideal.map(|(x, v)| (x, y(v))),
+        4,
+        4,
+        faint.stroke_width(1),
+    ))?;
+    // Above the line, left of its end: the measured lines run below it.
+    let (px, py) = chart.backend_coord(&(ideal[1].0, y(ideal[1].1)));
+    root.draw(&Text::new(
+        "ideal",
+        (px - 10, py - 2),
+        (FONT, 12)
+            .into_font()
+            .color(&faint)
+            .pos(Pos::new(HPos::Right, VPos::Bottom)),
+    ))?;
+    Ok(())
 }
 
 /// At most about `max` round ticks from 0 to `hi` (`hi` > 0), round in the binary unit of

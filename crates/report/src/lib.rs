@@ -71,7 +71,7 @@ struct PageTemplate<'a> {
 /// how much and how surely, and the memory each took — as the page says it, for the terminal to
 /// say the same (`perflab run` prints it under its threads table).
 pub fn threads_verdict(view: &perflab_harness::summary::ThreadsView) -> Option<String> {
-    let v = view::threads::verdict_text(view.verdict.as_ref()?);
+    let v = view::verdict_text(view.verdict.as_ref()?);
     Some(
         format!(
             "{} ({}): {} {}",

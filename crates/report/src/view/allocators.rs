@@ -2,15 +2,13 @@
 //! allocates, since an allocator can only matter where something is allocated; and the cells
 //! that allocate nothing, as the negative control that says how far those ratios can be trusted.
 
-use super::distinct;
-use crate::change;
 use crate::charts;
 use crate::fmt;
 use perflab_harness::compare::{Shift, shift};
-use perflab_harness::results::{AllocatorControl, Benchmark, CellStatus, Results};
+use perflab_harness::results::{AllocatorControl, CellStatus, Results};
 use perflab_harness::stats::Estimate;
 use perflab_harness::summary::{self, CONTROL_THRESHOLD};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One row of the allocator view: a variant that allocates, at one size.
 pub struct AllocRow {
@@ -21,6 +19,8 @@ pub struct AllocRow {
     pub system_time: String,
     /// One per non-system allocator, in order.
     pub others: Vec<AllocCell>,
+    /// The estimates `others` show, for the summary over every row.
+    ratios: Vec<Option<Estimate>>,
 }
 
 /// A ratio with its interval, classed by whether the whole interval lies beyond the allocator
@@ -43,9 +43,10 @@ pub struct AllocSummary {
     pub slower: usize,
 }
 
+/// The allocator table's columns (every allocator but system), its rows (harness's one model,
+/// [`summary::allocator_table`]), and what the page says when there is nothing to compare.
 pub fn allocator_view(
     results: &Results,
-    workloads: &[String],
     allocators: &[String],
 ) -> (Vec<String>, Vec<AllocRow>, String) {
     let others: Vec<String> = allocators
@@ -69,69 +70,22 @@ pub fn allocator_view(
                 .to_owned(),
         );
     }
-    // One thread: cells at more threads are compared in each workload's threads view.
-    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some() && b.threads == 1;
-    // One pass over the cells: each workload's ok cells, so the view is linear in the file.
-    let mut by_workload: HashMap<&str, Vec<&Benchmark>> = HashMap::new();
-    for b in results.benchmarks.iter().filter(ok) {
-        by_workload.entry(b.workload.as_str()).or_default().push(b);
-    }
-    let mut rows = Vec::new();
-    for w in workloads {
-        let cells: Vec<&Benchmark> = by_workload.remove(w.as_str()).unwrap_or_default();
-        let allocating = distinct(
-            cells
-                .iter()
-                .filter(|b| b.allocs_per_iter.is_some_and(|a| a > 0.0))
-                .map(|b| b.variant.as_str()),
-        );
-        let rank: HashMap<&str, usize> = allocating
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (v.as_str(), i))
-            .collect();
-        let mut sys: Vec<&&Benchmark> = cells
-            .iter()
-            .filter(|b| b.allocator == "system" && rank.contains_key(b.variant.as_str()))
-            .collect();
-        sys.sort_by_key(|b| (rank.get(b.variant.as_str()), b.size_bytes));
-        let mut cell_at: HashMap<(&str, &str, &str), &Benchmark> = HashMap::new();
-        for b in &cells {
-            cell_at
-                .entry((&b.allocator, &b.variant, &b.size))
-                .or_insert(b);
-        }
-        for s in sys {
-            let others = others
-                .iter()
-                .map(|a| {
-                    let cell = cell_at.get(&(a.as_str(), s.variant.as_str(), s.size.as_str()));
-                    // The paired estimate; files written before the engine paired allocators
-                    // have none, and get the unpaired ratio of their medians.
-                    let est = cell.and_then(|c| {
-                        c.time_vs_system.or_else(|| {
-                            change::time_ratio(
-                                &s.samples_ns,
-                                s.median_ns,
-                                &c.samples_ns,
-                                c.median_ns,
-                                change::seed_of(&c.id),
-                            )
-                        })
-                    });
-                    ratio_cell(est)
-                })
-                .collect();
-            rows.push(AllocRow {
-                workload: w.clone(),
+    let rows: Vec<AllocRow> = summary::allocator_table(results)
+        .iter()
+        .map(|row| {
+            let s = row.system;
+            let ratios: Vec<Option<Estimate>> = others.iter().map(|a| row.ratio(a)).collect();
+            AllocRow {
+                workload: s.workload.clone(),
                 variant: s.variant.clone(),
                 size: s.size.clone(),
                 allocs: s.allocs_per_iter.map(fmt::count).unwrap_or_default(),
                 system_time: s.median_ns.map(fmt::time_ns).unwrap_or_default(),
-                others,
-            });
-        }
-    }
+                others: ratios.iter().map(|e| ratio_cell(*e)).collect(),
+                ratios,
+            }
+        })
+        .collect();
     let note = if rows.is_empty() {
         "No variant allocates (allocations per iteration are 0 everywhere), so the allocator cannot matter.".to_owned()
     } else {
@@ -170,10 +124,10 @@ pub fn summarise(others: &[String], rows: &[AllocRow], allocators: &[String]) ->
         .iter()
         .enumerate()
         .filter_map(|(i, name)| {
-            let cells: Vec<&AllocCell> = rows.iter().filter_map(|r| r.others.get(i)).collect();
-            let logs: Vec<f64> = cells
+            let ratios: Vec<Estimate> = rows.iter().filter_map(|r| r.ratios[i]).collect();
+            let logs: Vec<f64> = ratios
                 .iter()
-                .filter_map(|c| c.v.parse::<f64>().ok())
+                .map(|e| e.median)
                 .filter(|x| *x > 0.0)
                 .map(f64::ln)
                 .collect();
@@ -181,8 +135,12 @@ pub fn summarise(others: &[String], rows: &[AllocRow], allocators: &[String]) ->
                 return None;
             }
             let geo = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
-            let faster = cells.iter().filter(|c| c.class == "improvement").count();
-            let slower = cells.iter().filter(|c| c.class == "regression").count();
+            let shifted = |way| {
+                ratios
+                    .iter()
+                    .filter(|e| shift(e, CONTROL_THRESHOLD) == Some(way))
+                    .count()
+            };
             Some(AllocSummary {
                 name: name.clone(),
                 color: charts::css(charts::allocator_color(
@@ -196,8 +154,8 @@ pub fn summarise(others: &[String], rows: &[AllocRow], allocators: &[String]) ->
                     "regression"
                 },
                 cells: logs.len(),
-                faster,
-                slower,
+                faster: shifted(Shift::Down),
+                slower: shifted(Shift::Up),
             })
         })
         .collect()

@@ -1,7 +1,7 @@
 //! The page's reference parts: failed and unsupported cells (grouped, never hidden), the
 //! environment and the run configuration.
 
-use super::status_str;
+use super::cells::status_str;
 use crate::fmt;
 use perflab_harness::results::{CellStatus, Environment, Results};
 use std::collections::HashMap;
