@@ -53,6 +53,13 @@ pub trait ByteWorkload: Send + Sync + 'static {
         Rng::new(seed).fill_bytes(&mut bytes);
         bytes
     }
+
+    /// Byte strings its author knows to be hard for its kernels (a character cut at the end, a
+    /// run that crosses a 16-byte boundary), which [`crate::check`] runs every variant on at every
+    /// misalignment, besides the generated inputs. None by default.
+    fn edge_case_bytes() -> Vec<Vec<u8>> {
+        Vec::new()
+    }
 }
 
 /// Every [`ByteWorkload`] is a [`Workload`] over a [`ByteInput`] that relocates (so the engine
@@ -78,6 +85,14 @@ impl<T: ByteWorkload> Workload for T {
 
     fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
         Some(input.relocated_to(place))
+    }
+
+    fn misaligned(input: &ByteInput, offset: usize) -> Option<ByteInput> {
+        Some(ByteInput::with_misalignment(input.as_slice(), offset))
+    }
+
+    fn edge_cases() -> Vec<ByteInput> {
+        T::edge_case_bytes().iter().map(|b| ByteInput::new(b)).collect()
     }
 }
 

@@ -13,10 +13,15 @@
 //! input) makes a variant from a plain function. A family with no naive variant, or two variants
 //! of one name, is an error the registry keeps ([`Registry::check`]), not a panic.
 //!
+//! [`check()`] runs every variant against naive on many small generated inputs (empty, lengths
+//! around vector widths, unaligned starts, several seeds) and the workload's edge cases: the
+//! property test a user's kernels get from `perflab::check!`.
+//!
 //! This crate has no unsafe code and no I/O beyond reading a user's input file.
 #![forbid(unsafe_code)]
 
 mod byte_workload;
+mod check;
 mod fn_kernel;
 mod input;
 mod kind;
@@ -28,6 +33,7 @@ mod verify;
 mod workload;
 
 pub use byte_workload::ByteWorkload;
+pub use check::{CheckError, CheckFailure, CheckInput, CheckPlan, CheckSummary, check};
 pub use fn_kernel::{FnKernel, bytes_kernel, kernel};
 pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource, PAGE, Placement};
 pub use kind::{UnknownKind, VariantKind};
