@@ -158,7 +158,11 @@ pub struct CheckError {
 /// first without a wall of text.
 fn list(failures: &[CheckFailure]) -> String {
     const SHOWN: usize = 10;
-    let mut out: Vec<String> = failures.iter().take(SHOWN).map(|f| format!("  {f}")).collect();
+    let mut out: Vec<String> = failures
+        .iter()
+        .take(SHOWN)
+        .map(|f| format!("  {f}"))
+        .collect();
     if failures.len() > SHOWN {
         out.push(format!("  … and {} more", failures.len() - SHOWN));
     }
@@ -244,7 +248,7 @@ fn compare<W: Workload>(
         serde_json::to_value(o)
             .unwrap_or_else(|e| serde_json::json!({"unserialisable": e.to_string()}))
     };
-    let mut run = |k: &dyn Entry<W>, ctx: &mut Ctx| {
+    let run = |k: &dyn Entry<W>, ctx: &mut Ctx| {
         let out = catch_unwind(AssertUnwindSafe(|| k.run_once(input, ctx)));
         if out.is_err() {
             // The arena may hold a half-built result; go on with a clean one.
@@ -295,9 +299,7 @@ mod tests {
         const NAME: &'static str = "zeros";
         const SUMMARY: &'static str = "zero bytes";
         type Output = usize;
-        fn edge_case_bytes() -> Vec<Vec<u8>> {
-            vec![vec![0; 100]]
-        }
+        const EDGE_CASES: &'static [&'static [u8]] = &[&[0; 100]];
     }
 
     fn naive(b: &[u8]) -> usize {
@@ -344,7 +346,10 @@ mod tests {
             }
         );
         let text = err.to_string();
-        assert!(text.contains("zeros/fast on generated input of size 33 B"), "{text}");
+        assert!(
+            text.contains("zeros/fast on generated input of size 33 B"),
+            "{text}"
+        );
         assert!(text.contains("got:") && text.contains("naive:"), "{text}");
         assert!(text.contains("… and"), "{text}");
         assert!(
@@ -363,6 +368,10 @@ mod tests {
         }
         let err = check(&registry(fast), &CheckPlan::default()).unwrap_err();
         assert_eq!(err.failures[0].panic.as_deref(), Some("empty input"));
-        assert!(err.failures.iter().all(|f| f.input.to_string().contains("size 0 B")));
+        assert!(
+            err.failures
+                .iter()
+                .all(|f| f.input.to_string().contains("size 0 B"))
+        );
     }
 }
