@@ -201,15 +201,32 @@ pub(crate) fn check_family<W: Workload>(
         summary.inputs += 1;
         compare(family, input, which, &mut ctx, summary, failures);
     };
+    // Recorded apart (`one` holds `failures`) and added after the variants' failures.
+    let mut broken_generator = Vec::new();
     let mut misalignments = plan.misalignments.clone();
     misalignments.retain(|&m| m % 64 != 0);
     for &size in &plan.sizes {
         for &seed in &plan.seeds {
-            let input = W::generate(size, seed);
             let at = |misalignment| CheckInput::Generated {
                 size,
                 seed,
                 misalignment,
+            };
+            let input = match catch_unwind(|| W::generate(size, seed)) {
+                Ok(input) => input,
+                Err(p) => {
+                    // The generator's mistake, not a variant's: named as such, and the other
+                    // sizes and seeds still run.
+                    broken_generator.push(CheckFailure {
+                        workload: W::NAME,
+                        variant: "(input generator)",
+                        input: at(0),
+                        got: None,
+                        naive: None,
+                        panic: Some(panic_message(p.as_ref())),
+                    });
+                    continue;
+                }
             };
             one(&input, at(0));
             for &m in &misalignments {
@@ -233,6 +250,7 @@ pub(crate) fn check_family<W: Workload>(
             }
         }
     }
+    failures.append(&mut broken_generator);
 }
 
 /// Runs naive and every other supported variant on `input`, recording what disagrees.
@@ -357,6 +375,39 @@ mod tests {
                 .iter()
                 .any(|f| matches!(f.input, CheckInput::EdgeCase { index: 0, .. })),
             "the edge case is checked too"
+        );
+    }
+
+    #[test]
+    fn a_generator_that_panics_is_named() {
+        struct Bad;
+        impl Workload for Bad {
+            const NAME: &'static str = "bad";
+            const SUMMARY: &'static str = "a generator that overflows";
+            type Input = u8;
+            type Output = u8;
+            fn generate(size: usize, _: u64) -> u8 {
+                u8::try_from(size).expect("size fits a byte")
+            }
+            fn input_bytes(_: &u8) -> usize {
+                1
+            }
+        }
+        let mut r = Registry::new();
+        r.add(Family::<Bad>::new(crate::kernel(
+            "naive",
+            VariantKind::Naive,
+            |x: &u8, _: &Ctx| *x,
+        )));
+        let err = check(&r, &CheckPlan::default()).unwrap_err();
+        assert!(
+            err.failures
+                .iter()
+                .all(|f| f.variant == "(input generator)")
+        );
+        assert!(
+            err.to_string()
+                .contains("bad/(input generator) on generated input of size 256 B")
         );
     }
 
