@@ -352,7 +352,7 @@ mod tests {
     fn a_wrong_tail_is_named_with_size_seed_and_start() {
         // Wrong only past the 32nd byte, and only when the input does not start aligned.
         fn fast(b: &[u8]) -> usize {
-            let skip = usize::from(b.as_ptr() as usize % 64 != 0 && b.len() > 32);
+            let skip = usize::from(!(b.as_ptr() as usize).is_multiple_of(64) && b.len() > 32);
             naive(b) + skip
         }
         let err = check(&registry(fast), &CheckPlan::default()).unwrap_err();
