@@ -26,8 +26,12 @@ trap 'git -C "$root" worktree remove --force "$work/base" 2>/dev/null || true;
 build() { # ref name → $out/name/perflab
   local ref=$1 name=$2
   git -C "$root" worktree add --detach --quiet "$work/$name" "$ref"
+  # The binary's package: `perflab-cli`, or `perflab` in trees from before the library and the
+  # binary became two packages.
+  local package=perflab-cli
+  [ -f "$work/$name/crates/perflab/Cargo.toml" ] || package=perflab
   # One target directory for both builds: dependencies compile once.
-  CARGO_TARGET_DIR="$root/target/ci-compare-build" cargo build --release --quiet -p perflab \
+  CARGO_TARGET_DIR="$root/target/ci-compare-build" cargo build --release --quiet -p "$package" \
     --manifest-path "$work/$name/Cargo.toml"
   mkdir -p "$out/$name"
   cp "$root/target/ci-compare-build/release/perflab" "$out/$name/perflab"

@@ -13,5 +13,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 workload=$1 variant=$2
 shift 2
-cargo run --quiet --profile "${CARGO_PROFILE:-release}" -p perflab -- \
+cargo run --quiet --profile "${CARGO_PROFILE:-release}" -p perflab-cli -- \
     flame --workload "$workload" --variant "$variant" "$@"

@@ -11,5 +11,5 @@ cd "$(dirname "$0")/.."
 seconds=${1:-10}
 [[ $seconds =~ ^[0-9]+([.][0-9]+)?$ ]] || { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 shift $(($# > 0 ? 1 : 0))
-cargo run --quiet --release -p perflab -- live --seconds "$seconds" \
+cargo run --quiet --release -p perflab-cli -- live --seconds "$seconds" \
     --addr "${PERFLAB_ADDR:-127.0.0.1:8585}" --record "${CAPTURE:-profiles/live.puffin}" "$@"

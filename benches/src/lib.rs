@@ -3,16 +3,20 @@
 //! The harness (`perflab run`) is the tool for comparisons; this crate gives the same kernels
 //! the plain `cargo bench` workflow people expect, with criterion's reports, baselines and
 //! filters, plus what criterion lacks: allocation counts per iteration ([`allocs`]) and an
-//! in-process flamegraph profiler ([`flame`]). Each bench target pins its global allocator at
-//! compile time and calls [`main`] with a registration function; the benchmarks are generated
-//! from that registry, so a kernel added to it is benchmarked with no change here. perflab's own
-//! catalogue and a user's crate write their targets the same way, one line each
-//! ([`main!`](crate::main!) per allocator, [`instructions!`](crate::instructions!) for gungraun);
-//! a user reaches this crate as `perflab::bench` (feature `bench` of `perflab`):
+//! in-process flamegraph profiler ([`flame`]). One bench target runs criterion under all three
+//! allocators ([`all!`](crate::all!), [`main_all`]: the target runs itself again once per
+//! allocator); a target per allocator pins its global allocator at compile time instead
+//! ([`main!`](crate::main!), [`main`]). Either way the benchmarks are generated from a
+//! registration function's registry, so a kernel added to it is benchmarked with no change here.
+//! perflab's own catalogue and a user's crate write their targets the same way, one line each
+//! ([`instructions!`](crate::instructions!) for gungraun); a user reaches this crate through
+//! `perflab` (feature `bench`, on by default):
 //!
 //! ```ignore
-//! // benches/system.rs, benches/jemalloc.rs, benches/mimalloc.rs (each `harness = false`):
-//! perflab::bench::main!(System, my_crate::register);
+//! // benches/criterion.rs (`harness = false`): system, jemalloc and mimalloc in turn
+//! perflab::bench!(my_crate::register);
+//! // or one target per allocator: benches/jemalloc.rs …
+//! perflab::bench::main!(Jemalloc, my_crate::register);
 //! // benches/instructions.rs (`harness = false`, needs valgrind and gungraun-runner):
 //! perflab::bench::instructions!(my_crate::register);
 //! ```
@@ -93,9 +97,8 @@ pub fn main(allocator: Allocator, register: Register) {
     let sizes = mode::sizes(mode, std::env::var(SIZES_ENV).ok().as_deref())
         .unwrap_or_else(|e| panic!("perflab-benches: {e}"));
     let selected = perflab_alloc::selection();
-    assert_eq!(
-        selected,
-        Ok(allocator),
+    assert!(
+        selected == Ok(allocator) || !perflab_alloc::installed() && allocator == Allocator::System,
         "perflab-benches: the `{}` target must declare PerflabAllocator::fixed(Allocator::{allocator:?}) as its global allocator",
         allocator.name()
     );
@@ -122,6 +125,62 @@ pub fn main(allocator: Allocator, register: Register) {
                 path.display()
             ),
             Err(e) => eprintln!("perflab-benches: cannot write {}: {e}", path.display()),
+        }
+    }
+}
+
+/// The body of a bench target for every allocator ([`all!`](crate::all!)): benchmarks the
+/// registry under system, jemalloc and mimalloc, one after another, each in a process of its own.
+///
+/// A global allocator is fixed for a process's life, so the target's allocator is
+/// [`PerflabAllocator::new`](perflab_alloc::PerflabAllocator::new), which takes the allocator
+/// `PERFLAB_ALLOCATOR` names on the first allocation. Run without that variable (plain
+/// `cargo bench`), this process only drives: it runs its own executable again with the same
+/// arguments (criterion's filter and options, cargo's `--bench`) once per allocator, with
+/// `PERFLAB_ALLOCATOR` set, and exits with the first failing child's status. Run with it set
+/// (`PERFLAB_ALLOCATOR=jemalloc cargo bench`), it benchmarks that one allocator itself ([`main`]).
+/// Benchmark ids start with the allocator's name, so the three runs' reports and baselines never
+/// collide, and each run adds its allocation counts to the one report.
+///
+/// A target whose global allocator is not perflab's cannot choose one: it benchmarks `system`
+/// alone and says so.
+pub fn main_all(register: Register) {
+    let chosen = std::env::var_os(perflab_alloc::ENV_VAR).is_some_and(|v| !v.is_empty());
+    if !perflab_alloc::installed() {
+        eprintln!(
+            "perflab-benches: this target's global allocator is not perflab's, so only `system` is benchmarked (declare it with `all!`)"
+        );
+        return main(Allocator::System, register);
+    }
+    if chosen {
+        match perflab_alloc::selection() {
+            Ok(allocator) => return main(allocator, register),
+            Err(e) => {
+                eprintln!("perflab-benches: error: {e}");
+                std::process::exit(2)
+            }
+        }
+    }
+    let exe = std::env::current_exe().unwrap_or_else(|e| {
+        eprintln!("perflab-benches: error: cannot find this bench binary to run it again: {e}");
+        std::process::exit(2)
+    });
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    for allocator in Allocator::ALL {
+        let status = std::process::Command::new(&exe)
+            .args(&args)
+            .env(perflab_alloc::ENV_VAR, allocator.name())
+            .status();
+        match status {
+            Ok(s) if s.success() => {}
+            Ok(s) => {
+                eprintln!("perflab-benches: the `{allocator}` run failed ({s})");
+                std::process::exit(s.code().unwrap_or(101))
+            }
+            Err(e) => {
+                eprintln!("perflab-benches: error: cannot run {}: {e}", exe.display());
+                std::process::exit(2)
+            }
         }
     }
 }

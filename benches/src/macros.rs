@@ -1,8 +1,36 @@
-//! The bench targets, written once: a target is one line naming an allocator (criterion) or
-//! nothing (gungraun) and a registration function.
+//! The bench targets, written once: a target is one line naming a registration function, and an
+//! allocator for a target of one allocator only.
 //!
 //! perflab's own `benches/benches/*.rs` and a user's `benches/*.rs` expand the same macros, so
 //! the catalogue's benches are exactly what a user gets for their own kernels.
+
+/// A criterion bench target over a registry under every allocator: the `#[global_allocator]`
+/// (chosen by `PERFLAB_ALLOCATOR`, counted) and `fn main`, which runs the target once per
+/// allocator (see [`main_all`](crate::main_all)). `perflab::bench!` is this macro.
+///
+/// `$register` is a `fn(&mut Registry)`; the target needs `harness = false`:
+///
+/// ```toml
+/// [[bench]]
+/// name = "criterion"
+/// harness = false
+/// ```
+///
+/// ```ignore
+/// perflab_benches::all!(perflab_catalog::register);
+/// ```
+#[macro_export]
+macro_rules! all {
+    ($register:expr $(,)?) => {
+        #[global_allocator]
+        static PERFLAB_BENCH_ALLOCATOR: $crate::__alloc::PerflabAllocator =
+            $crate::__alloc::PerflabAllocator::new();
+
+        fn main() {
+            $crate::main_all($register)
+        }
+    };
+}
 
 /// A criterion bench target over a registry under one allocator: the `#[global_allocator]`
 /// (fixed to that allocator, counted) and `fn main`.

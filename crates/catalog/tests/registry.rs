@@ -88,3 +88,16 @@ fn generated_inputs_are_deterministic_and_sized() {
         );
     }
 }
+
+/// The test a user's crate gets from `perflab::check!`, on perflab's own catalogue: every
+/// variant against naive on empty, tiny, width-edge and unaligned inputs at three seeds. The
+/// families' property tests go further per family; this keeps the catalogue to the same bar
+/// it sets users, with no wiring per family.
+#[test]
+fn every_variant_passes_the_check_users_get() {
+    let registry = perflab_core::Registry::built_by(perflab_catalog::register).unwrap();
+    match perflab_core::check(&registry, &perflab_core::CheckPlan::default()) {
+        Ok(summary) => eprintln!("{summary}"),
+        Err(e) => panic!("{e}"),
+    }
+}

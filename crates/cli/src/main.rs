@@ -1,13 +1,7 @@
 //! The `perflab` binary: perflab's command line on perflab's own catalogue.
 //!
 //! It is exactly what a user's crate writes for its own kernels (see the `perflab` crate docs):
-//! the global allocator line and one call of [`perflab::main`].
+//! one line declaring perflab's global allocator (the allocator `PERFLAB_ALLOCATOR` names, counted;
+//! see perflab-alloc for why one binary serves all three) and `main` on a registry.
 
-/// Every allocation of this process goes through the allocator chosen by `PERFLAB_ALLOCATOR`
-/// (system, jemalloc or mimalloc), counted; see perflab-alloc for why one binary serves all three.
-#[global_allocator]
-static GLOBAL: perflab::Allocator = perflab::Allocator::new();
-
-fn main() -> std::process::ExitCode {
-    perflab::main(perflab_catalog::register_all)
-}
+perflab::main!(perflab_catalog::register_all);

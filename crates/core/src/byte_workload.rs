@@ -44,6 +44,10 @@ pub trait ByteWorkload: Send + Sync + 'static {
 
     /// See [`Workload::SPANS_THREADS`]: its kernels work on threads of their own too.
     const SPANS_THREADS: bool = false;
+    /// Byte strings its author knows to be hard for its kernels (a character cut at the end, a
+    /// run that crosses a 16-byte boundary), which [`crate::check()`] runs every variant on at
+    /// every misalignment, besides the generated inputs. None by default.
+    const EDGE_CASES: &'static [&'static [u8]] = &[];
 
     /// The bytes of a generated input of about `size` bytes, fully determined by
     /// `(size, seed)`. Default: `size` uniformly random bytes from [`Rng`]. Override it when
@@ -78,6 +82,14 @@ impl<T: ByteWorkload> Workload for T {
 
     fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
         Some(input.relocated_to(place))
+    }
+
+    fn misaligned(input: &ByteInput, offset: usize) -> Option<ByteInput> {
+        Some(ByteInput::with_misalignment(input.as_slice(), offset))
+    }
+
+    fn edge_cases() -> Vec<ByteInput> {
+        T::EDGE_CASES.iter().map(|b| ByteInput::new(b)).collect()
     }
 }
 

@@ -15,10 +15,15 @@
 //!
 //! [`isa`] names the instruction-set levels SIMD kernels run at and detects them once.
 //!
+//! [`check()`] runs every variant against naive on many small generated inputs (empty, lengths
+//! around vector widths, unaligned starts, several seeds) and the workload's edge cases: the
+//! property test a user's kernels get from `perflab::check!`.
+//!
 //! This crate has no unsafe code and no I/O beyond reading a user's input file.
 #![forbid(unsafe_code)]
 
 mod byte_workload;
+mod check;
 mod fn_kernel;
 mod input;
 pub mod isa;
@@ -31,6 +36,7 @@ mod verify;
 mod workload;
 
 pub use byte_workload::ByteWorkload;
+pub use check::{CheckError, CheckFailure, CheckInput, CheckPlan, CheckSummary, check};
 pub use fn_kernel::{FnKernel, bytes_kernel, kernel};
 pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource, PAGE, Placement};
 pub use kind::{UnknownKind, VariantKind};

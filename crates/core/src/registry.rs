@@ -4,6 +4,7 @@
 //! [`DynWorkload`]. Preparing an input yields a [`PreparedInput`], which can run any variant once
 //! (checking it against naive) or many times in a tight, statically dispatched loop for timing.
 
+use crate::check::{CheckFailure, CheckPlan, CheckSummary};
 use crate::{Ctx, InputError, InputSource, Kernel, Placement, VariantKind, Workload};
 use serde::Serialize;
 use std::hint::black_box;
@@ -21,7 +22,7 @@ pub struct VariantInfo {
 }
 
 /// The dynamic face of a kernel inside a family: adds the timed loop, monomorphised per kernel.
-trait Entry<W: Workload>: Send + Sync {
+pub(crate) trait Entry<W: Workload>: Send + Sync {
     fn info(&self) -> VariantInfo;
     fn run_once(&self, input: &W::Input, ctx: &mut Ctx) -> W::Output;
     fn run_iters(&self, input: &W::Input, iters: u64, ctx: &mut Ctx) -> Option<W::Output>;
@@ -75,7 +76,7 @@ impl<W: Workload, K: Kernel<W>> Entry<W> for K {
 /// print it as one line and exit 2 rather than crash before the user sees what was wrong.
 /// [`Family::check`] reports it directly.
 pub struct Family<W: Workload> {
-    kernels: Vec<Box<dyn Entry<W>>>,
+    pub(crate) kernels: Vec<Box<dyn Entry<W>>>,
     /// The first mistake found while building the family.
     error: Option<RegistryError>,
 }
@@ -177,6 +178,14 @@ pub trait DynWorkload: Send + Sync {
     fn variants(&self) -> Vec<VariantInfo>;
     /// Builds the input (outside any timing).
     fn prepare(&self, source: &InputSource) -> Result<Box<dyn PreparedInput>, InputError>;
+    /// Runs every supported variant against naive on the inputs of `plan` and the workload's
+    /// edge cases, adding to `summary` and `failures` (see [`crate::check()`]).
+    fn check_variants(
+        &self,
+        plan: &CheckPlan,
+        summary: &mut CheckSummary,
+        failures: &mut Vec<CheckFailure>,
+    );
 }
 
 /// An input, ready to be handed to any variant of its workload.
@@ -248,6 +257,15 @@ impl<W: Workload> DynWorkload for Erased<W> {
             source: desc,
             naive: OnceLock::new(),
         }))
+    }
+
+    fn check_variants(
+        &self,
+        plan: &CheckPlan,
+        summary: &mut CheckSummary,
+        failures: &mut Vec<CheckFailure>,
+    ) {
+        crate::check::check_family(&self.0, plan, summary, failures);
     }
 }
 

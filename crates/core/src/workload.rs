@@ -32,8 +32,16 @@ pub trait Workload: Send + Sync + 'static {
     /// Generates an input of about `size` bytes, fully determined by `(size, seed)`.
     fn generate(size: usize, seed: u64) -> Self::Input;
 
-    /// Builds an input from a user's file.
-    fn from_file(data: &[u8]) -> Result<Self::Input, InputError>;
+    /// Builds an input from a user's file (`--input FILE`).
+    ///
+    /// Default: the workload reads no file (its input is not a file's bytes, e.g. a list of
+    /// numbers), so `--input` reports it as unable to use that input instead of guessing a format.
+    fn from_file(_data: &[u8]) -> Result<Self::Input, InputError> {
+        Err(InputError::Unsupported {
+            workload: Self::NAME,
+            reason: "it generates its own input and reads no file".into(),
+        })
+    }
 
     /// Bytes processed per run, for throughput.
     fn input_bytes(input: &Self::Input) -> usize;
@@ -51,6 +59,22 @@ pub trait Workload: Send + Sync + 'static {
         None
     }
 
+    /// A copy of `input` whose data starts `offset % 64` bytes past a 64-byte boundary, or
+    /// `None` (the default) when the input has no such choice.
+    ///
+    /// Why: SIMD and word-at-a-time kernels have aligned and unaligned paths, heads and tails,
+    /// and the harness's generated inputs all start on a boundary. [`crate::check`] (what
+    /// `perflab::check!` runs) calls this to test every variant on unaligned starts too. For an
+    /// input held in a [`crate::ByteInput`] it is
+    /// `Some(ByteInput::with_misalignment(input.as_slice(), offset))`.
+    fn misaligned(_input: &Self::Input, _offset: usize) -> Option<Self::Input> {
+        None
+    }
+    /// Inputs its author knows to be hard (a cut-off character, a separator at the very end),
+    /// which [`crate::check`] runs every variant on, besides the generated ones. None by default.
+    fn edge_cases() -> Vec<Self::Input> {
+        Vec::new()
+    }
     /// Workload-specific facts about an input worth reporting (a needle, a line count), merged
     /// into the input's description. Empty by default.
     fn describe_input(_input: &Self::Input) -> serde_json::Map<String, serde_json::Value> {

@@ -1,5 +1,6 @@
-//! UTF-8 validation three ways: how much of a buffer is valid UTF-8?
-use perflab::{ByteWorkload, Family, Registry, Rng, VariantKind::*, bytes_kernel};
+//! UTF-8 validation three ways, and distinct values counted three ways (one in an arena).
+use perflab::{ByteWorkload, Ctx, Family, Registry, Rng, VariantKind::*, Workload};
+use perflab::{bytes_kernel, kernel};
 
 /// Output: the length of the valid UTF-8 prefix, as `std::str::Utf8Error::valid_up_to`.
 pub struct Utf8;
@@ -13,6 +14,9 @@ impl ByteWorkload for Utf8 {
         let pick = |_| if rng.below(64) > 0 { 'e' } else { 'é' };
         (0..size).map(pick).collect::<String>().into()
     }
+    /// Tried by `perflab::check!` too: a character cut at the end, an overlong `/`, a surrogate.
+    const EDGE_CASES: &'static [&'static [u8]] =
+        &[b"0123456789abcde\xC3", b"\xC0\xAF", b"\xED\xA0\x80"];
 }
 
 /// How far through `b` the steps get; `step` is the length of the valid piece a slice starts
@@ -47,7 +51,32 @@ fn ascii16(b: &[u8]) -> Option<usize> {
     (word & u128::from_ne_bytes([0x80; 16]) == 0).then_some(16)
 }
 
-/// Adds the family: naive first (the oracle the others are checked against).
+/// Output: how many distinct values a list of numbers holds; the input is not bytes.
+pub struct Distinct;
+impl Workload for Distinct {
+    const NAME: &'static str = "distinct";
+    const SUMMARY: &'static str = "number of distinct values among size/8 numbers";
+    type Input = Vec<u64>;
+    type Output = usize;
+    /// `size / 8` numbers below `size / 16`: most values repeat.
+    fn generate(size: usize, seed: u64) -> Vec<u64> {
+        let mut rng = Rng::new(seed);
+        (0..size / 8)
+            .map(|_| rng.below(size as u64 / 16 + 1))
+            .collect()
+    }
+    fn input_bytes(input: &Vec<u64>) -> usize {
+        input.len() * 8
+    }
+}
+
+/// Sorts `v` in place and counts its runs of equal values.
+fn sorted_runs(v: &mut [u64]) -> usize {
+    v.sort_unstable();
+    v.chunk_by(|a, b| a == b).count()
+}
+
+/// Adds the families: naive first (the oracle the others are checked against).
 pub fn register(registry: &mut Registry) {
     let reference = |b: &[u8]| std::str::from_utf8(b).map_or_else(|e| e.valid_up_to(), str::len);
     registry.add(
@@ -57,4 +86,18 @@ pub fn register(registry: &mut Registry) {
             }))
             .with(bytes_kernel("std", Reference, reference)),
     );
+    registry.add(
+        Family::<Distinct>::new(kernel("naive", Naive, |v: &Vec<u64>, _: &Ctx| {
+            v.iter().collect::<std::collections::BTreeSet<_>>().len()
+        }))
+        .with(kernel("sort", Optimized, |v: &Vec<u64>, _: &Ctx| {
+            sorted_runs(&mut v.clone())
+        }))
+        .with(kernel("arena", Arena, |v: &Vec<u64>, ctx: &Ctx| {
+            sorted_runs(ctx.arena().alloc_slice_copy(v))
+        })),
+    );
 }
+
+// `cargo test`: every variant against naive on many generated inputs and the edge cases above.
+perflab::check!(register);

@@ -223,11 +223,30 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         PresetArg::Ci => Preset::Ci,
         PresetArg::Full => Preset::Full,
     };
+    let registry = &session.registry;
+    let mut workloads = args.workloads.clone();
     if let Some(path) = &args.input {
         // Fail before any peer starts: an unreadable or empty input is a usage error.
-        perflab_core::InputSource::from_file(path)?;
+        let source = perflab_core::InputSource::from_file(path)?;
+        if workloads.is_empty() {
+            // A workload that reads no file (its input is not bytes) is left out unless asked
+            // for by name: the file is for the others.
+            let (takes, refuses): (Vec<_>, Vec<_>) = registry.workloads().iter().partition(|w| {
+                !matches!(
+                    w.prepare(&source),
+                    Err(perflab_core::InputError::Unsupported { .. })
+                )
+            });
+            if !refuses.is_empty() && !takes.is_empty() {
+                let names: Vec<&str> = refuses.iter().map(|w| w.name()).collect();
+                errln!(
+                    "perflab: note: {} read(s) no input file; measuring the others",
+                    names.join(", ")
+                );
+                workloads = takes.iter().map(|w| w.name().to_owned()).collect();
+            }
+        }
     }
-    let registry = &session.registry;
     let sizes = if args.sizes.is_empty() && valgrind.is_some() {
         // Instruction counts do not need several sizes to be trusted; one mid size keeps a
         // callgrind run of the whole catalogue to a few minutes.
@@ -247,7 +266,7 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         preset.threads(available_threads())
     };
     let selection = Selection {
-        workloads: args.workloads.clone(),
+        workloads,
         variants: args.variants.clone(),
         kinds: args.kinds.clone(),
         allocators: args.allocators.clone(),

@@ -1,2 +1,0 @@
-//! `cargo bench --bench mimalloc`: criterion under mimalloc, generated from the registry.
-perflab::bench::main!(Mimalloc, own_kernels::register);
