@@ -7,6 +7,7 @@ use super::layout::Layouts;
 use super::protocol::{Cmd, InputSpec, OLDEST_PROTOCOL, PROTOCOL, PrepareCmd, Reply};
 use super::record::{CellKey, Column, ColumnRecord, GroupData, PeerRecord, Sample, columns};
 use super::recover::{AttemptError, Culprit, Excluded, LostPeer};
+use super::serve::NO_COUNTER;
 use super::{Build, Engine, Peer, PeerError, PeerKey, RunError, schedule};
 use crate::clock::Clock;
 use crate::plan::Group;
@@ -467,14 +468,13 @@ impl Attempt {
                         Ok(Reply::Counted { tally }) => record.tally = Some(tally),
                         Ok(Reply::Footprinted { footprint }) => record.footprint = Some(footprint),
                         Ok(_) => {}
-                        Err(PeerError::Refused { message, .. })
-                            if message.contains("panicked")
-                                || message.contains("differs from naive") =>
-                        {
+                        // No counter in this peer (an in-process test peer): counts stay unknown.
+                        Err(PeerError::Refused { message, .. }) if message == NO_COUNTER => {}
+                        // Anything else refused is the cell's: it panicked, disagreed with naive,
+                        // or lost a thread.
+                        Err(PeerError::Refused { message, .. }) => {
                             record.stop(CellStatus::Failed, message);
                         }
-                        // No counter in this peer (an in-process test peer): counts stay unknown.
-                        Err(PeerError::Refused { .. }) => {}
                         Err(error) => {
                             let culprit = Culprit {
                                 variant: column.variant,

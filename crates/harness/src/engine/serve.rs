@@ -9,6 +9,10 @@ use crate::subject::{Readiness, Subject};
 use perflab_core::{InputSource, Placement, Registry};
 use std::io::{BufRead, Write};
 
+/// A peer's answer to `count` when its binary owns no allocation counter (an in-process test
+/// peer): the one refusal of an untimed pass that is not the cell's fault.
+pub const NO_COUNTER: &str = "this process has no allocation counter";
+
 /// What a peer holds between commands: its prepared subject (thread 0), the clock its samples
 /// are timed with, and the worker threads of threaded samples.
 struct Prepared {
@@ -193,7 +197,7 @@ fn answer(p: &mut Prepared, cmd: Cmd, probe: Option<&'static dyn AllocProbe>) ->
             iters,
             threads,
         } => match probe {
-            None => Err("this process has no allocation counter".to_owned()),
+            None => Err(NO_COUNTER.to_owned()),
             Some(probe) if threads <= 1 => p
                 .subject
                 .count(slot, iters, probe)

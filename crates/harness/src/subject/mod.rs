@@ -182,16 +182,10 @@ impl Subject {
     /// process that dies in it (an abort, a stack overflow) can be traced to the variant.
     /// Returns each slot's readiness.
     pub fn verify(&mut self, on_check: &mut dyn FnMut(&str)) -> Vec<Readiness> {
-        let mut naive_failed: Option<String> = None;
+        let mut naive_failed = None;
         if self.slots.iter().any(|s| s.index.is_some()) {
-            // Naive's output is what every other output is compared with; a naive that panics
-            // leaves nothing to verify against.
             on_check(&self.naive_name());
-            if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
-                self.input.check(0, &mut Ctx::new());
-            })) {
-                naive_failed = Some(panic_message(p.as_ref()));
-            }
+            naive_failed = self.run_naive().err();
         }
         for slot in 0..self.slots.len() {
             let s = &self.slots[slot];
@@ -203,8 +197,8 @@ impl Subject {
                     status: CellStatus::Unsupported,
                     error: String::new(),
                 }
-            } else if let Some(msg) = &naive_failed {
-                Readiness::failed(SubjectError::NaivePanicked(msg.clone()).to_string())
+            } else if let Some(e) = &naive_failed {
+                Readiness::failed(e.to_string())
             } else {
                 on_check(&s.name);
                 self.check(index).map_or_else(
@@ -473,12 +467,17 @@ impl Subject {
 
     /// Verifies a variant whose verification was deferred ([`Subject::defer_verification`]).
     fn verify_deferred(&mut self, index: usize) -> Result<(), SubjectError> {
-        if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
-            self.input.check(0, &mut Ctx::new());
-        })) {
-            return Err(SubjectError::NaivePanicked(panic_message(p.as_ref())));
-        }
+        self.run_naive()?;
         self.check(index)
+    }
+
+    /// Runs naive once (its output, kept, is what every other output is compared with). A naive
+    /// that panics leaves nothing to verify against.
+    fn run_naive(&self) -> Result<(), SubjectError> {
+        catch_unwind(AssertUnwindSafe(|| {
+            self.input.check(0, &mut Ctx::new());
+        }))
+        .map_err(|p| SubjectError::NaivePanicked(panic_message(p.as_ref())))
     }
 
     fn ready_index(&self, slot: usize) -> Result<usize, SubjectError> {
