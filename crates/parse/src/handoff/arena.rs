@@ -27,6 +27,7 @@ use self_cell::self_cell;
 use std::cell::Cell;
 
 /// Per-batch `bumpalo` arenas, passed to the consumer and handed back.
+#[derive(Clone, Copy)]
 pub struct Arena;
 
 /// An arena starts this big, which fits any batch of generated lines (the list of records
@@ -137,6 +138,21 @@ impl Pipe for ArenaPipe {
         drop((batches, arenas, totals));
         worker.fail(what)
     }
+
+    #[cfg(test)]
+    fn worker(&self) -> &Worker {
+        &self.worker
+    }
+
+    #[cfg(test)]
+    fn poison(&self) {
+        self.batches.send(Msg::Poison).unwrap();
+    }
+
+    #[cfg(test)]
+    fn buffers_made(&self) -> Option<usize> {
+        Some(self.arenas.made())
+    }
 }
 
 /// The consumer thread: hashes each batch's records and sends the batch back whole, until the
@@ -184,7 +200,6 @@ impl Kernel<Handoff> for Arena {
 mod tests {
     use super::*;
     use crate::handoff::{Naive, generate};
-    use std::panic::{AssertUnwindSafe, catch_unwind};
 
     fn assert_send<T: Send>() {}
 
@@ -222,39 +237,13 @@ mod tests {
 
     #[test]
     fn one_named_consumer_per_calling_thread_reused_across_calls() {
-        let input = ByteInput::new(&generate(50_000, 1));
-        let want = Arena.run(&input, &Ctx::new());
-        let consumer = || {
-            let pipe = PIPE.take().expect("started on the first call");
-            let thread = pipe.worker.thread().cloned();
-            PIPE.set(Some(pipe));
-            thread.map(|t| (t.id(), t.name().map(str::to_owned)))
-        };
-        let (first, name) = consumer().unwrap();
-        assert_eq!(name.as_deref(), Some("handoff-arena-consumer"));
-        for _ in 0..5 {
-            assert_eq!(Arena.run(&input, &Ctx::new()), want);
-        }
-        assert_eq!(consumer().map(|c| c.0), Some(first));
-        let pipe = PIPE.take().unwrap();
-        assert!(pipe.arenas.made() <= BATCHES);
-        PIPE.set(Some(pipe));
+        pipe::shared_tests::one_named_consumer_per_calling_thread(&PIPE, Arena, "arena");
     }
 
     #[test]
     fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
-        let input = ByteInput::new(&generate(100_000, 2));
-        let want = Arena.run(&input, &Ctx::new());
-        let pipe = PIPE.take().unwrap();
-        pipe.batches.send(Msg::Poison).unwrap();
-        PIPE.set(Some(pipe));
-        let e = catch_unwind(AssertUnwindSafe(|| Arena.run(&input, &Ctx::new()))).unwrap_err();
-        let text = e.downcast_ref::<String>().cloned().unwrap_or_default();
-        assert!(
-            text.starts_with("handoff/arena: the pipeline broke while "),
-            "{text}"
+        pipe::shared_tests::a_dead_consumer_fails_the_call_and_the_next_starts_afresh(
+            &PIPE, Arena, "arena",
         );
-        assert!(text.ends_with("panicked: poisoned on purpose"), "{text}");
-        assert_eq!(Arena.run(&input, &Ctx::new()), want);
     }
 }

@@ -13,6 +13,7 @@ use std::cell::Cell;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// `std::sync::mpsc`, one heap record per line, freed by the consumer.
+#[derive(Clone, Copy)]
 pub struct Naive;
 
 /// What the producer sends.
@@ -74,6 +75,21 @@ impl Pipe for NaivePipe {
         drop((records, totals));
         worker.fail(what)
     }
+
+    #[cfg(test)]
+    fn worker(&self) -> &Worker {
+        &self.worker
+    }
+
+    #[cfg(test)]
+    fn poison(&self) {
+        self.records.send(Msg::Poison).unwrap();
+    }
+
+    #[cfg(test)]
+    fn buffers_made(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The consumer thread: hashes and frees records until the producer's end closes.
@@ -115,61 +131,16 @@ impl Kernel<Handoff> for Naive {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handoff::generate;
-    use std::panic::{AssertUnwindSafe, catch_unwind};
-
-    fn consumer_id() -> Option<std::thread::ThreadId> {
-        let pipe = PIPE.take();
-        let id = pipe
-            .as_ref()
-            .and_then(|p| p.worker.thread())
-            .map(std::thread::Thread::id);
-        PIPE.set(pipe);
-        id
-    }
 
     #[test]
     fn one_named_consumer_per_calling_thread_reused_across_calls() {
-        let input = ByteInput::new(&generate(10_000, 1));
-        let want = Naive.run(&input, &Ctx::new());
-        let first = consumer_id().expect("started on the first call");
-        let name = PIPE.take().map(|p| {
-            let name = p.worker.thread().and_then(|t| t.name().map(str::to_owned));
-            PIPE.set(Some(p));
-            name
-        });
-        assert_eq!(name.flatten().as_deref(), Some("handoff-naive-consumer"));
-        for _ in 0..5 {
-            assert_eq!(Naive.run(&input, &Ctx::new()), want);
-        }
-        assert_eq!(consumer_id(), Some(first));
-        let other = std::thread::spawn(move || {
-            Naive.run(&input, &Ctx::new());
-            consumer_id()
-        })
-        .join()
-        .unwrap();
-        assert_ne!(
-            other,
-            Some(first),
-            "another calling thread, another consumer"
-        );
+        pipe::shared_tests::one_named_consumer_per_calling_thread(&PIPE, Naive, "naive");
     }
 
     #[test]
     fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
-        let input = ByteInput::new(&generate(100_000, 2));
-        let want = Naive.run(&input, &Ctx::new());
-        let pipe = PIPE.take().unwrap();
-        pipe.records.send(Msg::Poison).unwrap();
-        PIPE.set(Some(pipe));
-        let e = catch_unwind(AssertUnwindSafe(|| Naive.run(&input, &Ctx::new()))).unwrap_err();
-        let text = e.downcast_ref::<String>().cloned().unwrap_or_default();
-        assert!(
-            text.starts_with("handoff/naive: the pipeline broke while "),
-            "{text}"
+        pipe::shared_tests::a_dead_consumer_fails_the_call_and_the_next_starts_afresh(
+            &PIPE, Naive, "naive",
         );
-        assert!(text.ends_with("panicked: poisoned on purpose"), "{text}");
-        assert_eq!(Naive.run(&input, &Ctx::new()), want);
     }
 }

@@ -15,6 +15,7 @@ use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
 use std::cell::Cell;
 
 /// `crossbeam-channel`, batched records, batches returned to their producer.
+#[derive(Clone, Copy)]
 pub struct Optimized;
 
 /// A batch's buffers start this big, which fits any batch of generated lines; one grown past
@@ -140,6 +141,21 @@ impl Pipe for OptimizedPipe {
         drop((batches, empties, totals));
         worker.fail(what)
     }
+
+    #[cfg(test)]
+    fn worker(&self) -> &Worker {
+        &self.worker
+    }
+
+    #[cfg(test)]
+    fn poison(&self) {
+        self.batches.send(Msg::Poison).unwrap();
+    }
+
+    #[cfg(test)]
+    fn buffers_made(&self) -> Option<usize> {
+        Some(self.empties.made())
+    }
 }
 
 /// The consumer thread: hashes each batch and sends it back empty, until the producer's end
@@ -184,8 +200,7 @@ impl Kernel<Handoff> for Optimized {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handoff::{Naive, generate};
-    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use crate::handoff::Naive;
 
     #[test]
     fn batches_close_at_their_limits() {
@@ -221,40 +236,15 @@ mod tests {
 
     #[test]
     fn one_named_consumer_per_calling_thread_reused_across_calls() {
-        let input = ByteInput::new(&generate(50_000, 1));
-        let want = Optimized.run(&input, &Ctx::new());
-        let consumer = || {
-            let pipe = PIPE.take().expect("started on the first call");
-            let thread = pipe.worker.thread().cloned();
-            PIPE.set(Some(pipe));
-            thread.map(|t| (t.id(), t.name().map(str::to_owned)))
-        };
-        let (first, name) = consumer().unwrap();
-        assert_eq!(name.as_deref(), Some("handoff-optimized-consumer"));
-        for _ in 0..5 {
-            assert_eq!(Optimized.run(&input, &Ctx::new()), want);
-        }
-        assert_eq!(consumer().map(|c| c.0), Some(first));
-        // Never more than BATCHES batches, however many calls.
-        let pipe = PIPE.take().unwrap();
-        assert!(pipe.empties.made() <= BATCHES);
-        PIPE.set(Some(pipe));
+        pipe::shared_tests::one_named_consumer_per_calling_thread(&PIPE, Optimized, "optimized");
     }
 
     #[test]
     fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
-        let input = ByteInput::new(&generate(100_000, 2));
-        let want = Optimized.run(&input, &Ctx::new());
-        let pipe = PIPE.take().unwrap();
-        pipe.batches.send(Msg::Poison).unwrap();
-        PIPE.set(Some(pipe));
-        let e = catch_unwind(AssertUnwindSafe(|| Optimized.run(&input, &Ctx::new()))).unwrap_err();
-        let text = e.downcast_ref::<String>().cloned().unwrap_or_default();
-        assert!(
-            text.starts_with("handoff/optimized: the pipeline broke while "),
-            "{text}"
+        pipe::shared_tests::a_dead_consumer_fails_the_call_and_the_next_starts_afresh(
+            &PIPE,
+            Optimized,
+            "optimized",
         );
-        assert!(text.ends_with("panicked: poisoned on purpose"), "{text}");
-        assert_eq!(Optimized.run(&input, &Ctx::new()), want);
     }
 }

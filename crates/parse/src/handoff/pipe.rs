@@ -19,6 +19,18 @@ pub(super) trait Pipe: Sized + 'static {
 
     /// Closes this end of every channel, then [`Worker::fail`]s.
     fn fail(self, what: &'static str) -> !;
+
+    /// The consumer thread (tests).
+    #[cfg(test)]
+    fn worker(&self) -> &Worker;
+
+    /// Sends the consumer a message that makes it panic (tests).
+    #[cfg(test)]
+    fn poison(&self);
+
+    /// How many reusable buffers the pipe has made, if it reuses any (tests).
+    #[cfg(test)]
+    fn buffers_made(&self) -> Option<usize>;
 }
 
 /// One call of a variant whose pipes live in `pipes`: the calling thread's pipe (started on its
@@ -160,6 +172,90 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         s
     } else {
         "(a non-string payload)"
+    }
+}
+
+/// The tests every variant's pipe passes, written once: each variant calls them with its pipes,
+/// its kernel and its name.
+#[cfg(test)]
+pub(super) mod shared_tests {
+    use super::{BATCHES, Pipe};
+    use crate::handoff::{Handoff, generate};
+    use perflab_core::{ByteInput, Ctx, Kernel};
+    use std::cell::Cell;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::thread::{LocalKey, ThreadId};
+
+    fn consumer<P: Pipe>(pipes: &'static LocalKey<Cell<Option<P>>>) -> Option<(ThreadId, String)> {
+        let pipe = pipes.take();
+        let found = pipe
+            .as_ref()
+            .and_then(|p| p.worker().thread())
+            .map(|t| (t.id(), t.name().unwrap_or_default().to_owned()));
+        pipes.set(pipe);
+        found
+    }
+
+    /// The consumer is started on a thread's first call, named after the variant, reused by the
+    /// thread's later calls (with never more than [`BATCHES`] buffers), and another calling
+    /// thread gets a consumer of its own.
+    pub(in crate::handoff) fn one_named_consumer_per_calling_thread<P, K>(
+        pipes: &'static LocalKey<Cell<Option<P>>>,
+        kernel: K,
+        variant: &str,
+    ) where
+        P: Pipe,
+        K: Kernel<Handoff> + Copy + Send + 'static,
+    {
+        let input = ByteInput::new(&generate(50_000, 1));
+        let want = kernel.run(&input, &Ctx::new());
+        let (first, name) = consumer(pipes).expect("started on the first call");
+        assert_eq!(name, format!("handoff-{variant}-consumer"));
+        for _ in 0..5 {
+            assert_eq!(kernel.run(&input, &Ctx::new()), want);
+        }
+        assert_eq!(consumer(pipes).map(|c| c.0), Some(first));
+        let pipe = pipes.take().unwrap();
+        if let Some(made) = pipe.buffers_made() {
+            assert!(made <= BATCHES, "{made} buffers");
+        }
+        pipes.set(Some(pipe));
+        let other = std::thread::spawn(move || {
+            kernel.run(&input, &Ctx::new());
+            consumer(pipes).map(|c| c.0)
+        })
+        .join()
+        .unwrap();
+        assert_ne!(
+            other,
+            Some(first),
+            "another calling thread, another consumer"
+        );
+    }
+
+    /// A consumer that panics fails the call with a message naming the variant and the panic,
+    /// and the next call starts a fresh consumer and gets the right answer.
+    pub(in crate::handoff) fn a_dead_consumer_fails_the_call_and_the_next_starts_afresh<P, K>(
+        pipes: &'static LocalKey<Cell<Option<P>>>,
+        kernel: K,
+        variant: &str,
+    ) where
+        P: Pipe,
+        K: Kernel<Handoff>,
+    {
+        let input = ByteInput::new(&generate(100_000, 2));
+        let want = kernel.run(&input, &Ctx::new());
+        let pipe = pipes.take().unwrap();
+        pipe.poison();
+        pipes.set(Some(pipe));
+        let e = catch_unwind(AssertUnwindSafe(|| kernel.run(&input, &Ctx::new()))).unwrap_err();
+        let text = e.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            text.starts_with(&format!("handoff/{variant}: the pipeline broke while ")),
+            "{text}"
+        );
+        assert!(text.ends_with("panicked: poisoned on purpose"), "{text}");
+        assert_eq!(kernel.run(&input, &Ctx::new()), want);
     }
 }
 
