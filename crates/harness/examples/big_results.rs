@@ -31,8 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Environment::default()
     };
     let config = RunConfig {
-        preset: "quick".into(),
-        measure: "time".into(),
+        preset: perflab_harness::plan::Preset::Quick,
+        measure: perflab_harness::plan::Measure::Time,
         allocators: vec!["system".into(), "jemalloc".into(), "mimalloc".into()],
         ..RunConfig::default()
     };

@@ -24,6 +24,9 @@ pub enum Clock {
 }
 
 impl Clock {
+    /// Both clocks, in the order `--help` lists them.
+    pub const ALL: [Clock; 2] = [Clock::Wall, Clock::Cpu];
+
     /// The best clock this platform has: [`Clock::Cpu`] on Unix, [`Clock::Wall`] elsewhere.
     pub fn preferred() -> Clock {
         if cfg!(unix) { Clock::Cpu } else { Clock::Wall }

@@ -16,10 +16,13 @@ use std::time::Duration;
 pub const ALLOCATORS: [&str; 3] = ["system", "jemalloc", "mimalloc"];
 
 /// How long and how carefully to measure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
     /// The default: the whole matrix in about two minutes on a 2-core machine.
+    #[default]
     Quick,
     /// For CI gates: fewer sizes, more samples per cell than quick.
     Ci,
@@ -28,7 +31,10 @@ pub enum Preset {
 }
 
 impl Preset {
-    /// The preset's name.
+    /// Every preset, in the order `--help` lists them.
+    pub const ALL: [Preset; 3] = [Preset::Quick, Preset::Ci, Preset::Full];
+
+    /// The preset's name, as the command line and results files spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Preset::Quick => "quick",
@@ -199,6 +205,82 @@ impl Group {
     }
 }
 
+/// What a run measures of each cell.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    /// Time per call, by the run's clock.
+    #[default]
+    Time,
+    /// Instructions per call, counted by callgrind: deterministic, for CI hosts too noisy to
+    /// time on.
+    Instructions,
+}
+
+impl Measure {
+    /// Every measure, in the order `--help` lists them.
+    pub const ALL: [Measure; 2] = [Measure::Time, Measure::Instructions];
+
+    /// The measure's name, as the command line and results files spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::Time => "time",
+            Measure::Instructions => "instructions",
+        }
+    }
+}
+
+impl std::fmt::Display for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Measure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `--shard I/N`: the `index`-th of `count` deterministic parts of the matrix (1-based), so
+/// that N machines can each measure one and `perflab merge` join them. Recorded in results
+/// files as the text `I/N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 1 to `count`.
+    pub index: usize,
+    /// How many parts.
+    pub count: usize,
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = PlanError;
+    fn from_str(text: &str) -> Result<Self, PlanError> {
+        parse_shard(text)
+    }
+}
+
+impl Serialize for Shard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Shard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_shard(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// What a user asked to measure.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
@@ -214,8 +296,8 @@ pub struct Selection {
     pub sizes: Vec<usize>,
     /// Whether the run uses the user's file instead of generated input.
     pub file_input: bool,
-    /// `(I, N)`: measure only the groups whose index is `I-1` modulo `N`.
-    pub shard: Option<(usize, usize)>,
+    /// Measure only the groups whose index is `index - 1` modulo `count`.
+    pub shard: Option<Shard>,
     /// Thread counts to measure every cell at (1 is always added); see `threaded_sizes`.
     pub threads: Vec<usize>,
     /// The generated sizes `threads` applies to (`None`: every size, and a user's file); groups
@@ -260,7 +342,7 @@ pub enum PlanError {
 }
 
 /// Parses `I/N`.
-pub fn parse_shard(text: &str) -> Result<(usize, usize), PlanError> {
+pub fn parse_shard(text: &str) -> Result<Shard, PlanError> {
     let bad = || PlanError::BadShard(text.to_owned());
     let (i, n) = text.split_once('/').ok_or_else(bad)?;
     let (i, n): (usize, usize) = (
@@ -270,7 +352,7 @@ pub fn parse_shard(text: &str) -> Result<(usize, usize), PlanError> {
     if i == 0 || n == 0 || i > n {
         return Err(bad());
     }
-    Ok((i, n))
+    Ok(Shard { index: i, count: n })
 }
 
 /// Lists the groups a selection measures, in canonical order, after sharding.
@@ -314,11 +396,11 @@ pub fn plan(registry: &Registry, sel: &Selection) -> Result<Vec<Group>, PlanErro
     if groups.is_empty() {
         return Err(PlanError::Empty);
     }
-    if let Some((i, n)) = sel.shard {
+    if let Some(shard) = sel.shard {
         groups = groups
             .into_iter()
             .enumerate()
-            .filter(|(k, _)| k % n == i - 1)
+            .filter(|(k, _)| k % shard.count == shard.index - 1)
             .map(|(_, g)| g)
             .collect();
     }

@@ -6,7 +6,7 @@ use perflab_core::{
 };
 use perflab_harness::clock::Clock;
 use perflab_harness::engine::{Engine, Launch, Mode, Progress, Sink};
-use perflab_harness::plan::{Group, Preset, Selection, parse_shard, plan};
+use perflab_harness::plan::{Group, Preset, Selection, Shard, parse_shard, plan};
 use perflab_harness::results::{Benchmark, CellStatus, Environment, Results, RunConfig};
 use std::time::Duration;
 
@@ -290,13 +290,13 @@ fn shards_partition_the_plan() {
             .all(|g| g.allocators == ["system", "jemalloc", "mimalloc"])
     );
     let mut joined: Vec<Group> = (1..=3)
-        .flat_map(|i| plan(&r, &sel(Some((i, 3)))).unwrap())
+        .flat_map(|index| plan(&r, &sel(Some(Shard { index, count: 3 }))).unwrap())
         .collect();
     joined.sort_by_key(|g| format!("{g:?}"));
     let mut sorted = all.clone();
     sorted.sort_by_key(|g| format!("{g:?}"));
     assert_eq!(joined, sorted);
-    assert_eq!(parse_shard("2/4"), Ok((2, 4)));
+    assert_eq!(parse_shard("2/4"), Ok(Shard { index: 2, count: 4 }));
     for bad in ["0/2", "3/2", "x", "1/0", "1-2"] {
         assert!(parse_shard(bad).is_err(), "{bad}");
     }

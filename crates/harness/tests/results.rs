@@ -166,16 +166,19 @@ fn filled() -> Results {
         allocator_env: [("MALLOC_ARENA_MAX".to_owned(), "2".to_owned())].into(),
     };
     let config = RunConfig {
-        preset: "ci".into(),
-        measure: "time".into(),
+        preset: perflab_harness::plan::Preset::Ci,
+        measure: perflab_harness::plan::Measure::Time,
         workloads: vec!["search".into()],
         variants: vec!["naive".into(), "simd".into()],
-        kinds: vec!["naive".into(), "simd".into()],
+        kinds: vec![
+            perflab_core::VariantKind::Naive,
+            perflab_core::VariantKind::Simd,
+        ],
         allocators: vec!["system".into(), "jemalloc".into()],
         sizes: vec![4096],
         input: Some("input.bin".into()),
         seed: 7,
-        shard: Some("1/2".into()),
+        shard: Some(perflab_harness::plan::Shard { index: 1, count: 2 }),
         budget_s: Some(60.0),
         sample_target_ns: 5_000_000,
         warmup_ns: 100_000_000,

@@ -109,67 +109,21 @@ impl Session {
 
 /// The whole command line on the registry `register` fills; see the crate docs.
 pub fn main(register: impl FnOnce(&mut Registry)) -> ExitCode {
-    // The allocator was chosen on the first allocation; a name it did not know is reported now.
-    let selected = match perflab_alloc::selection() {
-        Ok(a) => a,
-        Err(e) => {
-            errln!("perflab: error: {e}");
+    let allocator_installed = match check_allocator() {
+        Ok(installed) => installed,
+        Err(line) => {
+            errln!("perflab: error: {line}");
             return ExitCode::from(2);
         }
     };
-    let allocator_installed = perflab_alloc::installed();
-    if !allocator_installed && selected != perflab_alloc::Allocator::System {
-        // Every command would report an allocator this process does not use.
-        errln!(
-            "perflab: error: {}={} has no effect: this binary's global allocator is not perflab's (add `{ALLOCATOR_LINE}` to its main.rs)",
-            perflab_alloc::ENV_VAR,
-            selected.name()
-        );
-        return ExitCode::from(2);
-    }
-    let cli = match Cli::try_parse() {
+    let cli = match parse_command_line() {
         Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => {
-            // --help and --version: print as clap formats them.
-            let _ = err.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => {
-            // Usage errors: clap's first line names the problem; its tips follow on later lines,
-            // which CI logs do not need.
-            let text = err.to_string();
-            errln!(
-                "perflab: {}",
-                text.lines()
-                    .next()
-                    .unwrap_or("bad usage")
-                    .trim_start_matches("error: ")
-            );
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     // A registration that panics is reported as one line below, not by the default hook.
     std::panic::set_hook(Box::new(|_| {}));
     let registry = build_registry(register);
-    // Kernels' panics are caught and reported as failed cells; one line each on stderr is
-    // enough (a peer's stderr tail becomes a crashed cell's error). The hook must not panic
-    // itself, as `eprintln!` does on a closed stderr: that aborts the process.
-    std::panic::set_hook(Box::new(|info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("(no message)");
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        errln!(
-            "perflab: panic{at}: {}",
-            message.split_whitespace().collect::<Vec<_>>().join(" ")
-        );
-    }));
+    report_panics_in_one_line();
     let registry = match registry {
         Ok(r) => r,
         Err(line) => {
@@ -181,24 +135,89 @@ pub fn main(register: impl FnOnce(&mut Registry)) -> ExitCode {
         registry,
         allocator_installed,
     };
-    let result = match cli.command {
-        Command::List(args) => cmd::list::run(args, &session),
-        Command::Verify(args) => cmd::verify::run(args, &session),
-        Command::Run(args) => cmd::run::run(*args, &session),
+    exit_code(dispatch(cli.command, &session))
+}
+
+/// Whether perflab's allocator is this binary's global allocator; an error when the allocator
+/// asked for (`PERFLAB_ALLOCATOR`) is unknown, or cannot be had: every command would report an
+/// allocator this process does not use. The allocator was chosen on the first allocation; a
+/// name it did not know is reported now.
+fn check_allocator() -> Result<bool, String> {
+    let selected = perflab_alloc::selection().map_err(|e| e.to_string())?;
+    let installed = perflab_alloc::installed();
+    if !installed && selected != perflab_alloc::Allocator::System {
+        return Err(format!(
+            "{}={} has no effect: this binary's global allocator is not perflab's (add `{ALLOCATOR_LINE}` to its main.rs)",
+            perflab_alloc::ENV_VAR,
+            selected.name()
+        ));
+    }
+    Ok(installed)
+}
+
+/// The command line, or the exit code when there is no command to run: 0 after `--help` and
+/// `--version`, 2 after a usage error (one line).
+fn parse_command_line() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|err| {
+        if !err.use_stderr() {
+            // --help and --version: print as clap formats them.
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        // Usage errors: clap's first line names the problem; its tips follow on later lines,
+        // which CI logs do not need.
+        let text = err.to_string();
+        errln!(
+            "perflab: {}",
+            text.lines()
+                .next()
+                .unwrap_or("bad usage")
+                .trim_start_matches("error: ")
+        );
+        ExitCode::from(2)
+    })
+}
+
+/// Kernels' panics are caught and reported as failed cells; one line each on stderr is enough
+/// (a peer's stderr tail becomes a crashed cell's error). The hook must not panic itself, as
+/// `eprintln!` does on a closed stderr: that aborts the process.
+fn report_panics_in_one_line() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = perflab_core::panic_message(info.payload());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        errln!(
+            "perflab: panic{at}: {}",
+            message.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }));
+}
+
+fn dispatch(command: Command, session: &Session) -> anyhow::Result<Outcome> {
+    match command {
+        Command::List(args) => cmd::list::run(args, session),
+        Command::Verify(args) => cmd::verify::run(args, session),
+        Command::Run(args) => cmd::run::run(*args, session),
         Command::Merge(args) => cmd::merge::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::Compare(args) => cmd::compare::run(args),
         Command::Export(args) => cmd::export::run(args),
-        Command::Flame(args) => cmd::flame::run(args, &session),
-        Command::Live(args) => cmd::live::run(args, &session),
-        Command::Peer => cmd::child::run(&session),
-    };
+        Command::Flame(args) => cmd::flame::run(args, session),
+        Command::Live(args) => cmd::live::run(args, session),
+        Command::Peer => cmd::child::run(session),
+    }
+}
+
+/// 0 on success, 1 when a check failed (a failed cell, a regression), 2 on an error, printed as
+/// one line: the chain of contexts, outermost first. Library errors often quote their cause
+/// already ("cannot listen on ADDR: {source}"); each cause is said once.
+fn exit_code(result: anyhow::Result<Outcome>) -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
         Err(err) => {
-            // One line: the chain of contexts, outermost first. Library errors often quote
-            // their cause already ("cannot listen on ADDR: {source}"); say each cause once.
             let mut line = err.to_string();
             for cause in err.chain().skip(1) {
                 let text = cause.to_string();

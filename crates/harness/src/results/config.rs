@@ -8,15 +8,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunConfig {
     /// quick, ci or full.
-    pub preset: String,
+    pub preset: crate::plan::Preset,
     /// What was measured: `time` (or `instructions`).
-    pub measure: String,
+    pub measure: crate::plan::Measure,
     /// Workload filter (empty: all).
     pub workloads: Vec<String>,
     /// Variant filter (empty: all).
     pub variants: Vec<String>,
     /// Kind filter (empty: all).
-    pub kinds: Vec<String>,
+    pub kinds: Vec<perflab_core::VariantKind>,
     /// Allocators measured.
     pub allocators: Vec<String>,
     /// Generated sizes in bytes (empty with an input file).
@@ -26,7 +26,8 @@ pub struct RunConfig {
     /// Generator seed.
     pub seed: u64,
     /// `I/N` when sharded.
-    pub shard: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub shard: Option<crate::plan::Shard>,
     /// Total time budget, seconds.
     pub budget_s: Option<f64>,
     /// Target duration of one sample, ns.

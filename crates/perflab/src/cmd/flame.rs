@@ -105,6 +105,33 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
         cell.size_label(),
         cell.threads(),
     );
+    let (svg, folded_path) = output_paths(&args, &id)?;
+
+    errln!(
+        "perflab: profiling {id} for {}s ({})",
+        args.seconds,
+        match args.source {
+            Source::Sampling => "pprof sampling",
+            Source::Scopes => "puffin scopes",
+        }
+    );
+    // The profile runs the kernel for `--seconds`, in batches of about a millisecond: one call
+    // that never returns overruns that by the limit.
+    let _profiling = super::Watchdog::arm(what, duration + limit);
+    let (folded, labels) = record(&args, &mut cell, duration, &id)?;
+    folded.write(&folded_path)?;
+    match &base {
+        Some(base) => render::write_diff_svg(&labels, base, &folded, &svg)?,
+        None => render::write_svg(&labels, &folded, &svg)?,
+    }
+    print_summary(&folded, &labels.count_name, &svg, &folded_path);
+    Ok(Outcome::Success)
+}
+
+/// Where the profile goes: the SVG (`-o`, or `profiles/` named by the cell id) and its folded
+/// stacks beside it. A `-o x.folded` names the stacks, so the SVG goes beside them rather than
+/// over them; and the stacks must not overwrite the `--diff` base they are compared with.
+fn output_paths(args: &Args, id: &str) -> Result<(PathBuf, PathBuf)> {
     let svg = args.output.clone().unwrap_or_else(|| {
         let suffix = if args.source == Source::Scopes {
             "-scopes"
@@ -127,21 +154,15 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
         );
     }
 
-    errln!(
-        "perflab: profiling {id} for {}s ({})",
-        args.seconds,
-        match args.source {
-            Source::Sampling => "pprof sampling",
-            Source::Scopes => "puffin scopes",
-        }
-    );
-    // The profile runs the kernel for `--seconds`, in batches of about a millisecond: one call
-    // that never returns overruns that by the limit.
-    let _profiling = super::Watchdog::arm(what, duration + limit);
-    let (folded, labels) = match args.source {
-        Source::Sampling => sample(&mut cell, duration, &id)?,
+    Ok((svg, folded_path))
+}
+
+/// Runs the cell for `duration` under the chosen source of stacks.
+fn record(args: &Args, cell: &mut Cell, duration: Duration, id: &str) -> Result<(Folded, Labels)> {
+    Ok(match args.source {
+        Source::Sampling => sample(cell, duration, id)?,
         Source::Scopes => {
-            let folder = perflab_profile::scopes::record_cell(&mut cell, duration)?;
+            let folder = perflab_profile::scopes::record_cell(cell, duration)?;
             let labels = Labels {
                 title: format!("{id} (puffin scopes, self time)"),
                 subtitle: Some(format!(
@@ -153,14 +174,7 @@ pub fn run(args: Args, session: &Session) -> Result<Outcome> {
             };
             (folder.into_folded(), labels)
         }
-    };
-    folded.write(&folded_path)?;
-    match &base {
-        Some(base) => render::write_diff_svg(&labels, base, &folded, &svg)?,
-        None => render::write_svg(&labels, &folded, &svg)?,
-    }
-    print_summary(&folded, &labels.count_name, &svg, &folded_path);
-    Ok(Outcome::Success)
+    })
 }
 
 #[cfg(unix)]

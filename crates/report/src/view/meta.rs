@@ -185,11 +185,14 @@ pub fn config(r: &Results) -> Vec<(String, String)> {
         }
     };
     [
-        ("preset".into(), c.preset.clone()),
-        ("measure".into(), c.measure.clone()),
+        ("preset".into(), c.preset.to_string()),
+        ("measure".into(), c.measure.to_string()),
         ("workloads".into(), list(&c.workloads)),
         ("variants".into(), list(&c.variants)),
-        ("kinds".into(), list(&c.kinds)),
+        (
+            "kinds".into(),
+            list(&c.kinds.iter().map(|k| k.to_string()).collect::<Vec<_>>()),
+        ),
         ("allocators".into(), list(&c.allocators)),
         (
             "sizes".into(),
@@ -214,7 +217,7 @@ pub fn config(r: &Results) -> Vec<(String, String)> {
         ("seed".into(), c.seed.to_string()),
         (
             "shard".into(),
-            c.shard.clone().unwrap_or_else(|| "–".to_owned()),
+            c.shard.map_or_else(|| "–".to_owned(), |s| s.to_string()),
         ),
         (
             "budget".into(),

@@ -230,11 +230,7 @@ fn subtitle(results: &Results) -> String {
             .as_deref()
             .map(|c| format!("commit {}", c.chars().take(12).collect::<String>()))
             .unwrap_or_else(|| "commit unknown".to_owned()),
-        if results.config.preset.is_empty() {
-            "–"
-        } else {
-            &results.config.preset
-        },
+        results.config.preset,
         results.benchmarks.len()
     )
 }

@@ -83,8 +83,8 @@ pub fn synthetic(
         ..Environment::default()
     };
     let config = RunConfig {
-        preset: "ci".into(),
-        measure: "time".into(),
+        preset: perflab_harness::plan::Preset::Ci,
+        measure: perflab_harness::plan::Measure::Time,
         allocators: allocators.iter().map(|a| a.to_string()).collect(),
         sizes: sizes.iter().map(|s| s.1).collect(),
         seed: 7,

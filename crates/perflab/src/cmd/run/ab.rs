@@ -48,26 +48,7 @@ pub(super) fn run_ab(
             ..Default::default()
         },
     );
-    use perflab_harness::table::{Column, Table};
-    let mut cells = Table::new([
-        Column::left("verdict"),
-        Column::left("cell"),
-        Column::right("change"),
-        Column::right("95% interval"),
-    ]);
-    let pct = |ratio: f64| format!("{:+.2}%", (ratio - 1.0) * 100.0);
-    for c in &cmp.cells {
-        let Some(e) = c.time_ratio else { continue };
-        cells.push_row([
-            format!("{:?}", c.verdict).to_lowercase(),
-            c.id.clone(),
-            pct(e.median),
-            format!("[{}, {}]", pct(e.ci95[0]), pct(e.ci95[1])),
-        ]);
-    }
-    if !cells.is_empty() {
-        outln!("{}", cells.terminal());
-    }
+    print_changes(&cmp);
     use perflab_harness::compare::Verdict;
     errln!(
         "perflab: A/B run{}, {} clock, {} processes per cell: {} regressions, {} improvements, {} unchanged (threshold {}%) → {} and {}",
@@ -90,4 +71,28 @@ pub(super) fn run_ab(
     } else {
         Outcome::Success
     })
+}
+
+/// Each compared cell's verdict, change and interval, one row each.
+fn print_changes(cmp: &perflab_harness::compare::Comparison) {
+    use perflab_harness::table::{Column, Table};
+    let mut cells = Table::new([
+        Column::left("verdict"),
+        Column::left("cell"),
+        Column::right("change"),
+        Column::right("95% interval"),
+    ]);
+    let pct = |ratio: f64| format!("{:+.2}%", (ratio - 1.0) * 100.0);
+    for c in &cmp.cells {
+        let Some(e) = c.time_ratio else { continue };
+        cells.push_row([
+            format!("{:?}", c.verdict).to_lowercase(),
+            c.id.clone(),
+            pct(e.median),
+            format!("[{}, {}]", pct(e.ci95[0]), pct(e.ci95[1])),
+        ]);
+    }
+    if !cells.is_empty() {
+        outln!("{}", cells.terminal());
+    }
 }

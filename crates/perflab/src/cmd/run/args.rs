@@ -1,8 +1,10 @@
 //! The arguments of `perflab run`, and the parsers of their values.
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use perflab_core::VariantKind;
+use perflab_harness::clock::Clock;
 use perflab_harness::engine::Pinning;
-use perflab_harness::plan;
+use perflab_harness::plan::{Measure, Preset, Shard};
 use std::path::PathBuf;
 
 /// Arguments of `perflab run`.
@@ -39,17 +41,17 @@ pub struct Args {
     )]
     pub(super) threads: Vec<usize>,
     /// quick (default: the whole matrix in about two minutes), ci, or full.
-    #[arg(long, value_enum)]
-    pub(super) preset: Option<PresetArg>,
+    #[arg(long, value_parser = choice(&Preset::ALL, Preset::as_str))]
+    pub(super) preset: Option<Preset>,
     /// Time budget for the whole run, seconds; each group gets an equal share.
     #[arg(long, value_name = "SECS", value_parser = super::super::parse_seconds)]
     pub(super) budget: Option<f64>,
     /// What to measure: time (default) or instructions (callgrind).
-    #[arg(long, value_enum)]
-    pub(super) measure: Option<MeasureArg>,
+    #[arg(long, value_parser = choice(&Measure::ALL, Measure::as_str))]
+    pub(super) measure: Option<Measure>,
     /// Measure only shard I of N (deterministic), e.g. 1/4; join shards with `perflab merge`.
-    #[arg(long, value_name = "I/N", value_parser = parse_shard_arg)]
-    pub(super) shard: Option<(usize, usize)>,
+    #[arg(long, value_name = "I/N")]
+    pub(super) shard: Option<Shard>,
     /// Output directory.
     #[arg(
         long,
@@ -90,8 +92,8 @@ pub struct Args {
     pub(super) pin_cpu: Pinning,
     /// Time samples by the measuring thread's CPU time (`cpu`, robust to preemption on a loaded
     /// machine) or by elapsed time (`wall`). See METHODOLOGY.md §4.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub(super) clock: ClockArg,
+    #[arg(long, default_value = "cpu", value_parser = choice(&Clock::ALL, Clock::as_str))]
+    pub(super) clock: Clock,
     /// Independent processes per cell (default: the preset's, 2 or 3). Each is a fresh draw of
     /// address-space layout; a cell's interval includes the variation between them.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
@@ -127,27 +129,18 @@ pub struct Args {
     pub(super) no_confirm: bool,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub(super) enum ClockArg {
-    Wall,
-    Cpu,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(super) enum PresetArg {
-    Quick,
-    Ci,
-    Full,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(super) enum MeasureArg {
-    Time,
-    Instructions,
-}
-
-fn parse_shard_arg(text: &str) -> Result<(usize, usize), String> {
-    plan::parse_shard(text).map_err(|e| e.to_string())
+/// A parser of one of the harness's named values (`Preset`, `Measure`, `Clock`): the command
+/// line takes the very types results files record, so no copy of them needs converting back,
+/// and `--help` lists `all` by `name`.
+fn choice<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(T) -> &'static str,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(all.iter().map(|&v| name(v))).map(move |text| {
+        *all.iter()
+            .find(|&&v| name(v) == text)
+            .expect("clap passes only a possible value")
+    })
 }
 
 /// The most threads `--threads` accepts: a cell at N threads holds N copies of its input.

@@ -15,17 +15,16 @@ mod resume;
 pub use args::{Args, available_threads, parse_threads_arg};
 
 use ab::run_ab;
-use args::{CALLGRIND_SLOWDOWN, ClockArg, MeasureArg, PresetArg};
-use outdir::{exit_on_interrupt, lock_dir};
+use args::CALLGRIND_SLOWDOWN;
+use outdir::{claim_out_dir, exit_on_interrupt};
 use print::{print_instructions, print_summary};
 use progress::Reporter;
 use resume::adopt_recorded;
 
 use crate::app::{ALLOCATOR_LINE, Outcome, Session};
 use anyhow::{Context, Result, bail};
-use perflab_harness::clock::Clock;
 use perflab_harness::engine::{Engine, Launch, Mode, Sink};
-use perflab_harness::plan::{self, Group, Preset, Selection};
+use perflab_harness::plan::{self, Group, Measure, Preset, Selection};
 use perflab_harness::results::{CellStatus, Results, RunConfig};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -34,71 +33,26 @@ use std::time::{Duration, Instant};
 pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
     // A resumed run is the recorded run: read it before anything is created, so a missing
     // directory is an error that leaves nothing behind.
-    let resumed = match args.resume.clone() {
-        Some(dir) => {
-            let old = Results::read(&dir.join("results.json"))?;
-            adopt_recorded(&mut args, &dir, &old.config)?;
-            Some(old)
-        }
-        None => None,
-    };
-    let measure = args.measure.unwrap_or(MeasureArg::Time);
-    let seed = args.seed.unwrap_or(perflab_core::DEFAULT_SEED);
-    if args.flame && measure == MeasureArg::Instructions {
-        bail!("--flame profiles timed runs; it cannot be used with --measure instructions");
-    }
-    if args.threads.iter().any(|&t| t > 1) && measure == MeasureArg::Instructions {
-        bail!(
-            "--threads measures time on several threads at once; instruction counts are of one thread (valgrind runs one thread at a time)"
-        );
-    }
-    let valgrind = match measure {
-        MeasureArg::Time => None,
-        MeasureArg::Instructions => Some(
-            perflab_harness::engine::instructions::find_valgrind().context(
-                "--measure instructions needs valgrind on the PATH (Debian: apt-get install valgrind)",
-            )?,
-        ),
-    };
-    let preset = match args.preset.unwrap_or(PresetArg::Quick) {
-        PresetArg::Quick => Preset::Quick,
-        PresetArg::Ci => Preset::Ci,
-        PresetArg::Full => Preset::Full,
-    };
+    let resumed = read_resumed(&mut args)?;
+    let valgrind = valgrind_for(&args)?;
+    let preset = args.preset.unwrap_or_default();
     let registry = &session.registry;
     let workloads = input_workloads(registry, &args)?;
     let selection = selection(&args, preset, valgrind.is_some(), workloads);
     let mut groups = plan::plan(registry, &selection)?;
     check_allocators(session, &groups)?;
-
     let settings = settings_for(preset, &args, groups.len());
 
     let out_dir = args.resume.clone().unwrap_or_else(|| args.out.clone());
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create output directory {}", out_dir.display()))?;
-    // One run per directory at a time: two would each rewrite results.json with only their own
-    // cells. Held until this process ends, however it ends (the kernel drops the lock).
-    let _lock = lock_dir(&out_dir)?;
-    if resumed.is_none() {
-        // Profiles of an earlier run into this directory are of other numbers.
-        super::profiles::remove_stale(&out_dir)?;
-    }
+    let _lock = claim_out_dir(&out_dir, resumed.is_some())?;
     // `--preset full` profiles by default, except where there is no timed run to profile.
     let flame = !args.no_flame && (args.flame || preset == Preset::Full) && valgrind.is_none();
+    let profile_seconds = flame.then_some(args.flame_seconds);
     // Ctrl-C or SIGTERM (even when inherited as ignored, as a background job's SIGINT is) ends
     // the run at once: every finished group is already saved, and the peers die with us.
     exit_on_interrupt();
     let results_path = out_dir.join("results.json");
 
-    let config = run_config(
-        &args,
-        preset,
-        valgrind.is_some(),
-        &selection,
-        &groups,
-        &settings,
-        seed,
-    );
     let mut results = match resumed {
         Some(old) => {
             // A group is measured whole (every comparison in it is paired within rounds), so
@@ -111,7 +65,10 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
             });
             old
         }
-        None => Results::new(environment(), config),
+        None => {
+            let config = run_config(&args, preset, &selection, &groups, &settings);
+            Results::new(environment(), config)
+        }
     };
 
     let cells: usize = groups.iter().map(|g| g.cell_ids().len()).sum();
@@ -122,52 +79,11 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         results_path.display()
     );
     let started = Instant::now();
-    let progress = Reporter::new(groups.len());
-    let exe = std::env::current_exe().context("cannot find the perflab executable")?;
-    // A peer's stderr tail becomes a crashed cell's error: one line. Its panics are one line by
-    // the hook in main; RUST_BACKTRACE=0 keeps an out-of-memory abort from adding a backtrace.
-    let peer = |exe: PathBuf| Launch::Process {
-        exe,
-        args: vec!["__peer".into()],
-        env: vec![("RUST_BACKTRACE".into(), "0".into())],
-    };
-    let mode = match (&valgrind, &args.compare_with) {
-        (Some(v), _) => Mode::Instructions {
-            valgrind: v.clone(),
-        },
-        (None, Some(base)) => {
-            if !base.is_file() {
-                bail!("cannot find the base build {}", base.display());
-            }
-            Mode::Ab {
-                base: peer(base.clone()),
-                confirm: (!args.no_confirm).then_some(args.threshold / 100.0),
-            }
-        }
-        (None, None) => Mode::Time,
-    };
-    let engine = Engine {
-        head: peer(exe),
-        mode,
-        settings,
-        seed,
-        input: args.input.clone(),
-        cpus: args.pin_cpu.resolve()?,
-        clock: match args.clock {
-            ClockArg::Wall => Clock::Wall,
-            ClockArg::Cpu => Clock::Cpu,
-        },
-        layout_seed: fresh_seed(),
-        time_limit: Some(match args.timeout {
-            Some(secs) => Duration::from_secs_f64(secs),
-            None if valgrind.is_some() => settings.time_limit() * CALLGRIND_SLOWDOWN,
-            None => settings.time_limit(),
-        }),
-    };
+    let mut progress = Reporter::new(groups.len());
+    let engine = engine_for(&args, settings, valgrind)?;
     if args.compare_with.is_some() {
         return run_ab(&args, &engine, &groups, results, &out_dir, progress);
     }
-    let mut progress = progress;
     engine.run(
         &groups,
         Sink {
@@ -178,8 +94,7 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         &mut progress,
     )?;
     progress.finish();
-
-    if valgrind.is_some() {
+    if matches!(engine.mode, Mode::Instructions { .. }) {
         print_instructions(&results);
         errln!(
             "perflab: {} cells counted in {:.0?} → {}",
@@ -189,12 +104,24 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         );
         return Ok(failed_cells(&results));
     }
-    print_summary(&results);
+    report_timed(&results, &out_dir, profile_seconds, started)
+}
+
+/// What a timed run leaves besides results.json: the summary on the terminal, the HTML report,
+/// the profiles after the run (`profile_seconds`, with `--flame`), and a closing line.
+fn report_timed(
+    results: &Results,
+    out_dir: &Path,
+    profile_seconds: Option<f64>,
+    started: Instant,
+) -> Result<Outcome> {
+    let results_path = out_dir.join("results.json");
+    print_summary(results);
     let page = out_dir.join("index.html");
     perflab_report::write_report(&results_path, None, &page)?;
-    if flame {
+    if let Some(seconds) = profile_seconds {
         // The page is written first: an interrupted profile still leaves the report.
-        profile_after(&results, &results_path, &out_dir, &page, args.flame_seconds)?;
+        profile_after(results, &results_path, out_dir, &page, seconds)?;
     }
     let failed = results
         .benchmarks
@@ -208,7 +135,85 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         results_path.display(),
         page.display()
     );
-    Ok(failed_cells(&results))
+    Ok(failed_cells(results))
+}
+
+/// With `--resume DIR`: the results of the run in DIR, whose recorded configuration `args`
+/// then takes on (see [`adopt_recorded`]).
+fn read_resumed(args: &mut Args) -> Result<Option<Results>> {
+    let Some(dir) = &args.resume else {
+        return Ok(None);
+    };
+    let file = dir.join("results.json");
+    let old = Results::read(&file)?;
+    adopt_recorded(args, &old.config).map_err(|c| c.in_file(&file))?;
+    Ok(Some(old))
+}
+
+/// Valgrind's path when the run counts instructions, after refusing what cannot be counted:
+/// profiles are of timed runs, and callgrind runs one thread at a time.
+fn valgrind_for(args: &Args) -> Result<Option<PathBuf>> {
+    if args.measure != Some(Measure::Instructions) {
+        return Ok(None);
+    }
+    if args.flame {
+        bail!("--flame profiles timed runs; it cannot be used with --measure instructions");
+    }
+    if args.threads.iter().any(|&t| t > 1) {
+        bail!(
+            "--threads measures time on several threads at once; instruction counts are of one thread (valgrind runs one thread at a time)"
+        );
+    }
+    let valgrind = perflab_harness::engine::instructions::find_valgrind().context(
+        "--measure instructions needs valgrind on the PATH (Debian: apt-get install valgrind)",
+    )?;
+    Ok(Some(valgrind))
+}
+
+/// The engine that measures this run: its peers (this binary in its hidden `__peer` mode, and
+/// the base build's of an A/B run), what they measure, and the limits they run under.
+fn engine_for(
+    args: &Args,
+    settings: perflab_harness::plan::Settings,
+    valgrind: Option<PathBuf>,
+) -> Result<Engine> {
+    let exe = std::env::current_exe().context("cannot find the perflab executable")?;
+    // A peer's stderr tail becomes a crashed cell's error: one line. Its panics are one line by
+    // the hook in main; RUST_BACKTRACE=0 keeps an out-of-memory abort from adding a backtrace.
+    let peer = |exe: PathBuf| Launch::Process {
+        exe,
+        args: vec!["__peer".into()],
+        env: vec![("RUST_BACKTRACE".into(), "0".into())],
+    };
+    let time_limit = match args.timeout {
+        Some(secs) => Duration::from_secs_f64(secs),
+        None if valgrind.is_some() => settings.time_limit() * CALLGRIND_SLOWDOWN,
+        None => settings.time_limit(),
+    };
+    let mode = match (valgrind, &args.compare_with) {
+        (Some(valgrind), _) => Mode::Instructions { valgrind },
+        (None, Some(base)) => {
+            if !base.is_file() {
+                bail!("cannot find the base build {}", base.display());
+            }
+            Mode::Ab {
+                base: peer(base.clone()),
+                confirm: (!args.no_confirm).then_some(args.threshold / 100.0),
+            }
+        }
+        (None, None) => Mode::Time,
+    };
+    Ok(Engine {
+        head: peer(exe),
+        mode,
+        settings,
+        seed: args.seed.unwrap_or(perflab_core::DEFAULT_SEED),
+        input: args.input.clone(),
+        cpus: args.pin_cpu.resolve()?,
+        clock: args.clock,
+        layout_seed: fresh_seed(),
+        time_limit: Some(time_limit),
+    })
 }
 
 /// The workloads to measure: those asked for, or with `--input` (which must be readable and not
@@ -279,47 +284,40 @@ fn selection(args: &Args, preset: Preset, instructions: bool, workloads: Vec<Str
 fn run_config(
     args: &Args,
     preset: Preset,
-    instructions: bool,
     selection: &Selection,
     groups: &[Group],
     settings: &perflab_harness::plan::Settings,
-    seed: u64,
 ) -> RunConfig {
     let allocators: Vec<String> = groups
         .first()
         .map(|g| g.allocators.clone())
         .unwrap_or_default();
+    let bytes = |v: &[usize]| v.iter().map(|&s| s as u64).collect::<Vec<u64>>();
     RunConfig {
-        preset: preset.as_str().to_owned(),
-        measure: if instructions { "instructions" } else { "time" }.to_owned(),
+        preset,
+        measure: args.measure.unwrap_or_default(),
         workloads: args.workloads.clone(),
         variants: args.variants.clone(),
-        kinds: args.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
+        kinds: args.kinds.clone(),
         allocators,
         sizes: if args.input.is_some() {
             vec![]
         } else {
-            selection.sizes.iter().map(|&s| s as u64).collect()
+            bytes(&selection.sizes)
         },
         input: args.input.as_ref().map(|p| p.display().to_string()),
-        seed,
-        shard: args.shard.map(|(i, n)| format!("{i}/{n}")),
+        seed: args.seed.unwrap_or(perflab_core::DEFAULT_SEED),
+        shard: args.shard,
         budget_s: args.budget,
         sample_target_ns: settings.sample_target.as_nanos() as u64,
         warmup_ns: settings.warmup.as_nanos() as u64,
         min_samples: settings.min_rounds,
         max_samples: settings.max_rounds,
-        threads: args.threads.iter().map(|&t| t as u64).collect(),
+        threads: bytes(&args.threads),
         threaded: (args.threads.is_empty() && selection.threads.iter().any(|&t| t > 1)).then(
             || perflab_harness::results::ThreadedPlan {
-                threads: selection.threads.iter().map(|&t| t as u64).collect(),
-                sizes: selection
-                    .threaded_sizes
-                    .clone()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|&s| s as u64)
-                    .collect(),
+                threads: bytes(&selection.threads),
+                sizes: bytes(selection.threaded_sizes.as_deref().unwrap_or_default()),
             },
         ),
         ..RunConfig::default()

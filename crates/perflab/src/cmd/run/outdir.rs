@@ -3,6 +3,20 @@
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 
+/// Creates the output directory and locks it for this run. One run per directory at a time:
+/// two would each rewrite results.json with only their own cells. The lock is held until this
+/// process ends, however it ends (the kernel drops it).
+pub(super) fn claim_out_dir(out_dir: &Path, resuming: bool) -> Result<std::fs::File> {
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create output directory {}", out_dir.display()))?;
+    let lock = lock_dir(out_dir)?;
+    if !resuming {
+        // Profiles of an earlier run into this directory are of other numbers.
+        super::super::profiles::remove_stale(out_dir)?;
+    }
+    Ok(lock)
+}
+
 /// Takes the lock of an output directory: `DIR/.perflab.lock`, an advisory lock the kernel
 /// releases when this process ends, however it ends, with this process's id in the file so the
 /// second run can say who holds it.

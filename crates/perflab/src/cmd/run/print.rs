@@ -44,6 +44,14 @@ pub(super) fn print_summary(results: &Results) {
         ]);
     }
     outln!("{}", table.terminal());
+    print_allocator_ratios(results);
+    print_threads(results);
+    print_controls(results);
+}
+
+/// For the variants that allocate, each allocator's time relative to system at the largest size.
+fn print_allocator_ratios(results: &Results) {
+    use perflab_harness::table::{Column, Table};
     let rows = perflab_harness::summary::allocator_ratios(results);
     if rows.iter().any(|r| !r.ratios.is_empty()) {
         outln!(
@@ -80,7 +88,11 @@ pub(super) fn print_summary(results: &Results) {
         }
         outln!("{}", table.terminal());
     }
-    print_threads(results);
+}
+
+/// The allocator comparison's negative control: how many cells that make no allocation still
+/// show an allocator effect, so a reader sees how far the allocator columns can be trusted.
+fn print_controls(results: &Results) {
     for c in results
         .allocator_control
         .iter()
