@@ -14,8 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Iterations of the counting pass: enough to average out one-off growth, few enough to be cheap.
-pub const COUNT_ITERS: u64 = 16;
+pub use perflab_harness::probe::COUNT_ITERS;
 
 /// The file name of the report inside criterion's output directory.
 pub const REPORT_FILE: &str = "perflab-allocs.json";
@@ -120,19 +119,19 @@ impl AllocEntry {
 /// arena variant's first call grows the arena, a one-off cost the steady state does not pay.
 pub fn count(input: &dyn PreparedInput, index: usize, ctx: &mut Ctx) -> CountedPass {
     let warm = input.run_iters(index, 1, ctx);
-    let was = perflab_alloc::set_counting(true);
-    let (counted, d) = perflab_alloc::measure(|| input.run_iters(index, COUNT_ITERS, ctx));
-    perflab_alloc::set_counting(was);
+    let (counted, tally) =
+        perflab_harness::probe::counted(&perflab_alloc::HarnessProbe, COUNT_ITERS, ctx, |ctx| {
+            input.run_iters(index, COUNT_ITERS, ctx)
+        });
     if let Err(d) = warm.and(counted) {
         panic!("while counting allocations, {d} (it agreed when verified)");
     }
-    let per = |x: u64| x as f64 / COUNT_ITERS as f64;
     CountedPass {
-        iters: COUNT_ITERS,
-        allocs_per_iter: per(d.allocations),
-        reallocs_per_iter: per(d.reallocations),
-        bytes_allocated_per_iter: per(d.bytes_allocated),
-        peak_bytes: d.peak_growth_bytes,
+        iters: tally.iters,
+        allocs_per_iter: tally.per_iter(tally.allocs),
+        reallocs_per_iter: tally.per_iter(tally.reallocs),
+        bytes_allocated_per_iter: tally.per_iter(tally.bytes),
+        peak_bytes: tally.peak,
     }
 }
 

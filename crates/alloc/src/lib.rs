@@ -101,6 +101,8 @@
 pub mod counting;
 pub mod footprint;
 mod global;
+#[cfg(feature = "harness")]
+mod harness;
 pub mod proof;
 mod select;
 
@@ -111,5 +113,7 @@ pub use footprint::{
 pub use global::{
     PerflabAllocator, Selected, installed, measure, reset_peak, set_counting, snapshot,
 };
+#[cfg(feature = "harness")]
+pub use harness::HarnessProbe;
 pub use proof::{Proof, proof};
 pub use select::{Allocator, BAD_NAME_CAPACITY, ENV_VAR, UnknownAllocator, selected, selection};

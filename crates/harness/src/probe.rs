@@ -7,6 +7,30 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Iterations of a counting pass (and of the footprint pass after it), the same in `perflab
+/// run` and `cargo bench`: enough to average out one-off growth, few enough to be cheap.
+pub const COUNT_ITERS: u64 = 16;
+
+/// Runs `f` (`iters` calls of a variant on `ctx`) as a counted region: the counters are on for
+/// exactly that region and restored after, the peak is reset just before it, and the arena's own
+/// peak is read for it alone. The one counting pass `perflab run`'s peers and `cargo bench` share.
+pub fn counted<R>(
+    probe: &dyn AllocProbe,
+    iters: u64,
+    ctx: &mut perflab_core::Ctx,
+    f: impl FnOnce(&mut perflab_core::Ctx) -> R,
+) -> (R, Tally) {
+    let was = probe.set_counting(true);
+    ctx.take_arena_peak();
+    probe.reset_peak();
+    let before = probe.snapshot();
+    let out = f(ctx);
+    let after = probe.snapshot();
+    probe.set_counting(was);
+    let arena_peak = ctx.take_arena_peak() as u64;
+    (out, Tally::between(iters, before, after, arena_peak))
+}
+
 /// Counters of a counting global allocator, as read at one instant.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AllocCounts {

@@ -63,47 +63,12 @@ pub struct Session {
 pub const ALLOCATOR_LINE: &str =
     "#[global_allocator] static ALLOC: perflab::Allocator = perflab::Allocator::new();";
 
-/// The harness's view of perflab-alloc's counters.
-struct Probe;
-
-impl perflab_harness::probe::AllocProbe for Probe {
-    fn snapshot(&self) -> perflab_harness::probe::AllocCounts {
-        let s = perflab_alloc::snapshot();
-        perflab_harness::probe::AllocCounts {
-            allocs: s.allocations,
-            deallocs: s.deallocations,
-            reallocs: s.reallocations,
-            bytes_allocated: s.bytes_allocated,
-            live_bytes: s.live_bytes,
-            peak_live_bytes: s.peak_live_bytes,
-        }
-    }
-
-    fn reset_peak(&self) {
-        perflab_alloc::reset_peak();
-    }
-
-    fn set_counting(&self, on: bool) -> bool {
-        perflab_alloc::set_counting(on)
-    }
-
-    fn release_free_memory(&self) {
-        perflab_alloc::release_free_memory();
-    }
-
-    fn allocator_memory(&self) -> Option<perflab_harness::footprint::AllocatorMemory> {
-        perflab_alloc::allocator_memory().map(|m| perflab_harness::footprint::AllocatorMemory {
-            source: m.source.to_owned(),
-            bytes: m.bytes,
-        })
-    }
-}
-
 impl Session {
     /// The allocation counters of this process's global allocator, for the harness; `None`
     /// when it is not perflab's (its counters would read zero, which is not "no allocations").
     pub fn alloc_probe(&self) -> Option<&'static dyn perflab_harness::probe::AllocProbe> {
-        self.allocator_installed.then_some(&Probe as _)
+        self.allocator_installed
+            .then_some(&perflab_alloc::HarnessProbe as _)
     }
 }
 

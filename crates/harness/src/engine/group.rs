@@ -11,15 +11,12 @@ use super::serve::NO_COUNTER;
 use super::{Build, Engine, Peer, PeerError, PeerKey, RunError, schedule};
 use crate::clock::Clock;
 use crate::plan::Group;
+use crate::probe::COUNT_ITERS;
 use crate::results::CellStatus;
 use crate::subject::Readiness;
 use perflab_core::Rng;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-
-/// Iterations of the counting and footprint passes: enough to average out one-off growth, few
-/// enough to be cheap.
-const COUNT_ITERS: u64 = 16;
 
 /// The peers of one attempt, in the order the schedule indexes them.
 fn peer_keys(engine: &Engine, g: &Group, mirror: bool) -> Vec<PeerKey> {

@@ -398,21 +398,15 @@ impl Subject {
     ) -> Result<Tally, SubjectError> {
         let index = self.ready_index(slot)?;
         let iters = iters.max(1);
-        let was = probe.set_counting(true);
-        self.ctx.take_arena_peak();
-        probe.reset_peak();
-        let before = probe.snapshot();
-        let (input, ctx) = (&self.input, &mut self.ctx);
-        let r = catch_unwind(AssertUnwindSafe(|| input.run_iters(index, iters, ctx)));
-        let after = probe.snapshot();
-        probe.set_counting(was);
+        let input = &self.input;
+        let (r, tally) = crate::probe::counted(probe, iters, &mut self.ctx, |ctx| {
+            catch_unwind(AssertUnwindSafe(|| input.run_iters(index, iters, ctx)))
+        });
         match r {
-            Ok(Ok(())) => {}
-            Ok(Err(d)) => return Err(self.disagreed(slot, d, Phase::CountingAllocations)),
-            Err(p) => return Err(self.fail(slot, Phase::CountingAllocations, p.as_ref())),
+            Ok(Ok(())) => Ok(tally),
+            Ok(Err(d)) => Err(self.disagreed(slot, d, Phase::CountingAllocations)),
+            Err(p) => Err(self.fail(slot, Phase::CountingAllocations, p.as_ref())),
         }
-        let arena_peak = self.ctx.take_arena_peak() as u64;
-        Ok(Tally::between(iters, before, after, arena_peak))
     }
 
     /// Draws a new layout: the input moves to fresh memory at `place` in its page, the arena to
