@@ -5,7 +5,7 @@ use perflab_core::{
     ByteInput, Ctx, Family, InputError, Kernel, Placement, Registry, VariantKind, Workload,
 };
 use perflab_harness::clock::Clock;
-use perflab_harness::engine::{Engine, Launch, Mode, Progress, Sink};
+use perflab_harness::engine::{Engine, Launch, Mode, Progress, ResultsFile};
 use perflab_harness::plan::{Group, Preset, Selection, Shard, parse_shard, plan};
 use perflab_harness::results::{Benchmark, CellStatus, Environment, Results, RunConfig};
 use std::time::Duration;
@@ -155,7 +155,7 @@ fn measure(engine: &Engine, groups: &[Group], name: &str) -> (Results, Seen) {
     engine
         .run(
             groups,
-            Sink {
+            ResultsFile {
                 results: &mut results,
                 path: &path,
             },

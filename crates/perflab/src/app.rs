@@ -171,7 +171,7 @@ fn dispatch(command: Command, session: &Session) -> anyhow::Result<Outcome> {
         Command::Export(args) => cmd::export::run(args),
         Command::Flame(args) => cmd::flame::run(args, session),
         Command::Live(args) => cmd::live::run(args, session),
-        Command::Peer => cmd::child::run(session),
+        Command::Peer => cmd::peer::run(session),
     }
 }
 

@@ -121,14 +121,14 @@ pub trait Progress {
 }
 
 /// Where a build's results go: the document, and the file it is saved to after every group.
-pub struct Sink<'a> {
+pub struct ResultsFile<'a> {
     /// The results.
     pub results: &'a mut Results,
     /// Its file.
     pub path: &'a Path,
 }
 
-impl Sink<'_> {
+impl ResultsFile<'_> {
     fn save(&mut self, cells: Vec<Benchmark>) -> Result<(), ResultsError> {
         for c in cells {
             self.results.upsert(c);
@@ -219,8 +219,8 @@ impl Engine {
     pub fn run(
         &self,
         groups: &[Group],
-        mut head: Sink<'_>,
-        mut base: Option<Sink<'_>>,
+        mut head: ResultsFile<'_>,
+        mut base: Option<ResultsFile<'_>>,
         progress: &mut dyn Progress,
     ) -> Result<(), RunError> {
         self.stamp(&mut head)?;
@@ -293,7 +293,7 @@ impl Engine {
 
     /// Records how the run measures in its results, and saves them (so even a run that
     /// measures nothing leaves a valid file).
-    fn stamp(&self, sink: &mut Sink<'_>) -> Result<(), ResultsError> {
+    fn stamp(&self, sink: &mut ResultsFile<'_>) -> Result<(), ResultsError> {
         let c = &mut sink.results.config;
         c.clock = Some(self.clock);
         c.pinned_cpus = self.cpus.clone();

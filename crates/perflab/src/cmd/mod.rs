@@ -1,12 +1,12 @@
 //! One module per subcommand, plus the argument helpers they share.
 
-pub mod child;
 pub mod compare;
 pub mod export;
 pub mod flame;
 pub mod list;
 pub mod live;
 pub mod merge;
+pub mod peer;
 pub mod profiles;
 pub mod report;
 pub mod run;

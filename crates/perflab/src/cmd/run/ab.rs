@@ -1,10 +1,10 @@
 //! `--compare-with`: an A/B run of this build against another, in lock step.
 
 use super::args::Args;
-use super::progress::Reporter;
+use super::progress::RunProgress;
 use crate::app::Outcome;
 use anyhow::Result;
-use perflab_harness::engine::{Engine, Sink};
+use perflab_harness::engine::{Engine, ResultsFile};
 use perflab_harness::plan::Group;
 use perflab_harness::results::Results;
 
@@ -15,7 +15,7 @@ pub(super) fn run_ab(
     groups: &[Group],
     mut head: Results,
     out_dir: &std::path::Path,
-    mut progress: Reporter,
+    mut progress: RunProgress,
 ) -> Result<Outcome> {
     let run_id = format!(
         "{}-{}",
@@ -29,11 +29,11 @@ pub(super) fn run_ab(
     let (head_path, base_path) = (out_dir.join("results.json"), out_dir.join("base.json"));
     engine.run(
         groups,
-        Sink {
+        ResultsFile {
             results: &mut head,
             path: &head_path,
         },
-        Some(Sink {
+        Some(ResultsFile {
             results: &mut base,
             path: &base_path,
         }),

@@ -18,12 +18,12 @@ use ab::run_ab;
 use args::CALLGRIND_SLOWDOWN;
 use outdir::{claim_out_dir, exit_on_interrupt};
 use print::{print_instructions, print_summary};
-use progress::Reporter;
+use progress::RunProgress;
 use resume::adopt_recorded;
 
 use crate::app::{ALLOCATOR_LINE, Outcome, Session};
 use anyhow::{Context, Result, bail};
-use perflab_harness::engine::{Engine, Launch, Mode, Sink};
+use perflab_harness::engine::{Engine, Launch, Mode, ResultsFile};
 use perflab_harness::plan::{self, Group, Measure, Preset, Selection};
 use perflab_harness::results::{CellStatus, Results, RunConfig};
 use std::path::{Path, PathBuf};
@@ -79,14 +79,14 @@ pub fn run(mut args: Args, session: &Session) -> Result<Outcome> {
         results_path.display()
     );
     let started = Instant::now();
-    let mut progress = Reporter::new(groups.len());
+    let mut progress = RunProgress::new(groups.len());
     let engine = engine_for(&args, settings, valgrind)?;
     if args.compare_with.is_some() {
         return run_ab(&args, &engine, &groups, results, &out_dir, progress);
     }
     engine.run(
         &groups,
-        Sink {
+        ResultsFile {
             results: &mut results,
             path: &results_path,
         },

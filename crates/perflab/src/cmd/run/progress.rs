@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 /// A progress bar on a terminal; one quiet line per group otherwise (CI logs).
-pub(super) struct Reporter {
+pub(super) struct RunProgress {
     bar: Option<ProgressBar>,
     total: usize,
     done: usize,
@@ -16,7 +16,7 @@ pub(super) struct Reporter {
     started: std::collections::HashMap<String, Instant>,
 }
 
-impl Reporter {
+impl RunProgress {
     pub(super) fn new(total: usize) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = ProgressBar::new(total as u64);
@@ -28,7 +28,7 @@ impl Reporter {
             );
             b
         });
-        Reporter {
+        RunProgress {
             bar,
             total,
             done: 0,
@@ -43,7 +43,7 @@ impl Reporter {
     }
 }
 
-impl Progress for Reporter {
+impl Progress for RunProgress {
     fn group_started(&mut self, g: &Group) {
         self.started.insert(g.label(), Instant::now());
         if let Some(b) = &self.bar {
