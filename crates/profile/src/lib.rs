@@ -15,6 +15,7 @@
 //!   `.puffin` files that keep every scope's name however long the capture.
 #![forbid(unsafe_code)]
 
+pub mod after_run;
 pub mod capture;
 pub mod cell;
 mod error;

@@ -12,7 +12,7 @@ pub(super) fn claim_out_dir(out_dir: &Path, resuming: bool) -> Result<std::fs::F
     let lock = lock_dir(out_dir)?;
     if !resuming {
         // Profiles of an earlier run into this directory are of other numbers.
-        super::super::profiles::remove_stale(out_dir)?;
+        perflab_profile::after_run::remove_stale(out_dir)?;
     }
     Ok(lock)
 }
