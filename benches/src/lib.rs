@@ -38,7 +38,7 @@ pub mod mode;
 use criterion::Criterion;
 use criterion::Throughput;
 use perflab_alloc::Allocator;
-use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, Registry, format_size};
+use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, Registry, Status, format_size};
 use std::time::Instant;
 
 pub use mode::{BENCH_SIZES, Mode, SIZES_ENV};
@@ -291,16 +291,19 @@ fn bench_group(
 /// On the first variant whose output differs from naive's, naming it, both outputs and the input.
 pub fn verify_all(group: &str, workload: &dyn DynWorkload, input: &dyn PreparedInput) {
     let mut ctx = Ctx::new();
-    let (naive, _) = input.check(0, &mut ctx);
     for (index, v) in workload.variants().iter().enumerate().skip(1) {
-        if !v.supported {
-            continue;
-        }
-        let (got, ok) = input.check(index, &mut ctx);
-        assert!(
-            ok,
-            "perflab-benches: {group}/{}: output differs from naive, refusing to time it\n  \
-             got:   {got}\n  naive: {naive}\n  input: {}",
+        let verdict = perflab_core::verify_variant(input, index, v, &mut ctx);
+        let why = match verdict.status {
+            Status::Ok | Status::Unsupported => continue,
+            Status::Mismatch => format!(
+                "output differs from naive, refusing to time it\n  got:   {}\n  naive: {}",
+                verdict.output.unwrap_or_default(),
+                input.check(0, &mut Ctx::new()).0
+            ),
+            Status::Failed => format!("panicked: {}", verdict.error.unwrap_or_default()),
+        };
+        panic!(
+            "perflab-benches: {group}/{}: {why}\n  input: {}",
             v.name,
             input.describe()
         );

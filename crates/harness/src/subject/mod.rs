@@ -19,7 +19,8 @@ use crate::crew::ThreadRun;
 use crate::probe::{AllocProbe, Tally};
 use crate::results::CellStatus;
 use perflab_core::{
-    Ctx, Disagreement, InputSource, Placement, PreparedInput, Registry, VariantInfo, panic_message,
+    Ctx, Disagreement, InputSource, Placement, PreparedInput, Registry, Status, VariantInfo,
+    panic_message, verify_variant,
 };
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
@@ -200,8 +201,9 @@ impl Subject {
             } else if let Some(e) = &naive_failed {
                 Readiness::failed(e.to_string())
             } else {
+                let info = info.clone();
                 on_check(&s.name);
-                self.check(index).map_or_else(
+                self.check(index, &info).map_or_else(
                     |e| Readiness::failed(e.to_string()),
                     |()| Readiness::Ready { iters: 1 },
                 )
@@ -235,26 +237,23 @@ impl Subject {
         self.slots.iter().map(|s| s.readiness.clone()).collect()
     }
 
-    /// Runs the kernel at `index` once and compares its output with naive's; why not, if not.
-    fn check(&mut self, index: usize) -> Result<(), SubjectError> {
-        let (input, ctx) = (&self.input, &mut self.ctx);
-        match catch_unwind(AssertUnwindSafe(|| input.check(index, ctx))) {
-            Ok((_, true)) => Ok(()),
-            Ok((got, false)) => Err(SubjectError::Disagreed {
+    /// Runs the kernel at `index` once and compares its output with naive's (the one check every
+    /// command shares, [`verify_variant`]); why not, if not.
+    fn check(&mut self, index: usize, info: &VariantInfo) -> Result<(), SubjectError> {
+        let verdict = verify_variant(&*self.input, index, info, &mut self.ctx);
+        match verdict.status {
+            Status::Ok | Status::Unsupported => Ok(()),
+            Status::Mismatch => Err(SubjectError::Disagreed {
                 phase: Phase::Verifying,
                 disagreement: Disagreement {
-                    got,
-                    naive: input.check(0, &mut Ctx::new()).0,
+                    got: verdict.output.unwrap_or_default(),
+                    naive: self.input.check(0, &mut Ctx::new()).0,
                 },
             }),
-            Err(p) => {
-                // The arena may hold a half-built result; start the next variant clean.
-                self.ctx = Ctx::new();
-                Err(SubjectError::Panicked {
-                    phase: Phase::Verifying,
-                    message: panic_message(p.as_ref()),
-                })
-            }
+            Status::Failed => Err(SubjectError::Panicked {
+                phase: Phase::Verifying,
+                message: verdict.error.unwrap_or_default(),
+            }),
         }
     }
 
@@ -449,20 +448,24 @@ impl Subject {
             Ok(Err(d)) => return Err(self.disagreed(slot, d, Phase::Counted)),
             Err(p) => return Err(self.fail(slot, Phase::Counted, p.as_ref())),
         }
-        if self.deferred {
-            let index = self.ready_index(slot)?;
-            if let Err(e) = self.verify_deferred(index) {
-                self.slots[slot].readiness = Readiness::failed(e.to_string());
-                return Err(e);
-            }
+        if self.deferred
+            && let Err(e) = self.verify_deferred(slot)
+        {
+            self.slots[slot].readiness = Readiness::failed(e.to_string());
+            return Err(e);
         }
         Ok(())
     }
 
     /// Verifies a variant whose verification was deferred ([`Subject::defer_verification`]).
-    fn verify_deferred(&mut self, index: usize) -> Result<(), SubjectError> {
+    fn verify_deferred(&mut self, slot: usize) -> Result<(), SubjectError> {
+        let index = self.ready_index(slot)?;
+        let info = self.slots[slot].info.clone();
         self.run_naive()?;
-        self.check(index)
+        match info {
+            Some(info) => self.check(index, &info),
+            None => Err(SubjectError::NotReady(self.slots[slot].name.clone())),
+        }
     }
 
     /// Runs naive once (its output, kept, is what every other output is compared with). A naive
