@@ -19,6 +19,7 @@
 
 use super::group::input_spec;
 use super::protocol::{Cmd, PrepareCmd, Reply};
+use super::recover::lost_peer_message;
 use super::{Engine, Launch, Peer, PeerError, Progress, RunError};
 use crate::plan::Group;
 use crate::results::{Benchmark, CellStatus};
@@ -107,14 +108,23 @@ pub(crate) fn measure(
     engine: &Engine,
     valgrind: &Path,
     g: &Group,
-    _progress: &mut dyn Progress,
+    progress: &mut dyn Progress,
 ) -> Result<Vec<Benchmark>, RunError> {
     let iters = iters_for(g.size_bytes.unwrap_or(1 << 20));
     let mut cells = Vec::new();
     for allocator in &g.allocators {
         for (v, name) in g.variants.iter().enumerate() {
             let mut cell = Benchmark::empty(&g.workload, name, g.kind(v), allocator, &g.size, 0);
-            count_one(engine, valgrind, g, allocator, name, iters, &mut cell)?;
+            if let Some(lost) = count_one(engine, valgrind, g, allocator, name, iters, &mut cell)? {
+                // The same words as a lost peer of a timed run, and a warning as it gets; only
+                // this cell is lost, since its process counted nothing else.
+                let message = format!(
+                    "{} (while counting it: `{name}`)",
+                    lost_peer_message(&lost, &format!("{allocator} under callgrind"))
+                );
+                progress.warn(&format!("{}/{name}/{allocator}: {message}", g.label()));
+                cell.error = Some(message);
+            }
             cells.push(cell);
         }
     }
@@ -124,6 +134,7 @@ pub(crate) fn measure(
 /// One counting peer for one variant: build the input, count the variant (a warm-up run outside
 /// the region, then `iters` inside it), then verify it against naive. Nothing else runs before
 /// the count, so the count depends on nothing but the binary, the input and the allocator.
+/// Returns the peer's error when it crashed or did not answer in time.
 fn count_one(
     engine: &Engine,
     valgrind: &Path,
@@ -132,7 +143,7 @@ fn count_one(
     variant: &str,
     iters: u64,
     cell: &mut Benchmark,
-) -> Result<(), RunError> {
+) -> Result<Option<PeerError>, RunError> {
     let out = std::env::temp_dir().join(format!(
         "perflab-callgrind-{}-{}.out",
         std::process::id(),
@@ -157,14 +168,17 @@ fn count_one(
         thread_cpus: Vec::new(),
     }));
     let outcome = peer.ask(&Cmd::Hello).and_then(|_| peer.ask(&cmd));
-    if !ready_to_count(outcome, cell)? {
-        return Ok(());
+    match ready_to_count(outcome, cell) {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(Lost::Peer(e)) => return Ok(Some(e)),
+        Err(Lost::Run(e)) => return Err(e),
     }
     match peer.ask(&Cmd::CountInstructions { slot: 0, iters }) {
         Ok(Reply::Ran) => {}
         Ok(other) => cell.error = Some(format!("unexpected answer {other:?}")),
         Err(PeerError::Refused { message, .. }) => cell.error = Some(message),
-        Err(e) => cell.error = Some(e.to_string()),
+        Err(e) => return Ok(Some(e)),
     }
     peer.finish();
     // The dump taken on leaving the region; the final dump (the rest of the run) is not counted.
@@ -182,15 +196,20 @@ fn count_one(
             None => cell.error = Some("callgrind wrote no totals".to_owned()),
         }
     }
-    Ok(())
+    Ok(None)
+}
+
+/// Why a counting peer could not count: its process was lost (the cell's alone), or it does not
+/// speak the protocol (the run's end).
+enum Lost {
+    Peer(PeerError),
+    Run(RunError),
 }
 
 /// Takes a counting peer's answer to `prepare` into `cell`: whether its one variant is ready to be
-/// counted (if not, `cell` says why). A build that does not speak the protocol ends the run.
-fn ready_to_count(
-    outcome: Result<Reply, PeerError>,
-    cell: &mut Benchmark,
-) -> Result<bool, RunError> {
+/// counted (if not, `cell` says why, or the process was lost). A build that does not speak the
+/// protocol ends the run.
+fn ready_to_count(outcome: Result<Reply, PeerError>, cell: &mut Benchmark) -> Result<bool, Lost> {
     match outcome {
         Ok(Reply::Prepared {
             size_bytes,
@@ -210,8 +229,9 @@ fn ready_to_count(
             }
         }
         Ok(other) => cell.error = Some(format!("unexpected answer {other:?}")),
-        Err(e @ PeerError::Garbled { .. }) => return Err(RunError::Peer(e)),
-        Err(e) => cell.error = Some(e.to_string()),
+        Err(e @ PeerError::Garbled { .. }) => return Err(Lost::Run(RunError::Peer(e))),
+        Err(PeerError::Refused { message, .. }) => cell.error = Some(message),
+        Err(e) => return Err(Lost::Peer(e)),
     }
     Ok(false)
 }

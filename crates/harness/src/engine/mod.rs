@@ -14,9 +14,12 @@
 //! ASPLOS 2013), so an interval that sees only one cannot promise anything about the next run
 //! ([`crate::stats::pooled`]).
 //!
-//! The modes differ only in what they ask the peers: time ([`Mode::Time`]), time of two builds
+//! The modes differ in what they ask the peers: time ([`Mode::Time`]), time of two builds
 //! ([`Mode::Ab`]), or instruction counts of peers that run under callgrind
-//! ([`Mode::Instructions`]).
+//! ([`Mode::Instructions`]). Instruction mode has no rounds to pair: each cell is counted by a
+//! process of its own (nothing else may run before the count, or the count would depend on it),
+//! so a process that crashes or hangs loses its one cell, which fails with the words a timed
+//! run's lost cell gets ([`recover`]), and there is no group to measure again without it.
 //!
 //! Threads are a dimension of the cell, not of the peer: a group measured at 1 and N threads
 //! has every peer sample every variant at each thread count (a *column*), N threads of the same

@@ -151,6 +151,13 @@ pub struct Peer {
 /// Lines of a dead peer's stderr kept to explain its death.
 const STDERR_LINES: usize = 5;
 
+/// Whether `line` is valgrind's (`==1234== …`) rather than the peer's.
+fn is_valgrind_line(line: &str) -> bool {
+    line.strip_prefix("==")
+        .and_then(|rest| rest.split_once("=="))
+        .is_some_and(|(pid, _)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
 impl Peer {
     /// Starts a peer of `launch` under `allocator`, named `label` in messages.
     pub fn start(launch: &Launch, allocator: &str, label: String) -> Result<Peer, PeerError> {
@@ -195,7 +202,9 @@ impl Peer {
             let mut buf = String::new();
             let _ = stderr.read_to_string(&mut buf);
             let mut t = keep.lock().unwrap_or_else(|p| p.into_inner());
-            for line in buf.lines() {
+            // Valgrind's own lines (`==PID== …`, in instruction mode) say nothing of the
+            // kernel; the peer's last line of its own does.
+            for line in buf.lines().filter(|l| !is_valgrind_line(l)) {
                 t.push_back(line.to_owned());
                 if t.len() > STDERR_LINES {
                     t.pop_front();
@@ -441,5 +450,19 @@ pub fn bind_to_parent() {
             // The parent died before the death signal was armed.
             std::process::exit(2);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_valgrind_line;
+
+    #[test]
+    fn valgrind_lines_are_told_from_the_peers_own() {
+        assert!(is_valgrind_line("==6803== Events    : Ir"));
+        assert!(is_valgrind_line("==1=="));
+        assert!(!is_valgrind_line("perflab: panic at src/x.rs:3: boom"));
+        assert!(!is_valgrind_line("==== a banner ===="));
+        assert!(!is_valgrind_line("==12a== not a pid"));
     }
 }

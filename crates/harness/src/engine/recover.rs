@@ -121,6 +121,23 @@ pub(crate) fn exclude_culprits(
     }
 }
 
+/// What a cell that lost its measuring process (`who`: its allocator, and build in an A/B run)
+/// says: it crashed, or it did not answer within the time limit and was stopped. The same words
+/// in every mode.
+pub(crate) fn lost_peer_message(error: &PeerError, who: &str) -> String {
+    match error {
+        PeerError::Died { status, .. } => {
+            format!("the measuring process ({who}) crashed: {status}")
+        }
+        PeerError::TimedOut { limit, .. } => format!(
+            "did not return within {} s (the time limit; --timeout sets it), so the measuring \
+             process ({who}) was stopped",
+            super::peer::seconds(*limit)
+        ),
+        other => format!("the measuring process ({who}) crashed: {other}"),
+    }
+}
+
 fn exclude(
     engine: &Engine,
     g: &Group,
@@ -135,17 +152,7 @@ fn exclude(
     } else {
         allocator.clone()
     };
-    let base = match &d.error {
-        PeerError::Died { status, .. } => {
-            format!("the measuring process ({who}) crashed: {status}")
-        }
-        PeerError::TimedOut { limit, .. } => format!(
-            "did not return within {} s (the time limit; --timeout sets it), so the measuring \
-             process ({who}) was stopped",
-            super::peer::seconds(*limit)
-        ),
-        other => format!("the measuring process ({who}) crashed: {other}"),
-    };
+    let base = lost_peer_message(&d.error, &who);
     let cell = |variant: usize, threads: usize| CellKey {
         build,
         allocator: d.key.allocator,
