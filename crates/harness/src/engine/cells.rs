@@ -1,8 +1,8 @@
 //! From one group's samples to its cells: pooled times, speed-ups, allocator ratios, A/B ratios,
 //! scaling against one thread, contention and footprint.
 
+use super::loss::Excluded;
 use super::record::{CellKey, ColumnRecord, GroupData, Sample, Sampling};
-use super::recover::Excluded;
 use super::{Build, Engine};
 use crate::clock::Clock;
 use crate::plan::Group;

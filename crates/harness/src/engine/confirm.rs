@@ -7,7 +7,8 @@
 //! always does. See METHODOLOGY.md §7.
 
 use super::cells::BuildCells;
-use super::recover::{Excluded, measure_until_whole};
+use super::loss::Excluded;
+use super::recover::measure_until_whole;
 use super::{Engine, Progress, RunError, cells};
 use crate::plan::Group;
 use crate::results::Benchmark;

@@ -4,9 +4,9 @@
 //! [`super::record`].
 
 use super::layout::Layouts;
+use super::loss::{AttemptError, Culprit, Excluded, LostPeer};
 use super::protocol::{Cmd, InputSpec, OLDEST_PROTOCOL, PROTOCOL, PrepareCmd, Reply};
 use super::record::{CellKey, Column, ColumnRecord, GroupData, PeerRecord, Sample, columns};
-use super::recover::{AttemptError, Culprit, Excluded, LostPeer};
 use super::serve::NO_COUNTER;
 use super::{Build, Engine, Peer, PeerError, PeerKey, RunError, schedule};
 use crate::clock::Clock;

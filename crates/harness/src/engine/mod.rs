@@ -32,6 +32,7 @@ mod confirm;
 mod group;
 pub mod instructions;
 mod layout;
+mod loss;
 pub mod peer;
 pub mod pin;
 pub mod protocol;
@@ -186,7 +187,7 @@ impl Engine {
             .iter()
             .map(Active::progress)
             .fold(f64::INFINITY, f64::min);
-        let mut excluded = recover::Excluded::default();
+        let mut excluded = loss::Excluded::default();
         let mut attempt_index = 0;
         let attempt =
             recover::start_whole(self, g, &mut excluded, false, &mut attempt_index, progress)?;
@@ -261,8 +262,8 @@ impl Engine {
             };
             let a = &mut active[i];
             if a.attempt.wants_more() {
-                if let Err(trouble) = a.attempt.round() {
-                    recover::exclude_culprits(self, a.g, &mut a.excluded, trouble, progress)?;
+                if let Err(stopped) = a.attempt.round() {
+                    recover::exclude_culprits(self, a.g, &mut a.excluded, stopped, progress)?;
                     a.attempt = recover::start_whole(
                         self,
                         a.g,
@@ -278,8 +279,8 @@ impl Engine {
             let data = match a.attempt.finish() {
                 Ok(data) => data,
                 // A peer died in the counting pass: learn from it and measure the group again.
-                Err(trouble) => {
-                    recover::exclude_culprits(self, a.g, &mut a.excluded, trouble, progress)?;
+                Err(stopped) => {
+                    recover::exclude_culprits(self, a.g, &mut a.excluded, stopped, progress)?;
                     recover::measure_until_whole(self, a.g, &mut a.excluded, false, progress)?
                 }
             };
@@ -347,7 +348,7 @@ impl Engine {
         &self,
         g: &Group,
         data: &record::GroupData,
-        excluded: &mut recover::Excluded,
+        excluded: &mut loss::Excluded,
         progress: &mut dyn Progress,
     ) -> Result<cells::BuildCells, RunError> {
         let cells = cells::build(self, g, data, excluded);
@@ -364,7 +365,7 @@ impl Engine {
 struct Active<'g> {
     g: &'g Group,
     attempt: group::Attempt,
-    excluded: recover::Excluded,
+    excluded: loss::Excluded,
     attempt_index: u64,
     offset: f64,
 }

@@ -2,49 +2,10 @@
 //! again by fresh peers, until an attempt completes (or nothing is left to try).
 
 use super::group::Attempt;
+use super::loss::{AttemptError, Culprit, Excluded, LostPeer};
 use super::record::{CellKey, GroupData, cell_keys};
-use super::{Engine, PeerError, PeerKey, Progress, RunError};
+use super::{Engine, PeerError, Progress, RunError};
 use crate::plan::Group;
-use std::collections::BTreeMap;
-
-/// Cells that must not run again in this group, with the reason: the variant crashed a peer.
-#[derive(Default)]
-pub(crate) struct Excluded {
-    pub(crate) cells: BTreeMap<CellKey, String>,
-}
-
-/// Why an attempt stopped short.
-pub(crate) enum AttemptError {
-    /// Peers died or hung (and were killed); each with the variant to blame, if known, and how
-    /// it was running.
-    PeersLost(Vec<LostPeer>),
-    /// Nothing can go on (a build that cannot be started or does not speak the protocol).
-    Fatal(RunError),
-}
-
-/// A peer that died or was killed as hung, and what it was running.
-pub(crate) struct LostPeer {
-    pub(crate) key: PeerKey,
-    pub(crate) error: PeerError,
-    /// What it was running, when known.
-    pub(crate) culprit: Option<Culprit>,
-}
-
-/// The variant a peer was running when it died.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Culprit {
-    /// Index into the group's variants.
-    pub(crate) variant: usize,
-    /// `None`: running it for the first time (verifying), which condemns it at every thread
-    /// count; `Some(n)`: measuring it on `n` threads, which condemns that cell only.
-    pub(crate) measuring: Option<usize>,
-}
-
-impl From<RunError> for AttemptError {
-    fn from(e: RunError) -> Self {
-        AttemptError::Fatal(e)
-    }
-}
 
 /// Measures `g` until an attempt completes without a peer dying: every crash excludes the cell
 /// that caused it (or the whole allocator's cells, when no variant can be blamed) and the group
@@ -67,7 +28,7 @@ pub(crate) fn measure_until_whole(
         })();
         match outcome {
             Ok(data) => return Ok(data),
-            Err(trouble) => exclude_culprits(engine, g, excluded, trouble, progress)?,
+            Err(stopped) => exclude_culprits(engine, g, excluded, stopped, progress)?,
         }
     }
 }
@@ -86,7 +47,7 @@ pub(crate) fn start_whole(
         *attempt_index += 1;
         match Attempt::start(engine, g, excluded, mirror, *attempt_index) {
             Ok(a) => return Ok(a),
-            Err(trouble) => exclude_culprits(engine, g, excluded, trouble, progress)?,
+            Err(stopped) => exclude_culprits(engine, g, excluded, stopped, progress)?,
         }
     }
 }
@@ -99,10 +60,10 @@ pub(crate) fn exclude_culprits(
     engine: &Engine,
     g: &Group,
     excluded: &mut Excluded,
-    trouble: AttemptError,
+    stopped: AttemptError,
     progress: &mut dyn Progress,
 ) -> Result<(), RunError> {
-    match trouble {
+    match stopped {
         AttemptError::Fatal(e) => Err(e),
         AttemptError::PeersLost(lost) => {
             let before = excluded.cells.len();

@@ -1,7 +1,7 @@
 //! `perflab compare BASE HEAD`: the CI regression gate. Exit 0 when nothing regressed, 1 when
 //! something did (or a cell failed in head), 2 on bad input.
 
-use crate::app::Outcome;
+use crate::cmd::Outcome;
 use anyhow::{Result, bail};
 use perflab_harness::compare::{
     CellChange, Comparison, PAIRED_TIME_THRESHOLD, Thresholds, Verdict, compare, measured_together,

@@ -2,7 +2,7 @@
 //! and R; a flat JSON array for jq; a Markdown table for a pull request or a wiki; Bencher
 //! Metric Format for bencher.dev.
 
-use crate::app::Outcome;
+use crate::cmd::Outcome;
 use anyhow::{Context, Result};
 use perflab_harness::export;
 use std::path::PathBuf;

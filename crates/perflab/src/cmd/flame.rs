@@ -5,7 +5,7 @@
 //! folded stacks beside it (`.folded`, for other tools and for `--diff`). Prints where the time
 //! went: the frames with the most self time.
 
-use crate::app::{Outcome, Session};
+use crate::cmd::{Outcome, Session};
 use anyhow::{Context, Result, bail};
 use perflab_profile::render::{self, Labels};
 use perflab_profile::{Cell, Folded};

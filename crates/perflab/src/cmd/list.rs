@@ -1,6 +1,6 @@
 //! `perflab list`: what can be measured here, so a user knows before a run what it will cover.
 
-use crate::app::{ALLOCATOR_LINE, Outcome, Session};
+use crate::cmd::{ALLOCATOR_LINE, Outcome, Session};
 use anyhow::Result;
 use perflab_harness::table::{Column, Table};
 use serde_json::json;

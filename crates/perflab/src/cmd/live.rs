@@ -4,7 +4,7 @@
 //! command, and runs the selected cells in rotation, one puffin frame per round, until
 //! `--seconds` pass or Ctrl-C. `--record` also writes the frames to a `.puffin` file.
 
-use crate::app::{Outcome, Session};
+use crate::cmd::{Outcome, Session};
 use anyhow::Result;
 use perflab_profile::Cell;
 use perflab_profile::capture::DEFAULT_MAX_FRAMES;

@@ -3,7 +3,7 @@
 //! Files measured in different environments are merged with a warning; the merged file lists
 //! every environment and each cell names its own (`environments`, per-cell `environment`).
 
-use crate::app::Outcome;
+use crate::cmd::Outcome;
 use anyhow::Result;
 use perflab_harness::merge::merge;
 use std::path::PathBuf;

@@ -10,7 +10,10 @@ pub mod peer;
 pub mod profiles;
 pub mod report;
 pub mod run;
+mod session;
 pub mod verify;
+
+pub use session::{ALLOCATOR_LINE, Outcome, Session};
 
 use anyhow::{Result, bail};
 use perflab_core::{DynWorkload, Registry};

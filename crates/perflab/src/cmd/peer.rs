@@ -4,7 +4,7 @@
 //! It answers the engine's commands on stdin and stdout until stdin closes. Its global
 //! allocator was chosen from `PERFLAB_ALLOCATOR` before `main` ran.
 
-use crate::app::{Outcome, Session};
+use crate::cmd::{Outcome, Session};
 use anyhow::{Context, Result};
 
 /// Serves the engine's commands until stdin closes.

@@ -1,6 +1,6 @@
 //! `perflab report`: the self-contained HTML page for a results file.
 
-use crate::app::Outcome;
+use crate::cmd::Outcome;
 use anyhow::Result;
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! `perflab verify`: every variant's output next to naive's, so a user can trust (and check with
 //! an independent tool) what a run will time.
 
-use crate::app::{Outcome, Session};
+use crate::cmd::{Outcome, Session};
 use anyhow::Result;
 use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, Status, Verdict, verify_variant};
 use perflab_harness::table::{Column, Table};

@@ -2,7 +2,7 @@
 
 use super::args::Args;
 use super::progress::RunProgress;
-use crate::app::Outcome;
+use crate::cmd::Outcome;
 use anyhow::Result;
 use perflab_harness::engine::{Engine, ResultsFile};
 use perflab_harness::plan::Group;

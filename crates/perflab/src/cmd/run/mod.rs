@@ -21,7 +21,7 @@ use print::{print_instructions, print_summary};
 use progress::RunProgress;
 use resume::adopt_recorded;
 
-use crate::app::{ALLOCATOR_LINE, Outcome, Session};
+use crate::cmd::{ALLOCATOR_LINE, Outcome, Session};
 use anyhow::{Context, Result, bail};
 use perflab_harness::engine::{Engine, Launch, Mode, ResultsFile};
 use perflab_harness::plan::{self, Group, Measure, Preset, Selection};
