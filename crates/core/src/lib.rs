@@ -41,7 +41,8 @@ pub use fn_kernel::{FnKernel, bytes_kernel, kernel};
 pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource, PAGE, Placement};
 pub use kind::{UnknownKind, VariantKind};
 pub use registry::{
-    Disagreement, DynWorkload, Family, PreparedInput, Registry, RegistryError, VariantInfo,
+    Disagreement, DynWorkload, Family, PreparedInput, Registry, RegistryError, UnknownWorkload,
+    VariantInfo,
 };
 pub use rng::Rng;
 pub use scope::SCOPES_COMPILED;

@@ -330,6 +330,16 @@ pub struct Disagreement {
     pub naive: serde_json::Value,
 }
 
+/// A workload name the registry does not have (`--workload`, `perflab flame -w`, a plan).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown workload `{name}` (expected one of: {known})")]
+pub struct UnknownWorkload {
+    /// The name asked for.
+    pub name: String,
+    /// The names the registry has, comma-separated.
+    pub known: String,
+}
+
 /// Every workload perflab knows, in a fixed order.
 ///
 /// A registry also keeps the mistakes of the families offered to it (see [`Registry::check`]),
@@ -397,6 +407,15 @@ impl Registry {
     /// The workload called `name`.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn DynWorkload>> {
         self.workloads.iter().find(|w| w.name() == name)
+    }
+
+    /// The workload called `name`, or the error every command gives for a name it does not
+    /// know: it lists the names it has, so a typo is one glance from its fix.
+    pub fn find(&self, name: &str) -> Result<&Arc<dyn DynWorkload>, UnknownWorkload> {
+        self.get(name).ok_or_else(|| UnknownWorkload {
+            name: name.to_owned(),
+            known: self.names().join(", "),
+        })
     }
 
     /// The names of all workloads, for "expected one of" messages.

@@ -325,8 +325,8 @@ fn threads_for(sel: &Selection, size: Option<usize>) -> Vec<usize> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     /// No such workload.
-    #[error("unknown workload `{0}` (expected one of: {1})")]
-    UnknownWorkload(String, String),
+    #[error(transparent)]
+    UnknownWorkload(#[from] perflab_core::UnknownWorkload),
     /// No workload has a variant of this name.
     #[error("unknown variant `{0}` (expected one of: {1})")]
     UnknownVariant(String, String),
@@ -436,11 +436,8 @@ fn picked_variants(
 /// Every workload, variant and allocator the selection names exists, or the error names the one
 /// that does not and the valid ones.
 fn check_names(registry: &Registry, sel: &Selection) -> Result<(), PlanError> {
-    let names = registry.names().join(", ");
     for w in &sel.workloads {
-        if registry.get(w).is_none() {
-            return Err(PlanError::UnknownWorkload(w.clone(), names));
-        }
+        registry.find(w)?;
     }
     let all_variants: Vec<&'static str> = {
         let mut v: Vec<_> = registry

@@ -58,12 +58,7 @@ impl Cell {
         variant: &str,
         source: &InputSource,
     ) -> Result<Cell, ProfileError> {
-        let w = registry
-            .get(workload)
-            .ok_or_else(|| ProfileError::UnknownWorkload {
-                name: workload.to_owned(),
-                expected: registry.names().join(", "),
-            })?;
+        let w = registry.find(workload)?;
         let variants = w.variants();
         let index = variants
             .iter()
@@ -165,12 +160,7 @@ impl Cell {
         };
         let mut cells = Vec::new();
         for name in chosen {
-            let w = registry
-                .get(name)
-                .ok_or_else(|| ProfileError::UnknownWorkload {
-                    name: name.to_owned(),
-                    expected: registry.names().join(", "),
-                })?;
+            let w = registry.find(name)?;
             for v in w.variants().iter().filter(|v| v.supported) {
                 cells.push(Cell::prepare(registry, name, v.name, size, seed)?);
             }

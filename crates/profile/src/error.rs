@@ -7,13 +7,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
     /// `--workload` named nothing in the registry.
-    #[error("unknown workload `{name}` (expected one of: {expected})")]
-    UnknownWorkload {
-        /// The name given.
-        name: String,
-        /// The registry's workloads, comma-separated.
-        expected: String,
-    },
+    #[error(transparent)]
+    UnknownWorkload(#[from] perflab_core::UnknownWorkload),
     /// `--variant` named nothing in the workload.
     #[error("workload `{workload}` has no variant `{name}` (expected one of: {expected})")]
     UnknownVariant {

@@ -15,7 +15,7 @@ pub mod verify;
 
 pub use session::{ALLOCATOR_LINE, Outcome, Session};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use perflab_core::{DynWorkload, Registry};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -87,16 +87,10 @@ pub fn select_workloads(
     if names.is_empty() {
         return Ok(registry.workloads().to_vec());
     }
-    names
+    Ok(names
         .iter()
-        .map(|name| match registry.get(name) {
-            Some(w) => Ok(Arc::clone(w)),
-            None => bail!(
-                "unknown workload `{name}` (expected one of: {})",
-                registry.names().join(", ")
-            ),
-        })
-        .collect()
+        .map(|name| registry.find(name).map(Arc::clone))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Parses a `--size` value for clap: a size of at least one byte (at 0 every kernel does
