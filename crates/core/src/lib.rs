@@ -47,7 +47,7 @@ pub use registry::{
 pub use rng::Rng;
 pub use scope::SCOPES_COMPILED;
 pub use size::{DEFAULT_SIZES, SizeError, format_size, parse_size};
-pub use verify::{Status, Verdict, panic_message, verify, verify_variant};
+pub use verify::{Status, Verification, panic_message, verify, verify_variant};
 pub use workload::{Ctx, Kernel, Workload};
 
 /// The hasher `std`'s `HashMap::new()` uses (SipHash-1-3), with fixed keys instead of random

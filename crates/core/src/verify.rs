@@ -23,7 +23,7 @@ pub enum Status {
 
 /// One variant's verification result, in the shape `perflab verify --json` prints.
 #[derive(Clone, Debug, Serialize)]
-pub struct Verdict {
+pub struct Verification {
     /// The variant's name.
     pub variant: &'static str,
     /// Its kind.
@@ -40,7 +40,7 @@ pub struct Verdict {
 }
 
 /// Checks every variant of `workload` on `input` (prepared from that workload).
-pub fn verify(workload: &dyn DynWorkload, input: &dyn PreparedInput) -> Vec<Verdict> {
+pub fn verify(workload: &dyn DynWorkload, input: &dyn PreparedInput) -> Vec<Verification> {
     let mut ctx = Ctx::new();
     workload
         .variants()
@@ -58,8 +58,8 @@ pub fn verify_variant(
     index: usize,
     info: &VariantInfo,
     ctx: &mut Ctx,
-) -> Verdict {
-    let mut verdict = Verdict {
+) -> Verification {
+    let mut verdict = Verification {
         variant: info.name,
         kind: info.kind,
         status: Status::Unsupported,

@@ -292,7 +292,7 @@ pub mod internals {
     pub use perflab_core::{
         CheckError, CheckFailure, CheckInput, CheckPlan, CheckSummary, DEFAULT_SEED, DynWorkload,
         FixedSipHasher, InputSource, PAGE, PreparedInput, SCOPES_COMPILED, Status, VariantInfo,
-        Verdict, check, format_size, parse_size, verify,
+        Verification, check, format_size, parse_size, verify,
     };
 
     /// Allocator selection, allocation counting and the allocators' own proof (perflab-alloc).

@@ -3,7 +3,7 @@
 
 use crate::cmd::{Outcome, Session};
 use anyhow::Result;
-use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, Status, Verdict, verify_variant};
+use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, Status, Verification, verify_variant};
 use perflab_harness::table::{Column, Table};
 use serde_json::json;
 use std::sync::Arc;
@@ -126,10 +126,10 @@ fn verify_within(
     w: &dyn DynWorkload,
     input: &Arc<dyn PreparedInput>,
     limit: Duration,
-) -> Vec<Verdict> {
-    let mut verdicts: Vec<Verdict> = Vec::new();
+) -> Vec<Verification> {
+    let mut verdicts: Vec<Verification> = Vec::new();
     for (index, info) in w.variants().into_iter().enumerate() {
-        let hung = |error: String| Verdict {
+        let hung = |error: String| Verification {
             variant: info.name,
             kind: info.kind,
             status: Status::Failed,
