@@ -21,30 +21,13 @@
 //!   time is the last end minus the first start, and the engine waits for every thread's answer
 //!   before anything else happens in the peer (the barrier at the end).
 
-use crate::clock::thread_cpu_time_ns;
 use crate::probe::AllocProbe;
-use crate::subject::{Readiness, Subject};
+use crate::subject::{Readiness, Subject, ThreadRun};
 use perflab_core::{InputSource, Placement, Registry};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Instant;
-
-/// One thread's part of a run of a variant: when it started and ended its calls (after the
-/// barrier), and the CPU time it spent in them.
-#[derive(Clone, Copy, Debug)]
-pub struct ThreadRun {
-    /// When it reached the barrier.
-    pub arrived: Instant,
-    /// Just after the barrier released it.
-    pub start: Instant,
-    /// Just after its last call returned.
-    pub end: Instant,
-    /// Its CPU time over the calls, ns (`None` where the platform has no thread clock).
-    pub cpu_ns: Option<u64>,
-    /// The most bytes its arena held over the calls.
-    pub arena_peak: u64,
-}
 
 /// What a run of a variant on several threads at once came to.
 #[derive(Clone, Copy, Debug)]
@@ -554,20 +537,6 @@ impl StartLine {
             }
         }
     }
-}
-
-/// Reads the clocks around `f` the way every thread of a run does.
-pub(crate) fn timed(f: impl FnOnce()) -> (Instant, Instant, Option<u64>) {
-    let start = Instant::now();
-    let cpu0 = thread_cpu_time_ns();
-    f();
-    let cpu1 = thread_cpu_time_ns();
-    let end = Instant::now();
-    let cpu = match (cpu0, cpu1) {
-        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
-        _ => None,
-    };
-    (start, end, cpu)
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ mod error;
 pub use error::{Phase, SubjectError};
 
 use crate::clock::Clock;
-use crate::crew::ThreadRun;
 use crate::probe::{AllocProbe, Tally};
 use crate::results::CellStatus;
 use perflab_core::{
@@ -26,6 +25,22 @@ use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
+
+/// One thread's part of a run of a variant: when it started and ended its calls (after the
+/// barrier), and the CPU time it spent in them.
+#[derive(Clone, Copy, Debug)]
+pub struct ThreadRun {
+    /// When it reached the barrier.
+    pub arrived: Instant,
+    /// Just after the barrier released it.
+    pub start: Instant,
+    /// Just after its last call returned.
+    pub end: Instant,
+    /// Its CPU time over the calls, ns (`None` where the platform has no thread clock).
+    pub cpu_ns: Option<u64>,
+    /// The most bytes its arena held over the calls.
+    pub arena_peak: u64,
+}
 
 /// Whether a requested variant can be timed, and if not, why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -353,7 +368,7 @@ impl Subject {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             on_offset_stack(depth, &mut || {
                 let mut agreed = Ok(());
-                let stamps = crate::crew::timed(|| {
+                let stamps = timed(|| {
                     agreed = input.run_iters(black_box(index), iters, ctx);
                 });
                 (stamps, agreed)
@@ -562,6 +577,20 @@ pub fn on_offset_stack<R>(depth: usize, f: &mut dyn FnMut() -> R) -> R {
     };
     black_box(&pad);
     r
+}
+
+/// Reads the clocks around `f` the way every thread of a run does.
+fn timed(f: impl FnOnce()) -> (Instant, Instant, Option<u64>) {
+    let start = Instant::now();
+    let cpu0 = crate::clock::thread_cpu_time_ns();
+    f();
+    let cpu1 = crate::clock::thread_cpu_time_ns();
+    let end = Instant::now();
+    let cpu = match (cpu0, cpu1) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
+    (start, end, cpu)
 }
 
 #[cfg(test)]

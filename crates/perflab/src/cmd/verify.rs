@@ -3,7 +3,9 @@
 
 use crate::cmd::{Outcome, Session};
 use anyhow::Result;
-use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, Status, Verification, verify_variant};
+use perflab_core::{
+    Ctx, DynWorkload, InputSource, PreparedInput, Status, Verification, verify_variant,
+};
 use perflab_harness::table::{Column, Table};
 use serde_json::json;
 use std::sync::Arc;
