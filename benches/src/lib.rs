@@ -313,60 +313,24 @@ pub fn verify_all(group: &str, workload: &dyn DynWorkload, input: &dyn PreparedI
 #[cfg(test)]
 mod tests {
     use super::*;
-    use perflab_core::{Family, InputError, Kernel, Registry, VariantKind, Workload};
+    use perflab_core::VariantKind;
+    use perflab_core::fixture::{self, Behaviour, NAIVE, Variant};
 
-    struct Len;
-    impl Workload for Len {
-        const NAME: &'static str = "len";
-        const SUMMARY: &'static str = "input length";
-        type Input = Vec<u8>;
-        type Output = usize;
-        fn generate(size: usize, _seed: u64) -> Vec<u8> {
-            vec![1; size]
-        }
-        fn from_file(data: &[u8]) -> Result<Vec<u8>, InputError> {
-            Ok(data.to_vec())
-        }
-        fn input_bytes(input: &Vec<u8>) -> usize {
-            input.len()
-        }
-    }
-
-    struct K(&'static str, VariantKind, usize);
-    impl Kernel<Len> for K {
-        fn name(&self) -> &'static str {
-            self.0
-        }
-        fn kind(&self) -> VariantKind {
-            self.1
-        }
-        fn run(&self, input: &Vec<u8>, _ctx: &Ctx) -> usize {
-            input.len() + self.2
-        }
-    }
-
-    fn check(off_by: usize) {
-        let mut r = Registry::new();
-        r.add(
-            Family::<Len>::new(K("naive", VariantKind::Naive, 0)).with(K(
-                "fast",
-                VariantKind::Optimized,
-                off_by,
-            )),
-        );
-        let w = r.get("len").unwrap();
+    fn check(fast: Behaviour) {
+        let r = fixture::registry([NAIVE, Variant::new("fast", VariantKind::Optimized, fast)]);
+        let w = r.get("sum").unwrap();
         let input = w.prepare(&InputSource::generated(100)).unwrap();
-        verify_all("system/len/100B", w.as_ref(), input.as_ref());
+        verify_all("system/sum/100B", w.as_ref(), input.as_ref());
     }
 
     #[test]
     fn agreeing_variants_pass() {
-        check(0);
+        check(Behaviour::Right);
     }
 
     #[test]
-    #[should_panic(expected = "system/len/100B/fast: output differs from naive")]
+    #[should_panic(expected = "system/sum/100B/fast: output differs from naive")]
     fn a_wrong_variant_stops_the_run() {
-        check(1);
+        check(Behaviour::Wrong(1));
     }
 }

@@ -96,37 +96,25 @@ impl<T: ByteWorkload> Workload for T {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture::{Sum, sum};
     use crate::{Ctx, Family, InputSource, Kernel, Registry, VariantKind, bytes_kernel};
-
-    struct Ones;
-    impl ByteWorkload for Ones {
-        const NAME: &'static str = "ones";
-        const SUMMARY: &'static str = "set bits";
-        type Output = u64;
-    }
 
     #[test]
     fn defaults_fill_in_the_workload() {
-        let input = <Ones as Workload>::generate(1000, 7);
-        assert_eq!(<Ones as Workload>::input_bytes(&input), 1000);
-        assert_eq!(
-            input,
-            <Ones as Workload>::generate(1000, 7),
-            "deterministic"
-        );
-        let moved = <Ones as Workload>::relocated(&input, Placement::at(128)).unwrap();
+        let input = <Sum as Workload>::generate(1000, 7);
+        assert_eq!(<Sum as Workload>::input_bytes(&input), 1000);
+        assert_eq!(input, <Sum as Workload>::generate(1000, 7), "deterministic");
+        let moved = <Sum as Workload>::relocated(&input, Placement::at(128)).unwrap();
         assert_eq!(moved, input);
         assert_eq!(moved.page_offset(), 128);
-        let file = <Ones as Workload>::from_file(b"abc").unwrap();
+        let file = <Sum as Workload>::from_file(b"abc").unwrap();
         assert_eq!(file.as_slice(), b"abc");
 
-        let naive = bytes_kernel("naive", VariantKind::Naive, |b: &[u8]| {
-            b.iter().map(|x| u64::from(x.count_ones())).sum::<u64>()
-        });
-        assert_eq!(Kernel::<Ones>::run(&naive, &file, &Ctx::new()), 10);
+        let naive = bytes_kernel("naive", VariantKind::Naive, sum);
+        assert_eq!(Kernel::<Sum>::run(&naive, &file, &Ctx::new()), 294);
         let mut r = Registry::new();
-        r.add(Family::<Ones>::new(naive));
-        let w = r.get("ones").unwrap();
+        r.add(Family::<Sum>::new(naive));
+        let w = r.get("sum").unwrap();
         let mut prepared = w.prepare(&InputSource::generated(4096)).unwrap();
         assert!(prepared.relocate(Placement::at(64)), "byte inputs relocate");
     }

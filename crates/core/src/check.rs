@@ -313,27 +313,14 @@ fn compare<W: Workload>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ByteWorkload, VariantKind, bytes_kernel};
+    use crate::VariantKind;
+    use crate::fixture::{self, Behaviour, NAIVE, Variant, sum as naive};
 
-    struct Zeros;
-    impl ByteWorkload for Zeros {
-        const NAME: &'static str = "zeros";
-        const SUMMARY: &'static str = "zero bytes";
-        type Output = usize;
-        const EDGE_CASES: &'static [&'static [u8]] = &[&[0; 100]];
-    }
-
-    fn naive(b: &[u8]) -> usize {
-        b.iter().filter(|&&x| x == 0).count()
-    }
-
-    fn registry(fast: fn(&[u8]) -> usize) -> Registry {
-        let mut r = Registry::new();
-        r.add(
-            Family::<Zeros>::new(bytes_kernel("naive", VariantKind::Naive, naive))
-                .with(bytes_kernel("fast", VariantKind::Optimized, fast)),
-        );
-        r
+    fn registry(fast: fn(&[u8]) -> u64) -> Registry {
+        fixture::registry([
+            NAIVE,
+            Variant::new("fast", VariantKind::Optimized, Behaviour::Custom(fast)),
+        ])
     }
 
     #[test]
@@ -351,8 +338,8 @@ mod tests {
     #[test]
     fn a_wrong_tail_is_named_with_size_seed_and_start() {
         // Wrong only past the 32nd byte, and only when the input does not start aligned.
-        fn fast(b: &[u8]) -> usize {
-            let skip = usize::from(!(b.as_ptr() as usize).is_multiple_of(64) && b.len() > 32);
+        fn fast(b: &[u8]) -> u64 {
+            let skip = u64::from(!(b.as_ptr() as usize).is_multiple_of(64) && b.len() > 32);
             naive(b) + skip
         }
         let err = check(&registry(fast), &CheckPlan::default()).unwrap_err();
@@ -368,7 +355,7 @@ mod tests {
         );
         let text = err.to_string();
         assert!(
-            text.contains("zeros/fast on generated input of size 33 B"),
+            text.contains("sum/fast on generated input of size 33 B"),
             "{text}"
         );
         assert!(text.contains("got:") && text.contains("naive:"), "{text}");
@@ -416,7 +403,7 @@ mod tests {
 
     #[test]
     fn a_panic_is_a_failure_not_a_crash() {
-        fn fast(b: &[u8]) -> usize {
+        fn fast(b: &[u8]) -> u64 {
             assert!(!b.is_empty(), "empty input");
             naive(b)
         }

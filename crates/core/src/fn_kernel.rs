@@ -95,42 +95,23 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Family, InputError, Registry, VariantInfo};
-
-    struct Len;
-    impl Workload for Len {
-        const NAME: &'static str = "len";
-        const SUMMARY: &'static str = "length";
-        type Input = Vec<u8>;
-        type Output = usize;
-        fn generate(size: usize, _: u64) -> Vec<u8> {
-            vec![0; size]
-        }
-        fn from_file(data: &[u8]) -> Result<Vec<u8>, InputError> {
-            Ok(data.to_vec())
-        }
-        fn input_bytes(input: &Vec<u8>) -> usize {
-            input.len()
-        }
-    }
+    use crate::fixture::{Sum, sum};
+    use crate::{Family, Registry, VariantInfo};
 
     #[test]
     fn function_kernels_report_what_they_were_given() {
         let mut r = Registry::new();
         r.add(
-            Family::<Len>::new(kernel(
+            Family::<Sum>::new(kernel(
                 "naive",
                 VariantKind::Naive,
-                |v: &Vec<u8>, _: &Ctx| v.len(),
+                |v: &ByteInput, _: &Ctx| sum(v.as_slice()),
             ))
-            .with(
-                kernel("never", VariantKind::Simd, |v: &Vec<u8>, _: &Ctx| v.len())
-                    .supported_if(|| false),
-            ),
+            .with(bytes_kernel("never", VariantKind::Simd, sum).supported_if(|| false)),
         );
         assert_eq!(r.check(), Ok(()));
         assert_eq!(
-            r.get("len").unwrap().variants(),
+            r.get("sum").unwrap().variants(),
             [
                 VariantInfo {
                     name: "naive",

@@ -24,6 +24,9 @@
 
 mod byte_workload;
 mod check;
+#[cfg(any(test, feature = "fixture"))]
+#[doc(hidden)]
+pub mod fixture;
 mod fn_kernel;
 mod input;
 pub mod isa;

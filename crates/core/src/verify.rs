@@ -105,57 +105,17 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Family, InputError, InputSource, Kernel, Registry, Workload};
-
-    struct Sum;
-    impl Workload for Sum {
-        const NAME: &'static str = "sum";
-        const SUMMARY: &'static str = "sum of bytes";
-        type Input = Vec<u8>;
-        type Output = u64;
-        fn generate(size: usize, seed: u64) -> Vec<u8> {
-            let mut v = vec![0; size];
-            crate::Rng::new(seed).fill_bytes(&mut v);
-            v
-        }
-        fn from_file(data: &[u8]) -> Result<Vec<u8>, InputError> {
-            Ok(data.to_vec())
-        }
-        fn input_bytes(input: &Vec<u8>) -> usize {
-            input.len()
-        }
-    }
-
-    struct K(&'static str, VariantKind, u64, bool);
-    impl Kernel<Sum> for K {
-        fn name(&self) -> &'static str {
-            self.0
-        }
-        fn kind(&self) -> VariantKind {
-            self.1
-        }
-        fn supported(&self) -> bool {
-            self.3
-        }
-        fn run(&self, input: &Vec<u8>, ctx: &Ctx) -> u64 {
-            if self.2 == 99 {
-                panic!("boom");
-            }
-            let tmp = ctx.arena().alloc_slice_copy(input);
-            tmp.iter().map(|&b| u64::from(b)).sum::<u64>() + self.2
-        }
-    }
+    use crate::fixture::{self, Behaviour, NAIVE, Variant};
+    use crate::{ByteInput, InputSource, Registry};
 
     fn registry() -> Registry {
-        let mut r = Registry::new();
-        r.add(
-            Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true))
-                .with(K("good", VariantKind::Arena, 0, true))
-                .with(K("off-by-one", VariantKind::Optimized, 1, true))
-                .with(K("panics", VariantKind::Simd, 99, true))
-                .with(K("future-cpu", VariantKind::Simd, 0, false)),
-        );
-        r
+        fixture::registry([
+            NAIVE,
+            Variant::new("good", VariantKind::Arena, Behaviour::InArena),
+            Variant::new("off-by-one", VariantKind::Optimized, Behaviour::Wrong(1)),
+            Variant::new("panics", VariantKind::Simd, Behaviour::Panics("boom")),
+            Variant::new("future-cpu", VariantKind::Simd, Behaviour::Unsupported),
+        ])
     }
 
     #[test]
@@ -186,6 +146,7 @@ mod tests {
         let w = r.get("sum").unwrap();
         let input = w.prepare(&InputSource::generated(100_000)).unwrap();
         let mut ctx = Ctx::new();
+        // Variant 1 copies its input into the arena on every call.
         input.run_iters(1, 50, &mut ctx).unwrap();
         // Fifty 100 kB copies would need 5 MB without resets.
         let peak = ctx.take_arena_peak();
@@ -194,21 +155,19 @@ mod tests {
 
     #[test]
     fn typed_family_reports_first_mismatch() {
-        let fam = Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true)).with(K(
-            "off",
-            VariantKind::Optimized,
-            2,
-            true,
-        ));
-        let (name, got, want) = fam.first_mismatch(&vec![1, 2, 3]).unwrap();
+        let fam = fixture::family([
+            NAIVE,
+            Variant::new("off", VariantKind::Optimized, Behaviour::Wrong(2)),
+        ]);
+        let (name, got, want) = fam.first_mismatch(&ByteInput::new(&[1, 2, 3])).unwrap();
         assert_eq!((name, got, want), ("off", 8, 6));
-        assert_eq!(fam.run("naive", &vec![1]), Some(1));
+        assert_eq!(fam.run("naive", &ByteInput::new(&[1])), Some(1));
     }
 
     #[test]
     fn family_must_start_naive() {
         // Not a panic: an error that `perflab::main` prints as one line (exit 2).
-        let family = Family::<Sum>::new(K("x", VariantKind::Simd, 0, true));
+        let family = fixture::family([Variant::new("x", VariantKind::Simd, Behaviour::Right)]);
         let err = family.check().unwrap_err().to_string();
         assert!(err.contains("must be naive"), "{err}");
         let mut r = Registry::new();
@@ -219,17 +178,15 @@ mod tests {
 
     #[test]
     fn duplicate_and_malformed_names_are_errors() {
-        let dup = Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true))
-            .with(K("fast", VariantKind::Optimized, 0, true))
-            .with(K("fast", VariantKind::Simd, 0, true));
+        let right = |name, kind| Variant::new(name, kind, Behaviour::Right);
+        let dup = fixture::family([
+            NAIVE,
+            right("fast", VariantKind::Optimized),
+            right("fast", VariantKind::Simd),
+        ]);
         let err = dup.check().unwrap_err().to_string();
         assert!(err.contains("two variants named `fast`"), "{err}");
-        let second = Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true)).with(K(
-            "again",
-            VariantKind::Naive,
-            0,
-            true,
-        ));
+        let second = fixture::family([NAIVE, right("again", VariantKind::Naive)]);
         assert!(matches!(
             second.check(),
             Err(crate::RegistryError::SecondNaive {
@@ -237,18 +194,13 @@ mod tests {
                 ..
             })
         ));
-        let slash = Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true)).with(K(
-            "a/b",
-            VariantKind::Optimized,
-            0,
-            true,
-        ));
+        let slash = fixture::family([NAIVE, right("a/b", VariantKind::Optimized)]);
         assert!(slash.check().unwrap_err().to_string().contains("\"a/b\""));
         let mut r = Registry::new();
         assert_eq!(r.check(), Err(crate::RegistryError::Empty));
-        r.add(Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true)));
+        r.add(fixture::family([NAIVE]));
         assert_eq!(r.check(), Ok(()));
-        r.add(Family::<Sum>::new(K("naive", VariantKind::Naive, 0, true)));
+        r.add(fixture::family([NAIVE]));
         assert_eq!(
             r.check(),
             Err(crate::RegistryError::DuplicateWorkload { workload: "sum" })

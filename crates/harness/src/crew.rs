@@ -542,7 +542,8 @@ impl StartLine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use perflab_core::{ByteInput, ByteWorkload, Ctx, Family, VariantKind, kernel};
+    use perflab_core::VariantKind;
+    use perflab_core::fixture::{self, Behaviour, NAIVE, Variant};
     use std::sync::Mutex;
     use std::thread::ThreadId;
 
@@ -551,62 +552,46 @@ mod tests {
 
     static ENTRIES: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
-    struct Probe;
-    impl ByteWorkload for Probe {
-        const NAME: &'static str = "probe";
-        const SUMMARY: &'static str = "records who calls it";
-        type Output = usize;
+    /// A naive variant that records who calls it, when, on which copy of the input.
+    fn probe(b: &[u8]) -> u64 {
+        let entry = (
+            std::thread::current().id(),
+            Instant::now(),
+            b.as_ptr() as usize,
+        );
+        ENTRIES.lock().unwrap().push(entry);
+        fixture::sum(b)
+    }
+
+    fn probed() -> Registry {
+        fixture::registry([Variant::new(
+            "naive",
+            VariantKind::Naive,
+            Behaviour::Custom(probe),
+        )])
+    }
+
+    /// Panics on the crew's second worker only, once `PANIC` is armed.
+    fn fails_on_thread_2(b: &[u8]) -> u64 {
+        if std::thread::current().name() == Some("perflab-thread-2") && PANIC.load() {
+            panic!("deliberate, on thread 2 only");
+        }
+        fixture::sum(b)
     }
 
     /// A family with a variant that panics on the crew's second worker only.
-    struct Picky;
-    impl ByteWorkload for Picky {
-        const NAME: &'static str = "picky";
-        const SUMMARY: &'static str = "panics on one thread";
-        type Output = usize;
-    }
-
-    fn registry() -> Registry {
-        let mut r = Registry::new();
-        r.add(Family::<Probe>::new(kernel(
-            "naive",
-            VariantKind::Naive,
-            |input: &ByteInput, _: &Ctx| {
-                let b = input.as_slice();
-                let entry = (
-                    std::thread::current().id(),
-                    Instant::now(),
-                    b.as_ptr() as usize,
-                );
-                ENTRIES.lock().unwrap().push(entry);
-                b.len()
-            },
-        )));
-        r.add(
-            Family::<Picky>::new(kernel(
-                "naive",
-                VariantKind::Naive,
-                |i: &ByteInput, _: &Ctx| i.len(),
-            ))
-            .with(kernel(
-                "picky",
-                VariantKind::Optimized,
-                |i: &ByteInput, _: &Ctx| i.len(),
-            ))
+    fn picky() -> Registry {
+        fixture::registry([
+            NAIVE,
+            Variant::new("picky", VariantKind::Optimized, Behaviour::Right),
             // Verification runs on every thread before any sample and passes; only the samples
             // taken once `PANIC` is armed panic, and only on the second worker.
-            .with(kernel(
+            Variant::new(
                 "fails",
                 VariantKind::Simd,
-                |i: &ByteInput, _: &Ctx| {
-                    if std::thread::current().name() == Some("perflab-thread-2") && PANIC.load() {
-                        panic!("deliberate, on thread 2 only");
-                    }
-                    i.len()
-                },
-            )),
-        );
-        r
+                Behaviour::Custom(fails_on_thread_2),
+            ),
+        ])
     }
 
     /// Armed after verification, so that only samples panic.
@@ -618,22 +603,21 @@ mod tests {
     }
     static PANIC: Flag = Flag(std::sync::atomic::AtomicBool::new(false));
 
-    fn prepared(workload: &str, variants: &[&str], threads: usize) -> (Subject, Crew) {
+    fn prepared(registry: &Registry, variants: &[&str], threads: usize) -> (Subject, Crew) {
         let names: Vec<String> = variants.iter().map(|v| (*v).to_owned()).collect();
         let source = InputSource::Generated {
             size: 4096,
             seed: 3,
         };
-        let registry = registry();
-        let mut main = Subject::prepare(&registry, workload, &source, &names).unwrap();
+        let mut main = Subject::prepare(registry, "sum", &source, &names).unwrap();
         assert!(main.verify(&mut |_| {}).iter().all(Readiness::is_ready));
-        let crew = Crew::start(&registry, workload, &source, &names, threads - 1, &[]).unwrap();
+        let crew = Crew::start(registry, "sum", &source, &names, threads - 1, &[]).unwrap();
         (main, crew)
     }
 
     #[test]
     fn no_thread_starts_before_all_are_ready_and_each_reads_its_own_input() {
-        let (mut main, mut crew) = prepared("probe", &["naive"], 4);
+        let (mut main, mut crew) = prepared(&probed(), &["naive"], 4);
         assert_eq!(crew.capacity(), 4);
         for _ in 0..20 {
             ENTRIES.lock().unwrap().clear();
@@ -669,7 +653,7 @@ mod tests {
 
     #[test]
     fn a_panic_on_one_thread_fails_that_run_only() {
-        let (mut main, mut crew) = prepared("picky", &["naive", "picky", "fails"], 3);
+        let (mut main, mut crew) = prepared(&picky(), &["naive", "picky", "fails"], 3);
         PANIC.0.store(true, std::sync::atomic::Ordering::SeqCst);
         let e = crew.run(&mut main, 2, 2, 3, false).unwrap_err();
         assert!(e.contains("thread 2") && e.contains("deliberate"), "{e}");
@@ -693,35 +677,31 @@ mod tests {
 #[cfg(test)]
 mod skew {
     use super::*;
-    use perflab_core::{ByteInput, ByteWorkload, Ctx, Family, VariantKind, kernel};
+    use perflab_core::VariantKind;
+    use perflab_core::fixture::{self, Behaviour, Variant};
 
-    struct Spin;
-    impl ByteWorkload for Spin {
-        const NAME: &'static str = "spin";
-        const SUMMARY: &'static str = "spins";
-        type Output = usize;
+    /// Spins for 100 µs before summing: long enough for every thread to be under way.
+    fn spin(b: &[u8]) -> u64 {
+        let t = Instant::now();
+        while t.elapsed().as_micros() < 100 {
+            std::hint::spin_loop();
+        }
+        fixture::sum(b)
     }
 
     #[test]
     #[ignore]
     fn release_skew() {
-        let mut r = Registry::new();
-        r.add(Family::<Spin>::new(kernel(
+        let r = fixture::registry([Variant::new(
             "naive",
             VariantKind::Naive,
-            |i: &ByteInput, _: &Ctx| {
-                let t = Instant::now();
-                while t.elapsed().as_micros() < 100 {
-                    std::hint::spin_loop();
-                }
-                i.len()
-            },
-        )));
+            Behaviour::Custom(spin),
+        )]);
         let source = InputSource::Generated { size: 64, seed: 1 };
         let names = vec!["naive".to_owned()];
-        let mut main = Subject::prepare(&r, "spin", &source, &names).unwrap();
+        let mut main = Subject::prepare(&r, "sum", &source, &names).unwrap();
         main.verify(&mut |_| {});
-        let mut crew = Crew::start(&r, "spin", &source, &names, 1, &[0]).unwrap();
+        let mut crew = Crew::start(&r, "sum", &source, &names, 1, &[0]).unwrap();
         crate::engine::pin::pin_to(1);
         let mut skews = Vec::new();
         for _ in 0..300 {

@@ -170,8 +170,10 @@ mod tests {
     fn environment_is_filled() {
         let env = capture();
         assert!(env.cores >= 1);
-        assert!(env.timer_precision_ns > 0.0 && env.timer_precision_ns < 10_000.0);
-        assert!(env.empty_loop_ns >= 0.0);
+        // Measured, so only their sense is certain: how fine the clock is, or how fast the loop,
+        // depends on the machine and on what else runs on it.
+        assert!(env.timer_precision_ns.is_finite() && env.timer_precision_ns > 0.0);
+        assert!(env.empty_loop_ns.is_finite() && env.empty_loop_ns >= 0.0);
         assert!(!env.perflab_version.is_empty());
         #[cfg(target_arch = "x86_64")]
         assert!(env.simd_features.iter().any(|f| f == "sse2"));

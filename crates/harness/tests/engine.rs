@@ -1,99 +1,55 @@
 //! The measuring engine on a test-only registry, with in-process peers: statuses, lock-step
 //! sampling, pooling over processes, allocator ratios, the window, sharding.
 
-use perflab_core::{
-    ByteInput, Ctx, Family, InputError, Kernel, Placement, Registry, VariantKind, Workload,
-};
+use perflab_core::fixture::{self, Behaviour, NAIVE, Variant};
+use perflab_core::{Registry, VariantKind};
 use perflab_harness::clock::Clock;
 use perflab_harness::engine::{Engine, Launch, Mode, Progress, ResultsFile};
 use perflab_harness::plan::{Group, Preset, Selection, Shard, parse_shard, plan};
 use perflab_harness::results::{Benchmark, CellStatus, Environment, Results, RunConfig};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-struct Sum;
-impl Workload for Sum {
-    const NAME: &'static str = "sum";
-    const SUMMARY: &'static str = "sum of bytes";
-    type Input = ByteInput;
-    type Output = u64;
-    fn generate(size: usize, seed: u64) -> ByteInput {
-        let mut v = vec![0; size];
-        perflab_core::Rng::new(seed).fill_bytes(&mut v);
-        ByteInput::new(&v)
+/// Four times naive's work: its speed-up must come out clearly below 1.
+const SLOW: Variant = Variant::new("slow", VariantKind::Optimized, Behaviour::Slower(3));
+
+/// Right on the peer's own thread; once `ARMED`, panics on its worker threads.
+const SOLO: Variant = Variant::new("solo", VariantKind::Optimized, Behaviour::Custom(solo));
+
+fn solo(bytes: &[u8]) -> u64 {
+    let on_a_worker = std::thread::current()
+        .name()
+        .is_some_and(|n| n.starts_with("perflab-thread"));
+    if ARMED.load(Ordering::SeqCst) && on_a_worker {
+        panic!("deliberate, on a worker thread");
     }
-    fn from_file(data: &[u8]) -> Result<ByteInput, InputError> {
-        Ok(ByteInput::new(data))
-    }
-    fn input_bytes(input: &ByteInput) -> usize {
-        input.len()
-    }
-    fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
-        Some(input.relocated_to(place))
-    }
+    fixture::sum(bytes)
 }
 
-/// `mode`: 0 correct, 1 wrong answer, 2 panics, 3 unsupported, 4 correct but four times the work,
-/// 5 correct on the peer's own thread and panicking on its worker threads once armed, 6 correct
-/// for its first two calls (verification and a warm-up of one call) and wrong after.
-struct K(&'static str, VariantKind, u8);
-impl Kernel<Sum> for K {
-    fn name(&self) -> &'static str {
-        self.0
-    }
-    fn kind(&self) -> VariantKind {
-        self.1
-    }
-    fn supported(&self) -> bool {
-        self.2 != 3
-    }
-    fn run(&self, input: &ByteInput, _: &Ctx) -> u64 {
-        let input = input.as_slice();
-        let sum = |v: &[u8]| {
-            v.iter()
-                .map(|&b| u64::from(b))
-                .fold(0u64, |a, b| std::hint::black_box(a + b))
-        };
-        match self.2 {
-            1 => sum(input) + 1,
-            2 => panic!("deliberate"),
-            5 if ARMED.load(std::sync::atomic::Ordering::SeqCst)
-                && std::thread::current()
-                    .name()
-                    .is_some_and(|n| n.starts_with("perflab-thread")) =>
-            {
-                panic!("deliberate, on a worker thread")
-            }
-            6 if DRIFT_CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 2 => {
-                sum(input) + 2
-            }
-            4 => {
-                // Three more passes, each over an input the compiler cannot see is the same.
-                for _ in 0..3 {
-                    std::hint::black_box(sum(std::hint::black_box(input)));
-                }
-                sum(input)
-            }
-            _ => sum(input),
-        }
-    }
+/// Arms `solo` (after verification, so that only samples panic).
+static ARMED: AtomicBool = AtomicBool::new(false);
+
+/// Right for its first two calls (verification and a warm-up of one call), wrong after.
+fn drifts(bytes: &[u8]) -> u64 {
+    let drift = if DRIFT_CALLS.fetch_add(1, Ordering::SeqCst) >= 2 {
+        2
+    } else {
+        0
+    };
+    fixture::sum(bytes) + drift
 }
 
-/// Calls of mode 6 so far.
-static DRIFT_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Arms mode 5 (after verification, so that only samples panic).
-static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Calls of `drifts` so far.
+static DRIFT_CALLS: AtomicUsize = AtomicUsize::new(0);
 
 fn registry() -> Registry {
-    let mut r = Registry::new();
-    r.add(
-        Family::<Sum>::new(K("naive", VariantKind::Naive, 0))
-            .with(K("slow", VariantKind::Optimized, 4))
-            .with(K("wrong", VariantKind::Optimized, 1))
-            .with(K("panics", VariantKind::Simd, 2))
-            .with(K("future", VariantKind::Simd, 3)),
-    );
-    r
+    fixture::registry([
+        NAIVE,
+        SLOW,
+        Variant::new("wrong", VariantKind::Optimized, Behaviour::Wrong(1)),
+        Variant::new("panics", VariantKind::Simd, Behaviour::Panics("deliberate")),
+        Variant::new("future", VariantKind::Simd, Behaviour::Unsupported),
+    ])
 }
 
 fn settings() -> perflab_harness::plan::Settings {
@@ -315,35 +271,23 @@ fn filters_name_the_unknown_and_keep_naive() {
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].variants, ["naive", "slow"]);
     assert_eq!(groups[0].allocators, ["jemalloc"]);
+    let refused = |sel: &Selection| plan(&r, sel).unwrap_err().to_string();
     sel.variants = vec!["nope".into()];
-    assert!(
-        plan(&r, &sel)
-            .unwrap_err()
-            .to_string()
-            .contains("unknown variant `nope`")
-    );
+    let e = refused(&sel);
+    assert!(e.contains("unknown variant `nope`"), "{e}");
     sel.variants.clear();
     sel.allocators = vec!["tcmalloc".into()];
-    let e = plan(&r, &sel).unwrap_err().to_string();
+    let e = refused(&sel);
     assert!(e.contains("system, jemalloc, mimalloc"), "{e}");
     sel.allocators.clear();
     sel.workloads = vec!["nope".into()];
-    assert!(
-        plan(&r, &sel)
-            .unwrap_err()
-            .to_string()
-            .contains("expected one of: sum")
-    );
+    let e = refused(&sel);
+    assert!(e.contains("expected one of: sum"), "{e}");
 }
 
 #[test]
 fn threads_are_a_dimension_of_every_cell() {
-    let mut r = Registry::new();
-    r.add(
-        Family::<Sum>::new(K("naive", VariantKind::Naive, 0))
-            .with(K("slow", VariantKind::Optimized, 4))
-            .with(K("solo", VariantKind::Optimized, 5)),
-    );
+    let r = fixture::registry([NAIVE, SLOW, SOLO]);
     let mut s = settings();
     s.processes = 2;
     let engine = Engine {
@@ -389,9 +333,9 @@ fn threads_are_a_dimension_of_every_cell() {
         assert!(cell("naive", "system", "/2t").time_vs_system.is_none());
         assert!(cell("naive", "jemalloc", "/2t").time_vs_system.is_some());
     }
-    ARMED.store(true, std::sync::atomic::Ordering::SeqCst);
+    ARMED.store(true, Ordering::SeqCst);
     let (r2, _) = measure(&engine, std::slice::from_ref(&g), "threads-armed");
-    ARMED.store(false, std::sync::atomic::Ordering::SeqCst);
+    ARMED.store(false, Ordering::SeqCst);
     let cell = |v: &str, a: &str, t: &str| r2.get(&format!("sum/{v}/{a}/16KiB{t}")).unwrap();
     for a in ["system", "jemalloc"] {
         // Armed, "solo" panics on the worker thread (first when the worker verifies it): its
@@ -413,14 +357,10 @@ fn threads_are_a_dimension_of_every_cell() {
 
 #[test]
 fn a_variant_that_goes_wrong_after_verification_fails_in_the_round_it_did() {
-    let mut r = Registry::new();
-    r.add(
-        Family::<Sum>::new(K("naive", VariantKind::Naive, 0)).with(K(
-            "drifts",
-            VariantKind::Optimized,
-            6,
-        )),
-    );
+    let r = fixture::registry([
+        NAIVE,
+        Variant::new("drifts", VariantKind::Optimized, Behaviour::Custom(drifts)),
+    ]);
     // One process and no warm-up to speak of (one call): the third call of `drifts` is the
     // last of round 1's sample.
     let mut s = settings();

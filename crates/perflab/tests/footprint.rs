@@ -15,7 +15,7 @@ use serde_json::Value;
 use std::hint::black_box;
 use std::process::{Command, ExitCode};
 
-#[path = "../../cli/tests/common/schema.rs"]
+#[path = "../../cli/tests/cli/common/schema.rs"]
 mod schema;
 
 #[global_allocator]

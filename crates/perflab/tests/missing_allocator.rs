@@ -7,7 +7,7 @@ use perflab::{ByteWorkload, Family, VariantKind, bytes_kernel};
 use serde_json::Value;
 use std::process::{Command, ExitCode, Output};
 
-#[path = "../../cli/tests/common/schema.rs"]
+#[path = "../../cli/tests/cli/common/schema.rs"]
 mod schema;
 
 const AS_USER: &str = "PERFLAB_TEST_AS_USER";

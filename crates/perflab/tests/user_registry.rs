@@ -12,7 +12,7 @@ use perflab::{ByteWorkload, Family, Registry, VariantKind, bytes_kernel};
 use serde_json::Value;
 use std::process::{Command, ExitCode, Output};
 
-#[path = "../../cli/tests/common/schema.rs"]
+#[path = "../../cli/tests/cli/common/schema.rs"]
 mod schema;
 
 #[global_allocator]

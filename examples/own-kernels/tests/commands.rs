@@ -6,7 +6,7 @@
 // Results files are read through perflab's checked-in JSON Schema, as perflab's own CLI tests
 // read theirs (a crate of one's own would validate against
 // `perflab::internals::harness::results::json_schema()`).
-#[path = "../../../crates/cli/tests/common/schema.rs"]
+#[path = "../../../crates/cli/tests/cli/common/schema.rs"]
 mod schema;
 
 use schema::read_results;

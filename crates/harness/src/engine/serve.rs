@@ -342,49 +342,10 @@ fn footprint(
 mod tests {
     use super::*;
     use crate::plan::Preset;
-    use perflab_core::{ByteInput, Ctx, Family, InputError, Kernel, VariantKind, Workload};
-
-    /// Sums bytes; its input relocates like the catalogue's byte inputs do.
-    struct Sum;
-
-    impl Workload for Sum {
-        const NAME: &'static str = "sum";
-        const SUMMARY: &'static str = "sums bytes";
-        type Input = ByteInput;
-        type Output = u64;
-        fn generate(size: usize, seed: u64) -> ByteInput {
-            let mut data = vec![0; size];
-            perflab_core::Rng::new(seed).fill_bytes(&mut data);
-            ByteInput::with_misalignment(&data, 3)
-        }
-        fn from_file(data: &[u8]) -> Result<ByteInput, InputError> {
-            Ok(ByteInput::new(data))
-        }
-        fn input_bytes(input: &ByteInput) -> usize {
-            input.len()
-        }
-        fn relocated(input: &ByteInput, place: Placement) -> Option<ByteInput> {
-            Some(input.relocated_to(place))
-        }
-    }
-
-    struct Naive;
-
-    impl Kernel<Sum> for Naive {
-        fn name(&self) -> &'static str {
-            "naive"
-        }
-        fn kind(&self) -> VariantKind {
-            VariantKind::Naive
-        }
-        fn run(&self, input: &ByteInput, _: &Ctx) -> u64 {
-            input.as_slice().iter().map(|&b| u64::from(b)).sum()
-        }
-    }
+    use perflab_core::fixture;
 
     fn replies(commands: &[String]) -> Vec<serde_json::Value> {
-        let mut registry = Registry::new();
-        registry.add(Family::<Sum>::new(Naive));
+        let registry = fixture::registry([fixture::NAIVE]);
         let mut script = commands.join("\n");
         script.push('\n');
         let mut out = Vec::new();

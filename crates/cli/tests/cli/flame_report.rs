@@ -3,13 +3,12 @@
 //! elsewhere and opened in a browser, needs nothing but itself — no link outside it, no
 //! request to the network.
 
-#[path = "../../report/tests/common/chromium.rs"]
-mod chromium;
-mod common;
-
-use common::{run, tmp};
+use crate::common::{run, run_ok, stderr, tmp};
 use serde_json::Value;
 use std::path::Path;
+
+#[path = "../../../report/tests/common/chromium.rs"]
+mod chromium;
 
 /// `src="…"` / `href="…"` / `url(…)` values in a page or an SVG.
 fn references(text: &str) -> Vec<String> {
@@ -29,7 +28,7 @@ fn references(text: &str) -> Vec<String> {
 fn run_flame_puts_the_why_next_to_the_number_in_a_self_contained_directory() {
     let work = tmp("flame-report");
     let dir = work.join("run");
-    let o = run(&[
+    run_ok(&[
         "run",
         "--flame",
         "-w",
@@ -47,7 +46,6 @@ fn run_flame_puts_the_why_next_to_the_number_in_a_self_contained_directory() {
         "--out",
         dir.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
 
     // The index names naive, the winner and their differential graph for both workloads, and
     // every file it names is there, under flame/.
@@ -184,15 +182,15 @@ fn flame_profiles_a_users_file_and_names_the_cell_file() {
     std::fs::write(&input, "alpha beta gamma beta\n".repeat(2000)).unwrap();
     let svg = work.join("out.svg");
     let o = flame_on(&input, &["--seconds", "0.3", "-o", svg.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
-    assert!(common::stderr(&o).contains("wordfreq/naive/system/file"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wordfreq/naive/system/file"));
     assert!(svg.is_file());
     let folded = std::fs::read_to_string(work.join("out.folded")).unwrap();
     assert!(folded.contains("wordfreq/naive"), "{folded}");
     // A missing file is one line and exit 2, and --input with --size is refused.
     let o = flame_on(&work.join("missing.txt"), &[]);
     assert_eq!(o.status.code(), Some(2));
-    let err = common::stderr(&o);
+    let err = stderr(&o);
     assert!(
         err.contains("missing.txt") && err.trim().lines().count() == 1,
         "{err}"
