@@ -1,6 +1,6 @@
 //! `perflab run --measure instructions`: callgrind's counts repeat exactly from run to run.
 
-use crate::common::{results, run_ok, tmp};
+use crate::common::{cell, perflab, results, run_ok, stderr, tmp};
 use std::process::Command;
 
 #[test]
@@ -49,6 +49,45 @@ fn instruction_counts_repeat_exactly() {
     assert!(
         (1.8..2.2).contains(&ratio),
         "slowed/naive instructions = {ratio}"
+    );
+}
+
+/// Instruction mode counts each cell in a process of its own: a variant that aborts under
+/// callgrind fails alone, with the words a timed run's lost cell gets (valgrind's own lines left
+/// out), and naive is still counted. (A hang is the same path: the peer's time limit.)
+#[test]
+fn a_crash_under_callgrind_costs_only_its_cell() {
+    if perflab_harness_valgrind_missing() {
+        return;
+    }
+    let dir = tmp("instr-faults");
+    let o = perflab()
+        .args(["run", "--measure", "instructions", "-w", "selftest"])
+        .args([
+            "--variant",
+            "aborts",
+            "--allocator",
+            "system",
+            "--size",
+            "4KiB",
+        ])
+        .args(["--out", dir.to_str().unwrap()])
+        .env("PERFLAB_SELFTEST_ABORT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = results(&dir);
+    let cell = |v: &str| cell(&r, &format!("selftest/{v}/system/4KiB")).clone();
+    assert_eq!(cell("naive")["status"], "ok");
+    assert!(cell("naive")["instructions"].as_f64().unwrap() > 0.0);
+    let aborts = cell("aborts");
+    assert_eq!(aborts["status"], "failed");
+    let error = aborts["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("the measuring process (system under callgrind) crashed")
+            && error.ends_with("(while counting it: `aborts`)")
+            && !error.contains("=="),
+        "{error}"
     );
 }
 
