@@ -25,6 +25,7 @@ use bumpalo::collections::Vec as BumpVec;
 use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
 use self_cell::self_cell;
 use std::iter::Peekable;
+use std::thread::LocalKey;
 
 /// Per-batch `bumpalo` arenas, passed to the consumer and handed back.
 #[derive(Clone, Copy)]
@@ -83,6 +84,10 @@ impl Recycle for Arena {
     /// The arena a batch is allocated in.
     type Storage = Bump;
 
+    fn pipes() -> &'static LocalKey<Pipes<Arena>> {
+        &PIPE
+    }
+
     fn make() -> Bump {
         Bump::with_capacity(CAPACITY)
     }
@@ -116,7 +121,7 @@ impl Kernel<Handoff> for Arena {
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> HandoffOutput {
         perflab_core::scope!("handoff/arena");
-        pipe::run(&PIPE, input.as_slice())
+        pipe::run::<Arena>(input.as_slice())
     }
 }
 
@@ -157,15 +162,5 @@ mod tests {
             Arena.run(&input, &Ctx::new()),
             Naive.run(&input, &Ctx::new())
         );
-    }
-
-    #[test]
-    fn one_named_consumer_per_calling_thread_reused_across_calls() {
-        pipe::shared_tests::one_named_consumer_per_calling_thread(&PIPE, Arena);
-    }
-
-    #[test]
-    fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
-        pipe::shared_tests::a_dead_consumer_fails_the_call_and_the_next_starts_afresh(&PIPE, Arena);
     }
 }

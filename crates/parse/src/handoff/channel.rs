@@ -21,48 +21,42 @@ pub(super) trait Channel: 'static {
     fn recv<T: Send>(receiver: &Self::Receiver<T>) -> Option<T>;
 }
 
-/// `std::sync::mpsc::sync_channel`: what a first version reaches for.
-pub(super) enum StdMpsc {}
+/// Implements [`Channel`] for `$name` with a library's `$sender`, `$receiver` and `$bounded`:
+/// the two libraries spell sending and receiving alike, but share no trait a generic impl could
+/// be written over.
+macro_rules! channel {
+    ($(#[$doc:meta])* $name:ident: $sender:path, $receiver:path, $bounded:path) => {
+        $(#[$doc])*
+        pub(super) enum $name {}
 
-impl Channel for StdMpsc {
-    type Sender<T: Send> = std::sync::mpsc::SyncSender<T>;
-    type Receiver<T: Send> = std::sync::mpsc::Receiver<T>;
+        impl Channel for $name {
+            type Sender<T: Send> = $sender;
+            type Receiver<T: Send> = $receiver;
 
-    #[inline(always)]
-    fn bounded<T: Send>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
-        std::sync::mpsc::sync_channel(capacity)
-    }
+            #[inline(always)]
+            fn bounded<T: Send>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
+                $bounded(capacity)
+            }
 
-    #[inline(always)]
-    fn send<T: Send>(sender: &Self::Sender<T>, value: T) -> bool {
-        sender.send(value).is_ok()
-    }
+            #[inline(always)]
+            fn send<T: Send>(sender: &Self::Sender<T>, value: T) -> bool {
+                sender.send(value).is_ok()
+            }
 
-    #[inline(always)]
-    fn recv<T: Send>(receiver: &Self::Receiver<T>) -> Option<T> {
-        receiver.recv().ok()
-    }
+            #[inline(always)]
+            fn recv<T: Send>(receiver: &Self::Receiver<T>) -> Option<T> {
+                receiver.recv().ok()
+            }
+        }
+    };
 }
 
-/// `crossbeam-channel`'s bounded channel.
-pub(super) enum Crossbeam {}
+channel!(
+    /// `std::sync::mpsc::sync_channel`: what a first version reaches for.
+    StdMpsc: std::sync::mpsc::SyncSender<T>, std::sync::mpsc::Receiver<T>, std::sync::mpsc::sync_channel
+);
 
-impl Channel for Crossbeam {
-    type Sender<T: Send> = crossbeam_channel::Sender<T>;
-    type Receiver<T: Send> = crossbeam_channel::Receiver<T>;
-
-    #[inline(always)]
-    fn bounded<T: Send>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
-        crossbeam_channel::bounded(capacity)
-    }
-
-    #[inline(always)]
-    fn send<T: Send>(sender: &Self::Sender<T>, value: T) -> bool {
-        sender.send(value).is_ok()
-    }
-
-    #[inline(always)]
-    fn recv<T: Send>(receiver: &Self::Receiver<T>) -> Option<T> {
-        receiver.recv().ok()
-    }
-}
+channel!(
+    /// `crossbeam-channel`'s bounded channel.
+    Crossbeam: crossbeam_channel::Sender<T>, crossbeam_channel::Receiver<T>, crossbeam_channel::bounded
+);

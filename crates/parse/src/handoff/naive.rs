@@ -10,6 +10,7 @@ use super::channel::StdMpsc;
 use super::pipe::{self, Pipes, Strategy};
 use super::{Handoff, HandoffOutput, NAIVE_IN_FLIGHT};
 use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
+use std::thread::LocalKey;
 
 /// `std::sync::mpsc`, one heap record per line, freed by the consumer.
 #[derive(Clone, Copy)]
@@ -27,6 +28,10 @@ impl Strategy for Naive {
     type Load = Vec<u8>;
     type Producer = ();
     type Consumer = ();
+
+    fn pipes() -> &'static LocalKey<Pipes<Naive>> {
+        &PIPE
+    }
 
     fn ends() -> ((), ()) {
         ((), ())
@@ -67,21 +72,6 @@ impl Kernel<Handoff> for Naive {
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> HandoffOutput {
         perflab_core::scope!("handoff/naive");
-        pipe::run(&PIPE, input.as_slice())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_named_consumer_per_calling_thread_reused_across_calls() {
-        pipe::shared_tests::one_named_consumer_per_calling_thread(&PIPE, Naive);
-    }
-
-    #[test]
-    fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
-        pipe::shared_tests::a_dead_consumer_fails_the_call_and_the_next_starts_afresh(&PIPE, Naive);
+        pipe::run::<Naive>(input.as_slice())
     }
 }

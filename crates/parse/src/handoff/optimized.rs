@@ -13,6 +13,7 @@ use super::recycle::Recycle;
 use super::{BATCH_BYTES, BATCH_RECORDS, Handoff, HandoffOutput, MAX_LINE, Records};
 use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
 use std::iter::Peekable;
+use std::thread::LocalKey;
 
 /// `crossbeam-channel`, batched records, batches returned to their producer.
 #[derive(Clone, Copy)]
@@ -81,6 +82,10 @@ impl Recycle for Optimized {
     /// A batch is its own storage: emptied by the consumer, filled again by the producer.
     type Storage = Batch;
 
+    fn pipes() -> &'static LocalKey<Pipes<Optimized>> {
+        &PIPE
+    }
+
     fn make() -> Batch {
         Batch::new()
     }
@@ -118,7 +123,7 @@ impl Kernel<Handoff> for Optimized {
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> HandoffOutput {
         perflab_core::scope!("handoff/optimized");
-        pipe::run(&PIPE, input.as_slice())
+        pipe::run::<Optimized>(input.as_slice())
     }
 }
 
@@ -156,18 +161,6 @@ mod tests {
         assert_eq!(
             Optimized.run(&input, &Ctx::new()),
             Naive.run(&input, &Ctx::new())
-        );
-    }
-
-    #[test]
-    fn one_named_consumer_per_calling_thread_reused_across_calls() {
-        pipe::shared_tests::one_named_consumer_per_calling_thread(&PIPE, Optimized);
-    }
-
-    #[test]
-    fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
-        pipe::shared_tests::a_dead_consumer_fails_the_call_and_the_next_starts_afresh(
-            &PIPE, Optimized,
         );
     }
 }

@@ -14,7 +14,7 @@ use std::thread::{JoinHandle, LocalKey};
 ///
 /// The methods are `#[inline(always)]` in every implementation, so that the producer's loop and
 /// the consumer's are compiled as one function each, as if written out per variant.
-pub(super) trait Strategy: 'static {
+pub(super) trait Strategy: Sized + 'static {
     /// The variant's name, for the consumer thread's name and for messages.
     const VARIANT: &'static str;
     /// Messages the channel holds before the producer blocks.
@@ -27,6 +27,9 @@ pub(super) trait Strategy: 'static {
     type Producer;
     /// What the consumer thread keeps (where it sends buffers back), if anything.
     type Consumer: Send + 'static;
+
+    /// The calling threads' pipes of this variant (a `thread_local!` of the variant's file).
+    fn pipes() -> &'static LocalKey<Pipes<Self>>;
 
     /// The two ends' state for a new pipe.
     fn ends() -> (Self::Producer, Self::Consumer);
@@ -133,13 +136,14 @@ impl<S: Strategy> Pipe<S> {
 /// The calling threads' pipes of one variant: a `thread_local!` of these.
 pub(super) type Pipes<S> = Cell<Option<Pipe<S>>>;
 
-/// One call of a variant whose pipes live in `pipes`: the calling thread's pipe (started on its
-/// first call) runs `data`, and goes back into `pipes` for the next call.
+/// One call of variant `S`: the calling thread's pipe (started on its first call) runs `data`,
+/// and goes back into [`Strategy::pipes`] for the next call.
 ///
 /// The pipe is out of `pipes` during the call: if the call panics, the pipe is dropped on the
 /// way out (its channels close and its consumer is joined), so the next call cannot inherit a
 /// consumer holding half a call's totals; it starts a fresh one.
-pub(super) fn run<S: Strategy>(pipes: &'static LocalKey<Pipes<S>>, data: &[u8]) -> HandoffOutput {
+pub(super) fn run<S: Strategy>(data: &[u8]) -> HandoffOutput {
+    let pipes = S::pipes();
     let mut pipe = pipes.take().unwrap_or_else(Pipe::start);
     match pipe.call(data) {
         Ok(out) => {
@@ -248,17 +252,32 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
-/// The tests every variant's pipe passes, written once: each variant calls them with its pipes
-/// and its kernel (which is its [`Strategy`]).
+/// The tests every variant's pipe passes, written once and run for each variant.
 #[cfg(test)]
-pub(super) mod shared_tests {
-    use super::{Pipes, Strategy};
-    use crate::handoff::{BATCHES, Handoff, generate};
+mod every_variant {
+    use super::Strategy;
+    use crate::handoff::{Arena, BATCHES, Handoff, Naive, Optimized, generate};
     use perflab_core::{ByteInput, Ctx, Kernel};
     use std::panic::{AssertUnwindSafe, catch_unwind};
-    use std::thread::{LocalKey, ThreadId};
+    use std::thread::ThreadId;
 
-    fn consumer<S: Strategy>(pipes: &'static LocalKey<Pipes<S>>) -> Option<(ThreadId, String)> {
+    #[test]
+    fn one_named_consumer_per_calling_thread_reused_across_calls() {
+        one_named_consumer_per_calling_thread(Naive);
+        one_named_consumer_per_calling_thread(Optimized);
+        one_named_consumer_per_calling_thread(Arena);
+    }
+
+    #[test]
+    fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
+        a_dead_consumer_fails_the_call_and_the_next_starts_afresh(Naive);
+        a_dead_consumer_fails_the_call_and_the_next_starts_afresh(Optimized);
+        a_dead_consumer_fails_the_call_and_the_next_starts_afresh(Arena);
+    }
+
+    /// The calling thread's consumer thread, if it has a pipe: its id and name.
+    fn consumer<S: Strategy>() -> Option<(ThreadId, String)> {
+        let pipes = S::pipes();
         let pipe = pipes.take();
         let found = pipe
             .as_ref()
@@ -271,21 +290,19 @@ pub(super) mod shared_tests {
     /// The consumer is started on a thread's first call, named after the variant, reused by the
     /// thread's later calls (with never more than [`BATCHES`] buffers), and another calling
     /// thread gets a consumer of its own.
-    pub(in crate::handoff) fn one_named_consumer_per_calling_thread<S>(
-        pipes: &'static LocalKey<Pipes<S>>,
-        kernel: S,
-    ) where
+    fn one_named_consumer_per_calling_thread<S>(kernel: S)
+    where
         S: Strategy + Kernel<Handoff> + Copy,
     {
-        let variant = S::VARIANT;
+        let (pipes, variant) = (S::pipes(), S::VARIANT);
         let input = ByteInput::new(&generate(50_000, 1));
         let want = kernel.run(&input, &Ctx::new());
-        let (first, name) = consumer(pipes).expect("started on the first call");
+        let (first, name) = consumer::<S>().expect("started on the first call");
         assert_eq!(name, format!("handoff-{variant}-consumer"));
         for _ in 0..5 {
             assert_eq!(kernel.run(&input, &Ctx::new()), want);
         }
-        assert_eq!(consumer(pipes).map(|c| c.0), Some(first));
+        assert_eq!(consumer::<S>().map(|c| c.0), Some(first));
         let pipe = pipes.take().unwrap();
         if let Some(made) = S::buffers_made(&pipe.producer) {
             assert!(made <= BATCHES, "{made} buffers");
@@ -293,7 +310,7 @@ pub(super) mod shared_tests {
         pipes.set(Some(pipe));
         let other = std::thread::spawn(move || {
             kernel.run(&input, &Ctx::new());
-            consumer(pipes).map(|c| c.0)
+            consumer::<S>().map(|c| c.0)
         })
         .join()
         .unwrap();
@@ -306,13 +323,11 @@ pub(super) mod shared_tests {
 
     /// A consumer that panics fails the call with a message naming the variant and the panic,
     /// and the next call starts a fresh consumer and gets the right answer.
-    pub(in crate::handoff) fn a_dead_consumer_fails_the_call_and_the_next_starts_afresh<S>(
-        pipes: &'static LocalKey<Pipes<S>>,
-        kernel: S,
-    ) where
+    fn a_dead_consumer_fails_the_call_and_the_next_starts_afresh<S>(kernel: S)
+    where
         S: Strategy + Kernel<Handoff>,
     {
-        let variant = S::VARIANT;
+        let (pipes, variant) = (S::pipes(), S::VARIANT);
         let input = ByteInput::new(&generate(100_000, 2));
         let want = kernel.run(&input, &Ctx::new());
         let pipe = pipes.take().unwrap();

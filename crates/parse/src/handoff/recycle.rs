@@ -4,10 +4,11 @@
 //! [`Recycle`]); the round trip, over `crossbeam-channel`, is written here once.
 
 use super::channel::Crossbeam;
-use super::pipe::Strategy;
+use super::pipe::{Pipes, Strategy};
 use super::{BATCHES, HandoffOutput, Records, records};
 use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
 use std::iter::Peekable;
+use std::thread::LocalKey;
 
 /// What sets one recycling variant apart: what a batch is, and how it is filled and emptied.
 /// Every `Recycle` is a [`Strategy`]. The methods are `#[inline(always)]` in every
@@ -19,6 +20,11 @@ pub(super) trait Recycle: 'static {
     type Batch: Send + 'static;
     /// What the producer fills: the batch itself, emptied, or its arena.
     type Storage;
+
+    /// The calling threads' pipes of this variant (its [`Strategy::pipes`]).
+    fn pipes() -> &'static LocalKey<Pipes<Self>>
+    where
+        Self: Strategy;
 
     /// New storage, made while the pipe has fewer than [`BATCHES`].
     fn make() -> Self::Storage;
@@ -42,6 +48,10 @@ impl<R: Recycle> Strategy for R {
     type Producer = Returns<R::Batch>;
     /// Where the consumer sends batches back.
     type Consumer = Sender<R::Batch>;
+
+    fn pipes() -> &'static LocalKey<Pipes<R>> {
+        <R as Recycle>::pipes()
+    }
 
     fn ends() -> (Returns<R::Batch>, Sender<R::Batch>) {
         Returns::channel()
