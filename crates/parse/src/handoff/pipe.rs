@@ -12,8 +12,9 @@ use std::thread::{JoinHandle, LocalKey};
 
 /// What sets one variant's pipeline apart; everything else is [`Pipe`]'s.
 ///
-/// The methods are `#[inline(always)]` in every implementation, so that the producer's loop and
-/// the consumer's are compiled as one function each, as if written out per variant.
+/// `produce` and `consume` are `#[inline(always)]` in every implementation, so that the
+/// producer's loop and the consumer's are compiled as one function each, as if written out per
+/// variant.
 pub(super) trait Strategy: Sized + 'static {
     /// The variant's name, for the consumer thread's name and for messages.
     const VARIANT: &'static str;
