@@ -3,16 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use perflab_core::ByteInput;
 use perflab_parse::logs::family;
 
 fuzz_target!(|data: &[u8]| {
-    let (misalign, data) = match data.split_first() {
-        Some((&m, rest)) => (usize::from(m), rest),
-        None => (0, data),
-    };
-    let input = ByteInput::with_misalignment(data, misalign);
-    if let Some((variant, got, want)) = family().first_mismatch(&input) {
-        panic!("logs/{variant} gave {got:?}, naive gave {want:?}");
-    }
+    let (input, _) = perflab_fuzz::misaligned(data);
+    perflab_fuzz::assert_agrees(&family(), &input);
 });

@@ -2,35 +2,17 @@
 //! input, arbitrary bytes and edge cases, at every misalignment, and at every SIMD level this
 //! CPU supports; plus known answers for a hand-written file.
 
-use perflab_core::{ByteInput, Ctx, Kernel, Workload};
-use perflab_parse::logs::{LevelCounts, Logs, LogsOutput, Naive, Simd, family};
+use perflab_parse::logs::{LevelCounts, Logs, LogsOutput, Simd, family};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
+
+mod support;
 
 /// Asserts that all family variants and every supported SIMD level (portable included) agree
 /// with naive on `data` placed at `misalign`; returns naive's output.
 fn check(data: &[u8], misalign: usize) -> LogsOutput {
-    let input = ByteInput::with_misalignment(data, misalign);
-    if let Some((name, got, want)) = family().first_mismatch(&input) {
-        panic!(
-            "{name} gave {got:?}, naive {want:?} on {:?}",
-            String::from_utf8_lossy(data)
-        );
-    }
-    let ctx = Ctx::new();
-    let want = Naive.run(&input, &ctx);
-    for k in [Simd::portable(), Simd::sse2(), Simd::avx2()] {
-        if k.supported() {
-            assert_eq!(
-                k.run(&input, &ctx),
-                want,
-                "{} on {:?}",
-                k.name(),
-                String::from_utf8_lossy(data)
-            );
-        }
-    }
-    want
+    let levels = [Simd::portable(), Simd::sse2(), Simd::avx2()];
+    support::check(&family(), &levels, data, misalign)
 }
 
 const OK: &str =
@@ -103,49 +85,13 @@ fn edge_cases() {
 /// Bytes that matter to the grammar, so random inputs hit them often.
 const ALPHABET: &[u8] = b"  ==\n\r\t[]aZ0919-:.T_\xc3\xff";
 
-fn mutate(mut data: Vec<u8>, edits: &[(usize, u8, u8)]) -> Vec<u8> {
-    for &(at, what, byte) in edits {
-        let at = at % (data.len() + 1);
-        match what % 3 {
-            0 if at < data.len() => data[at] = byte,
-            1 => data.insert(at, byte),
-            _ if at < data.len() => {
-                data.remove(at);
-            }
-            _ => {}
-        }
-    }
-    data
+#[test]
+fn random_inputs_agree() {
+    support::random_inputs_agree::<Logs>(30_000, ALPHABET, check);
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
-
-    #[test]
-    fn generated_inputs_agree(seed in any::<u64>(), size in 0usize..30_000, misalign in 0usize..64) {
-        let data = Logs::generate(size, seed);
-        check(data.as_slice(), misalign);
-    }
-
-    #[test]
-    fn mutated_inputs_agree(
-        seed in any::<u64>(),
-        edits in prop::collection::vec((any::<usize>(), any::<u8>(), prop::sample::select(ALPHABET)), 1..20),
-        misalign in 0usize..64,
-    ) {
-        let data = mutate(Logs::generate(3000, seed).as_slice().to_vec(), &edits);
-        check(&data, misalign);
-    }
-
-    #[test]
-    fn arbitrary_bytes_agree(data in prop::collection::vec(any::<u8>(), 0..600), misalign in 0usize..64) {
-        check(&data, misalign);
-    }
-
-    #[test]
-    fn grammar_alphabet_agrees(data in prop::collection::vec(prop::sample::select(ALPHABET), 0..600), misalign in 0usize..64) {
-        check(&data, misalign);
-    }
 
     /// Valid heads with random bodies: exercises message/field splitting, not just rejects.
     #[test]

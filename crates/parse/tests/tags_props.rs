@@ -2,34 +2,15 @@
 //! input, arbitrary bytes and edge cases, at every misalignment, and at every SIMD level this
 //! CPU supports; plus known answers for a hand-written file.
 
-use perflab_core::{ByteInput, Ctx, Kernel, Workload};
-use perflab_parse::tags::{MAX_TAG_LEN, MAX_TAGS, Naive, Simd, Tags, TagsOutput, family};
-use proptest::prelude::*;
+use perflab_parse::tags::{MAX_TAG_LEN, MAX_TAGS, Simd, Tags, TagsOutput, family};
+
+mod support;
 
 /// Asserts that all family variants and every supported SIMD level (portable included) agree
 /// with naive on `data` placed at `misalign`; returns naive's output.
 fn check(data: &[u8], misalign: usize) -> TagsOutput {
-    let input = ByteInput::with_misalignment(data, misalign);
-    if let Some((name, got, want)) = family().first_mismatch(&input) {
-        panic!(
-            "{name} gave {got:?}, naive {want:?} on {:?}",
-            String::from_utf8_lossy(data)
-        );
-    }
-    let ctx = Ctx::new();
-    let want = Naive.run(&input, &ctx);
-    for k in [Simd::portable(), Simd::sse2(), Simd::avx2()] {
-        if k.supported() {
-            assert_eq!(
-                k.run(&input, &ctx),
-                want,
-                "{} on {:?}",
-                k.name(),
-                String::from_utf8_lossy(data)
-            );
-        }
-    }
-    want
+    let levels = [Simd::portable(), Simd::sse2(), Simd::avx2()];
+    support::check(&family(), &levels, data, misalign)
 }
 
 fn out(lines: u64, tags: u64, distinct_tags: u64, rejected_lines: u64) -> TagsOutput {
@@ -39,6 +20,26 @@ fn out(lines: u64, tags: u64, distinct_tags: u64, rejected_lines: u64) -> TagsOu
         distinct_tags,
         rejected_lines,
     }
+}
+
+#[test]
+fn rules_by_example() {
+    let run = |text: &str| check(text.as_bytes(), 0);
+    assert_eq!(run(""), out(0, 0, 0, 0));
+    assert_eq!(run("\n\r\n\n"), out(0, 0, 0, 0));
+    assert_eq!(run("a,b , c\t\n"), out(1, 3, 3, 0));
+    assert_eq!(run("a,a\r\nb"), out(2, 3, 2, 0));
+    assert_eq!(run("a,,b\nc,\n,d\n  \n"), out(4, 0, 0, 4));
+    assert_eq!(run("Abc\na b\na!\nx\r\r\n"), out(4, 0, 0, 4));
+    assert_eq!(run("caf\u{e9}\n\u{ff}"), out(2, 0, 0, 2));
+    let long = "x".repeat(MAX_TAG_LEN);
+    assert_eq!(run(&format!("{long}\n{long}y\n")), out(2, 1, 1, 1));
+    let sixteen = vec!["t"; MAX_TAGS].join(",");
+    assert_eq!(run(&format!("{sixteen}\n{sixteen},t\n")), out(2, 16, 1, 1));
+    assert_eq!(run(",,,\n\n\n,"), out(2, 0, 0, 2));
+    // Enough distinct tags to grow every hash set several times.
+    let many: String = (0..5000).map(|i| format!("t{i},u{}\n", i % 7)).collect();
+    assert_eq!(run(&many), out(5000, 10_000, 5007, 0));
 }
 
 #[test]
@@ -92,47 +93,7 @@ fn edge_cases() {
 /// Bytes that matter to the rules, so random inputs hit them often.
 const ALPHABET: &[u8] = b"ab_-09,,,  \t\n\n\r\rAZ!\xc3\xa9\xff\x00";
 
-fn mutate(mut data: Vec<u8>, edits: &[(usize, u8, u8)]) -> Vec<u8> {
-    for &(at, what, byte) in edits {
-        let at = at % (data.len() + 1);
-        match what % 3 {
-            0 if at < data.len() => data[at] = byte,
-            1 => data.insert(at, byte),
-            _ if at < data.len() => {
-                data.remove(at);
-            }
-            _ => {}
-        }
-    }
-    data
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
-
-    #[test]
-    fn generated_inputs_agree(seed in any::<u64>(), size in 0usize..20_000, misalign in 0usize..64) {
-        let data = Tags::generate(size, seed);
-        check(data.as_slice(), misalign);
-    }
-
-    #[test]
-    fn mutated_inputs_agree(
-        seed in any::<u64>(),
-        edits in prop::collection::vec((any::<usize>(), any::<u8>(), prop::sample::select(ALPHABET)), 1..20),
-        misalign in 0usize..64,
-    ) {
-        let data = mutate(Tags::generate(3000, seed).as_slice().to_vec(), &edits);
-        check(&data, misalign);
-    }
-
-    #[test]
-    fn arbitrary_bytes_agree(data in prop::collection::vec(any::<u8>(), 0..600), misalign in 0usize..64) {
-        check(&data, misalign);
-    }
-
-    #[test]
-    fn rule_alphabet_agrees(data in prop::collection::vec(prop::sample::select(ALPHABET), 0..600), misalign in 0usize..64) {
-        check(&data, misalign);
-    }
+#[test]
+fn random_inputs_agree() {
+    support::random_inputs_agree::<Tags>(20_000, ALPHABET, check);
 }

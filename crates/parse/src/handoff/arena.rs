@@ -15,16 +15,17 @@
 //!
 //! This variant does not use `ctx.arena()`: that arena belongs to the calling thread and is reset
 //! by the harness after each call, while these arenas cross threads and outlive calls (each pipe
-//! owns [`BATCHES`] of them for good).
+//! owns [`BATCHES`](super::BATCHES) of them for good).
 
-use super::pipe::{self, Pipe, Returns, Worker};
-use super::{BATCH_BYTES, BATCH_RECORDS, BATCHES, Handoff, HandoffOutput, MAX_LINE, records};
+use super::pipe::{self, Pipes};
+use super::recycle::Recycle;
+use super::{BATCH_BYTES, BATCH_RECORDS, Handoff, HandoffOutput, MAX_LINE, Records};
 use bumpalo::Bump;
 use bumpalo::collections::Vec as BumpVec;
-use crossbeam_channel::{Receiver, Sender, bounded};
 use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
 use self_cell::self_cell;
-use std::cell::Cell;
+use std::iter::Peekable;
+use std::thread::LocalKey;
 
 /// Per-batch `bumpalo` arenas, passed to the consumer and handed back.
 #[derive(Clone, Copy)]
@@ -38,11 +39,11 @@ const CAPACITY: usize = BATCH_BYTES + MAX_LINE + BATCH_RECORDS * size_of::<&[u8]
 const SHRINK_ABOVE: usize = 8 * CAPACITY;
 
 /// The records of a batch, allocated in the batch's arena.
-type RecordSlices<'a> = &'a [&'a [u8]];
+pub(super) type RecordSlices<'a> = &'a [&'a [u8]];
 
 self_cell!(
     /// A batch: an arena and the records allocated in it, movable between threads as one value.
-    struct ArenaBatch {
+    pub(super) struct ArenaBatch {
         owner: Bump,
         #[covariant]
         dependent: RecordSlices,
@@ -73,110 +74,38 @@ fn reused(batch: ArenaBatch) -> Bump {
     arena
 }
 
-/// What the producer sends.
-enum Msg {
-    /// A batch of at least one record.
-    Batch(ArenaBatch),
-    /// The call's records are all sent: reply with the totals.
-    End,
-    /// Makes the consumer panic, to test that a broken pipeline fails instead of hanging.
-    #[cfg(test)]
-    Poison,
-}
-
-/// The calling thread's end of the pipeline.
-struct ArenaPipe {
-    batches: Sender<Msg>,
-    arenas: Returns<ArenaBatch>,
-    totals: Receiver<HandoffOutput>,
-    /// Last: dropping it joins the consumer, which returns once the channels above are closed.
-    worker: Worker,
-}
-
 thread_local! {
-    static PIPE: Cell<Option<ArenaPipe>> = const { Cell::new(None) };
+    static PIPE: Pipes<Arena> = const { Pipes::new(None) };
 }
 
-impl Pipe for ArenaPipe {
-    fn start() -> ArenaPipe {
-        let (batches, inbox) = bounded(BATCHES);
-        let (arenas, back) = Returns::channel();
-        let (done, totals) = bounded(1);
-        let worker = Worker::spawn("arena", "handoff-arena-consumer", move || {
-            consume(&inbox, &back, &done);
-        });
-        ArenaPipe {
-            batches,
-            arenas,
-            totals,
-            worker,
-        }
+impl Recycle for Arena {
+    const NAME: &'static str = "arena";
+    type Batch = ArenaBatch;
+    /// The arena a batch is allocated in.
+    type Storage = Bump;
+
+    fn pipes() -> &'static LocalKey<Pipes<Arena>> {
+        &PIPE
     }
 
-    fn call(&mut self, data: &[u8]) -> Result<HandoffOutput, &'static str> {
-        let mut lines = records(data).peekable();
-        while lines.peek().is_some() {
-            let arena = self.arenas.take(|| Bump::with_capacity(CAPACITY), reused)?;
-            let batch = ArenaBatch::new(arena, |arena| fill(arena, &mut lines));
-            self.batches
-                .send(Msg::Batch(batch))
-                .map_err(|_| "sending a batch")?;
-        }
-        self.batches
-            .send(Msg::End)
-            .map_err(|_| "sending the end marker")?;
-        self.totals.recv().map_err(|_| "waiting for the totals")
+    fn make() -> Bump {
+        Bump::with_capacity(CAPACITY)
     }
 
-    fn fail(self, what: &'static str) -> ! {
-        let ArenaPipe {
-            batches,
-            arenas,
-            totals,
-            worker,
-        } = self;
-        drop((batches, arenas, totals));
-        worker.fail(what)
+    fn reuse(batch: ArenaBatch) -> Bump {
+        reused(batch)
     }
 
-    #[cfg(test)]
-    fn worker(&self) -> &Worker {
-        &self.worker
+    #[inline(always)]
+    fn fill(arena: Bump, records: &mut Peekable<Records<'_>>) -> ArenaBatch {
+        ArenaBatch::new(arena, |arena| fill(arena, records))
     }
 
-    #[cfg(test)]
-    fn poison(&self) {
-        self.batches.send(Msg::Poison).unwrap();
-    }
-
-    #[cfg(test)]
-    fn buffers_made(&self) -> Option<usize> {
-        Some(self.arenas.made())
-    }
-}
-
-/// The consumer thread: hashes each batch's records and sends the batch back whole, until the
-/// producer's end closes.
-fn consume(inbox: &Receiver<Msg>, back: &Sender<ArenaBatch>, done: &Sender<HandoffOutput>) {
-    let mut totals = HandoffOutput::default();
-    while let Ok(msg) = inbox.recv() {
-        match msg {
-            Msg::Batch(batch) => {
-                for record in batch.borrow_dependent().iter() {
-                    totals.add(record);
-                }
-                // Never blocks: the channel holds as many arenas as the pipe owns.
-                if back.send(batch).is_err() {
-                    return;
-                }
-            }
-            Msg::End => {
-                if done.send(std::mem::take(&mut totals)).is_err() {
-                    return;
-                }
-            }
-            #[cfg(test)]
-            Msg::Poison => panic!("poisoned on purpose"),
+    /// Hashes the batch's records; the batch goes back whole, records and arena.
+    #[inline(always)]
+    fn count(batch: &mut ArenaBatch, totals: &mut HandoffOutput) {
+        for record in batch.borrow_dependent().iter() {
+            totals.add(record);
         }
     }
 }
@@ -192,14 +121,14 @@ impl Kernel<Handoff> for Arena {
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> HandoffOutput {
         perflab_core::scope!("handoff/arena");
-        pipe::run(&PIPE, input.as_slice())
+        pipe::run::<Arena>(input.as_slice())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handoff::{Naive, generate};
+    use crate::handoff::{Naive, generate, records};
 
     fn assert_send<T: Send>() {}
 
@@ -232,18 +161,6 @@ mod tests {
         assert_eq!(
             Arena.run(&input, &Ctx::new()),
             Naive.run(&input, &Ctx::new())
-        );
-    }
-
-    #[test]
-    fn one_named_consumer_per_calling_thread_reused_across_calls() {
-        pipe::shared_tests::one_named_consumer_per_calling_thread(&PIPE, Arena, "arena");
-    }
-
-    #[test]
-    fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
-        pipe::shared_tests::a_dead_consumer_fails_the_call_and_the_next_starts_afresh(
-            &PIPE, Arena, "arena",
         );
     }
 }

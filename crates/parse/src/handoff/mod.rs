@@ -95,9 +95,11 @@
 //! | `arena` | arena | records allocated in a per-batch `bumpalo::Bump` that travels to the consumer with them and back to the producer for `reset()` (not `ctx.arena()`, which cannot cross threads or outlive a call) |
 
 mod arena;
+mod channel;
 mod naive;
 mod optimized;
 mod pipe;
+mod recycle;
 
 pub use arena::Arena;
 pub use naive::Naive;

@@ -3,16 +3,17 @@
 //! sent over a bounded `crossbeam-channel`; the consumer hashes a batch, empties it and sends it
 //! back on a return channel to its producer, which fills it again.
 //!
-//! Each pipe owns [`BATCHES`] batches for good, made on its first call, so at steady state a call
+//! Each pipe owns [`BATCHES`](super::BATCHES) batches for good, made on its first call, so at steady state a call
 //! allocates nothing per record and frees nothing on the consumer's thread: the memory never
 //! changes hands for good. One message carries up to 64 records, so the channel's
 //! synchronisation (and the consumer's wake-ups) are paid per batch, not per record.
 
-use super::pipe::{self, Pipe, Returns, Worker};
-use super::{BATCH_BYTES, BATCH_RECORDS, BATCHES, Handoff, HandoffOutput, MAX_LINE, records};
-use crossbeam_channel::{Receiver, Sender, bounded};
+use super::pipe::{self, Pipes};
+use super::recycle::Recycle;
+use super::{BATCH_BYTES, BATCH_RECORDS, Handoff, HandoffOutput, MAX_LINE, Records};
 use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
-use std::cell::Cell;
+use std::iter::Peekable;
+use std::thread::LocalKey;
 
 /// `crossbeam-channel`, batched records, batches returned to their producer.
 #[derive(Clone, Copy)]
@@ -25,7 +26,7 @@ const CAPACITY: usize = BATCH_BYTES + MAX_LINE;
 const SHRINK_ABOVE: usize = 8 * CAPACITY;
 
 /// Records back to back in one buffer, with where each ends.
-struct Batch {
+pub(super) struct Batch {
     bytes: Vec<u8>,
     /// `ends[i]` is where record `i` ends in `bytes` (and record `i + 1` starts).
     ends: Vec<usize>,
@@ -71,114 +72,43 @@ impl Batch {
     }
 }
 
-/// What the producer sends.
-enum Msg {
-    /// A batch of at least one record.
-    Batch(Batch),
-    /// The call's records are all sent: reply with the totals.
-    End,
-    /// Makes the consumer panic, to test that a broken pipeline fails instead of hanging.
-    #[cfg(test)]
-    Poison,
-}
-
-/// The calling thread's end of the pipeline.
-struct OptimizedPipe {
-    batches: Sender<Msg>,
-    empties: Returns<Batch>,
-    totals: Receiver<HandoffOutput>,
-    /// Last: dropping it joins the consumer, which returns once the channels above are closed.
-    worker: Worker,
-}
-
 thread_local! {
-    static PIPE: Cell<Option<OptimizedPipe>> = const { Cell::new(None) };
+    static PIPE: Pipes<Optimized> = const { Pipes::new(None) };
 }
 
-impl Pipe for OptimizedPipe {
-    fn start() -> OptimizedPipe {
-        let (batches, inbox) = bounded(BATCHES);
-        let (empties, back) = Returns::channel();
-        let (done, totals) = bounded(1);
-        let worker = Worker::spawn("optimized", "handoff-optimized-consumer", move || {
-            consume(&inbox, &back, &done);
-        });
-        OptimizedPipe {
-            batches,
-            empties,
-            totals,
-            worker,
-        }
+impl Recycle for Optimized {
+    const NAME: &'static str = "optimized";
+    type Batch = Batch;
+    /// A batch is its own storage: emptied by the consumer, filled again by the producer.
+    type Storage = Batch;
+
+    fn pipes() -> &'static LocalKey<Pipes<Optimized>> {
+        &PIPE
     }
 
-    fn call(&mut self, data: &[u8]) -> Result<HandoffOutput, &'static str> {
-        let mut records = records(data).peekable();
-        while records.peek().is_some() {
-            let mut batch = self.empties.take(Batch::new, Batch::reused)?;
-            for record in records.by_ref() {
-                batch.push(record);
-                if batch.is_full() {
-                    break;
-                }
+    fn make() -> Batch {
+        Batch::new()
+    }
+
+    fn reuse(batch: Batch) -> Batch {
+        batch.reused()
+    }
+
+    #[inline(always)]
+    fn fill(mut batch: Batch, records: &mut Peekable<Records<'_>>) -> Batch {
+        for record in records {
+            batch.push(record);
+            if batch.is_full() {
+                break;
             }
-            self.batches
-                .send(Msg::Batch(batch))
-                .map_err(|_| "sending a batch")?;
         }
-        self.batches
-            .send(Msg::End)
-            .map_err(|_| "sending the end marker")?;
-        self.totals.recv().map_err(|_| "waiting for the totals")
+        batch
     }
 
-    fn fail(self, what: &'static str) -> ! {
-        let OptimizedPipe {
-            batches,
-            empties,
-            totals,
-            worker,
-        } = self;
-        drop((batches, empties, totals));
-        worker.fail(what)
-    }
-
-    #[cfg(test)]
-    fn worker(&self) -> &Worker {
-        &self.worker
-    }
-
-    #[cfg(test)]
-    fn poison(&self) {
-        self.batches.send(Msg::Poison).unwrap();
-    }
-
-    #[cfg(test)]
-    fn buffers_made(&self) -> Option<usize> {
-        Some(self.empties.made())
-    }
-}
-
-/// The consumer thread: hashes each batch and sends it back empty, until the producer's end
-/// closes.
-fn consume(inbox: &Receiver<Msg>, back: &Sender<Batch>, done: &Sender<HandoffOutput>) {
-    let mut totals = HandoffOutput::default();
-    while let Ok(msg) = inbox.recv() {
-        match msg {
-            Msg::Batch(mut batch) => {
-                batch.drain_into(&mut totals);
-                // Never blocks: the channel holds as many batches as the pipe owns.
-                if back.send(batch).is_err() {
-                    return;
-                }
-            }
-            Msg::End => {
-                if done.send(std::mem::take(&mut totals)).is_err() {
-                    return;
-                }
-            }
-            #[cfg(test)]
-            Msg::Poison => panic!("poisoned on purpose"),
-        }
+    /// Hashes the batch and empties it.
+    #[inline(always)]
+    fn count(batch: &mut Batch, totals: &mut HandoffOutput) {
+        batch.drain_into(totals);
     }
 }
 
@@ -193,7 +123,7 @@ impl Kernel<Handoff> for Optimized {
 
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> HandoffOutput {
         perflab_core::scope!("handoff/optimized");
-        pipe::run(&PIPE, input.as_slice())
+        pipe::run::<Optimized>(input.as_slice())
     }
 }
 
@@ -231,20 +161,6 @@ mod tests {
         assert_eq!(
             Optimized.run(&input, &Ctx::new()),
             Naive.run(&input, &Ctx::new())
-        );
-    }
-
-    #[test]
-    fn one_named_consumer_per_calling_thread_reused_across_calls() {
-        pipe::shared_tests::one_named_consumer_per_calling_thread(&PIPE, Optimized, "optimized");
-    }
-
-    #[test]
-    fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
-        pipe::shared_tests::a_dead_consumer_fails_the_call_and_the_next_starts_afresh(
-            &PIPE,
-            Optimized,
-            "optimized",
         );
     }
 }

@@ -1,49 +1,151 @@
-//! What the variants share: a pipe per calling thread, kept in a `thread_local!` across calls,
-//! and the consumer thread each pipe owns (started with a name, joined when dropped, turned into
-//! a clear panic when the pipeline breaks).
+//! What the variants share: a pipe per calling thread, kept in a `thread_local!` across calls;
+//! the producer's end (send the records, then an end marker, then wait for the totals); the
+//! consumer's loop; and the consumer thread each pipe owns (started with a name, joined when
+//! dropped, turned into a clear panic when the pipeline breaks). A variant supplies only its
+//! [`Strategy`]: which channel library, what one message carries and how buffers come back.
 
-use super::{BATCHES, HandoffOutput};
-use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
+use super::HandoffOutput;
+use super::channel::Channel;
 use std::any::Any;
 use std::cell::Cell;
 use std::thread::{JoinHandle, LocalKey};
 
-/// A variant's producer–consumer pair, as its calling thread holds it.
-pub(super) trait Pipe: Sized + 'static {
-    /// Starts the consumer thread and connects the channels.
-    fn start() -> Self;
+/// What sets one variant's pipeline apart; everything else is [`Pipe`]'s.
+///
+/// `produce` and `consume` are `#[inline(always)]` in every implementation, so that the
+/// producer's loop and the consumer's are compiled as one function each, as if written out per
+/// variant.
+pub(super) trait Strategy: Sized + 'static {
+    /// The variant's name, for the consumer thread's name and for messages.
+    const VARIANT: &'static str;
+    /// Messages the channel holds before the producer blocks.
+    const IN_FLIGHT: usize;
+    /// The channel library the records and the totals travel through.
+    type Channel: Channel;
+    /// What one message carries: a record or a batch of them.
+    type Load: Send + 'static;
+    /// What the producer keeps between calls (the buffers it gets back), if anything.
+    type Producer;
+    /// What the consumer thread keeps (where it sends buffers back), if anything.
+    type Consumer: Send + 'static;
 
-    /// Sends `data`'s records through the pipe and returns the consumer's totals, or says what
-    /// broke (e.g. "sending a record").
-    fn call(&mut self, data: &[u8]) -> Result<HandoffOutput, &'static str>;
+    /// The calling threads' pipes of this variant (a `thread_local!` of the variant's file).
+    fn pipes() -> &'static LocalKey<Pipes<Self>>;
 
-    /// Closes this end of every channel, then [`Worker::fail`]s.
-    fn fail(self, what: &'static str) -> !;
+    /// The two ends' state for a new pipe.
+    fn ends() -> (Self::Producer, Self::Consumer);
 
-    /// The consumer thread (tests).
-    #[cfg(test)]
-    fn worker(&self) -> &Worker;
+    /// Sends every record of `data` through `send`, which returns `false` once the consumer is
+    /// gone; an `Err` says what broke.
+    fn produce(
+        producer: &mut Self::Producer,
+        data: &[u8],
+        send: impl FnMut(Self::Load) -> bool,
+    ) -> Result<(), &'static str>;
 
-    /// Sends the consumer a message that makes it panic (tests).
-    #[cfg(test)]
-    fn poison(&self);
+    /// Counts what `load` holds into `totals` and disposes of it (frees it, or sends it back);
+    /// `false` if the producer's end is gone and the consumer should stop.
+    fn consume(consumer: &Self::Consumer, load: Self::Load, totals: &mut HandoffOutput) -> bool;
 
     /// How many reusable buffers the pipe has made, if it reuses any (tests).
     #[cfg(test)]
-    fn buffers_made(&self) -> Option<usize>;
+    fn buffers_made(_producer: &Self::Producer) -> Option<usize> {
+        None
+    }
 }
 
-/// One call of a variant whose pipes live in `pipes`: the calling thread's pipe (started on its
-/// first call) runs `data`, and goes back into `pipes` for the next call.
+/// What the producer sends.
+enum Msg<L> {
+    /// A record or a batch of records.
+    Load(L),
+    /// The call's records are all sent: reply with the totals.
+    End,
+    /// Makes the consumer panic, to test that a broken pipeline fails instead of hanging.
+    #[cfg(test)]
+    Poison,
+}
+
+/// The sending end of `S`'s channel of `T`.
+type Tx<S, T> = <<S as Strategy>::Channel as Channel>::Sender<T>;
+/// The receiving end of `S`'s channel of `T`.
+type Rx<S, T> = <<S as Strategy>::Channel as Channel>::Receiver<T>;
+
+/// A variant's producer–consumer pair, as its calling thread holds it.
+pub(super) struct Pipe<S: Strategy> {
+    loads: Tx<S, Msg<S::Load>>,
+    producer: S::Producer,
+    totals: Rx<S, HandoffOutput>,
+    /// Last: dropping it joins the consumer, which returns once the channels above are closed.
+    worker: Worker,
+}
+
+impl<S: Strategy> Pipe<S> {
+    /// Starts the consumer thread and connects the channels.
+    fn start() -> Pipe<S> {
+        let (loads, inbox) = S::Channel::bounded(S::IN_FLIGHT);
+        let (producer, consumer) = S::ends();
+        let (done, totals) = S::Channel::bounded(1);
+        let worker = Worker::spawn(S::VARIANT, move || {
+            consume::<S>(&inbox, &consumer, &done);
+        });
+        Pipe {
+            loads,
+            producer,
+            totals,
+            worker,
+        }
+    }
+
+    /// Sends `data`'s records through the pipe and returns the consumer's totals, or says what
+    /// broke (e.g. "sending a record").
+    fn call(&mut self, data: &[u8]) -> Result<HandoffOutput, &'static str> {
+        let loads = &self.loads;
+        S::produce(&mut self.producer, data, |load| {
+            S::Channel::send(loads, Msg::Load(load))
+        })?;
+        if !S::Channel::send(loads, Msg::End) {
+            return Err("sending the end marker");
+        }
+        S::Channel::recv(&self.totals).ok_or("waiting for the totals")
+    }
+
+    /// Closes this end of every channel, then [`Worker::fail`]s.
+    fn fail(self, what: &'static str) -> ! {
+        let Pipe {
+            loads,
+            producer,
+            totals,
+            worker,
+        } = self;
+        drop((loads, producer, totals));
+        worker.fail(what)
+    }
+
+    /// The consumer thread (tests).
+    #[cfg(test)]
+    fn worker(&self) -> &Worker {
+        &self.worker
+    }
+
+    /// Sends the consumer a message that makes it panic (tests).
+    #[cfg(test)]
+    fn poison(&self) {
+        assert!(S::Channel::send(&self.loads, Msg::Poison));
+    }
+}
+
+/// The calling threads' pipes of one variant: a `thread_local!` of these.
+pub(super) type Pipes<S> = Cell<Option<Pipe<S>>>;
+
+/// One call of variant `S`: the calling thread's pipe (started on its first call) runs `data`,
+/// and goes back into [`Strategy::pipes`] for the next call.
 ///
 /// The pipe is out of `pipes` during the call: if the call panics, the pipe is dropped on the
 /// way out (its channels close and its consumer is joined), so the next call cannot inherit a
 /// consumer holding half a call's totals; it starts a fresh one.
-pub(super) fn run<P: Pipe>(
-    pipes: &'static LocalKey<Cell<Option<P>>>,
-    data: &[u8],
-) -> HandoffOutput {
-    let mut pipe = pipes.take().unwrap_or_else(P::start);
+pub(super) fn run<S: Strategy>(data: &[u8]) -> HandoffOutput {
+    let pipes = S::pipes();
+    let mut pipe = pipes.take().unwrap_or_else(Pipe::start);
     match pipe.call(data) {
         Ok(out) => {
             pipes.set(Some(pipe));
@@ -53,50 +155,29 @@ pub(super) fn run<P: Pipe>(
     }
 }
 
-/// The producer's side of the [`BATCHES`] reusable buffers of a pipe, which the consumer sends
-/// back once it has hashed what they held.
-///
-/// Never more than [`BATCHES`] exist, and the return channel holds that many, so the consumer
-/// never blocks sending one back.
-pub(super) struct Returns<T> {
-    /// Buffers the consumer is done with.
-    empties: Receiver<T>,
-    /// How many buffers this pipe has made so far.
-    made: usize,
-}
-
-impl<T> Returns<T> {
-    /// The producer's end of the return channel, and the consumer's.
-    pub(super) fn channel() -> (Returns<T>, Sender<T>) {
-        let (back, empties) = bounded(BATCHES);
-        (Returns { empties, made: 0 }, back)
-    }
-
-    /// A buffer to fill: one the consumer sent back (passed through `reuse`), else a new one
-    /// from `make` while fewer than [`BATCHES`] exist, else the next one the consumer sends back.
-    pub(super) fn take<U>(
-        &mut self,
-        make: impl FnOnce() -> U,
-        reuse: impl FnOnce(T) -> U,
-    ) -> Result<U, &'static str> {
-        const WHAT: &str = "waiting for an emptied batch";
-        match self.empties.try_recv() {
-            Ok(old) => Ok(reuse(old)),
-            Err(TryRecvError::Empty) if self.made < BATCHES => {
-                self.made += 1;
-                Ok(make())
+/// The consumer thread: counts every load and disposes of it, and answers each end marker with
+/// the totals, until the producer's end closes.
+fn consume<S: Strategy>(
+    inbox: &Rx<S, Msg<S::Load>>,
+    consumer: &S::Consumer,
+    done: &Tx<S, HandoffOutput>,
+) {
+    let mut totals = HandoffOutput::default();
+    while let Some(msg) = S::Channel::recv(inbox) {
+        match msg {
+            Msg::Load(load) => {
+                if !S::consume(consumer, load, &mut totals) {
+                    return;
+                }
             }
-            Err(TryRecvError::Empty) => self.empties.recv().map(reuse).map_err(|_| WHAT),
-            Err(TryRecvError::Disconnected) => Err(WHAT),
+            Msg::End => {
+                if !S::Channel::send(done, std::mem::take(&mut totals)) {
+                    return;
+                }
+            }
+            #[cfg(test)]
+            Msg::Poison => panic!("poisoned on purpose"),
         }
-    }
-}
-
-impl<T> Returns<T> {
-    /// How many buffers were made.
-    #[cfg(test)]
-    pub(super) fn made(&self) -> usize {
-        self.made
     }
 }
 
@@ -111,18 +192,15 @@ pub(super) struct Worker {
 }
 
 impl Worker {
-    /// Starts `body` on a thread named `thread_name` (a plain `std::thread`, so it inherits the
-    /// calling thread's CPU affinity like any thread the user's code would start).
+    /// Starts `body` on a thread named `handoff-VARIANT-consumer` (a plain `std::thread`, so it
+    /// inherits the calling thread's CPU affinity like any thread the user's code would start).
     ///
     /// # Panics
     /// If the OS refuses to start a thread.
-    pub(super) fn spawn(
-        variant: &'static str,
-        thread_name: &'static str,
-        body: impl FnOnce() + Send + 'static,
-    ) -> Worker {
+    pub(super) fn spawn(variant: &'static str, body: impl FnOnce() + Send + 'static) -> Worker {
+        let thread_name = format!("handoff-{variant}-consumer");
         let handle = std::thread::Builder::new()
-            .name(thread_name.to_owned())
+            .name(thread_name.clone())
             .spawn(body)
             .unwrap_or_else(|e| {
                 panic!("handoff/{variant}: cannot start its consumer thread {thread_name}: {e}")
@@ -175,18 +253,32 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
-/// The tests every variant's pipe passes, written once: each variant calls them with its pipes,
-/// its kernel and its name.
+/// The tests every variant's pipe passes, written once and run for each variant.
 #[cfg(test)]
-pub(super) mod shared_tests {
-    use super::{BATCHES, Pipe};
-    use crate::handoff::{Handoff, generate};
+mod every_variant {
+    use super::Strategy;
+    use crate::handoff::{Arena, BATCHES, Handoff, Naive, Optimized, generate};
     use perflab_core::{ByteInput, Ctx, Kernel};
-    use std::cell::Cell;
     use std::panic::{AssertUnwindSafe, catch_unwind};
-    use std::thread::{LocalKey, ThreadId};
+    use std::thread::ThreadId;
 
-    fn consumer<P: Pipe>(pipes: &'static LocalKey<Cell<Option<P>>>) -> Option<(ThreadId, String)> {
+    #[test]
+    fn one_named_consumer_per_calling_thread_reused_across_calls() {
+        one_named_consumer_per_calling_thread(Naive);
+        one_named_consumer_per_calling_thread(Optimized);
+        one_named_consumer_per_calling_thread(Arena);
+    }
+
+    #[test]
+    fn a_dead_consumer_fails_the_call_and_the_next_call_starts_afresh() {
+        a_dead_consumer_fails_the_call_and_the_next_starts_afresh(Naive);
+        a_dead_consumer_fails_the_call_and_the_next_starts_afresh(Optimized);
+        a_dead_consumer_fails_the_call_and_the_next_starts_afresh(Arena);
+    }
+
+    /// The calling thread's consumer thread, if it has a pipe: its id and name.
+    fn consumer<S: Strategy>() -> Option<(ThreadId, String)> {
+        let pipes = S::pipes();
         let pipe = pipes.take();
         let found = pipe
             .as_ref()
@@ -199,30 +291,27 @@ pub(super) mod shared_tests {
     /// The consumer is started on a thread's first call, named after the variant, reused by the
     /// thread's later calls (with never more than [`BATCHES`] buffers), and another calling
     /// thread gets a consumer of its own.
-    pub(in crate::handoff) fn one_named_consumer_per_calling_thread<P, K>(
-        pipes: &'static LocalKey<Cell<Option<P>>>,
-        kernel: K,
-        variant: &str,
-    ) where
-        P: Pipe,
-        K: Kernel<Handoff> + Copy + Send + 'static,
+    fn one_named_consumer_per_calling_thread<S>(kernel: S)
+    where
+        S: Strategy + Kernel<Handoff> + Copy,
     {
+        let (pipes, variant) = (S::pipes(), S::VARIANT);
         let input = ByteInput::new(&generate(50_000, 1));
         let want = kernel.run(&input, &Ctx::new());
-        let (first, name) = consumer(pipes).expect("started on the first call");
+        let (first, name) = consumer::<S>().expect("started on the first call");
         assert_eq!(name, format!("handoff-{variant}-consumer"));
         for _ in 0..5 {
             assert_eq!(kernel.run(&input, &Ctx::new()), want);
         }
-        assert_eq!(consumer(pipes).map(|c| c.0), Some(first));
+        assert_eq!(consumer::<S>().map(|c| c.0), Some(first));
         let pipe = pipes.take().unwrap();
-        if let Some(made) = pipe.buffers_made() {
+        if let Some(made) = S::buffers_made(&pipe.producer) {
             assert!(made <= BATCHES, "{made} buffers");
         }
         pipes.set(Some(pipe));
         let other = std::thread::spawn(move || {
             kernel.run(&input, &Ctx::new());
-            consumer(pipes).map(|c| c.0)
+            consumer::<S>().map(|c| c.0)
         })
         .join()
         .unwrap();
@@ -235,14 +324,11 @@ pub(super) mod shared_tests {
 
     /// A consumer that panics fails the call with a message naming the variant and the panic,
     /// and the next call starts a fresh consumer and gets the right answer.
-    pub(in crate::handoff) fn a_dead_consumer_fails_the_call_and_the_next_starts_afresh<P, K>(
-        pipes: &'static LocalKey<Cell<Option<P>>>,
-        kernel: K,
-        variant: &str,
-    ) where
-        P: Pipe,
-        K: Kernel<Handoff>,
+    fn a_dead_consumer_fails_the_call_and_the_next_starts_afresh<S>(kernel: S)
+    where
+        S: Strategy + Kernel<Handoff>,
     {
+        let (pipes, variant) = (S::pipes(), S::VARIANT);
         let input = ByteInput::new(&generate(100_000, 2));
         let want = kernel.run(&input, &Ctx::new());
         let pipe = pipes.take().unwrap();
@@ -270,14 +356,14 @@ mod tests {
 
     #[test]
     fn fail_names_the_variant_and_the_consumers_panic() {
-        let w = Worker::spawn("test", "handoff-test-consumer", || panic!("boom {}", 42));
+        let w = Worker::spawn("test", || panic!("boom {}", 42));
         let e = catch_unwind(AssertUnwindSafe(|| w.fail("sending a record"))).unwrap_err();
         let text = message(e.as_ref());
         assert!(text.contains("handoff/test"), "{text}");
         assert!(text.contains("while sending a record"), "{text}");
         assert!(text.contains("panicked: boom 42"), "{text}");
 
-        let w = Worker::spawn("test", "handoff-test-consumer", || {});
+        let w = Worker::spawn("test", || {});
         let e = catch_unwind(AssertUnwindSafe(|| w.fail("waiting"))).unwrap_err();
         assert!(message(e.as_ref()).contains("ended without panicking"));
     }
@@ -285,13 +371,7 @@ mod tests {
     #[test]
     fn threads_are_named_and_joined_on_drop() {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let w = Worker::spawn(
-            "test",
-            "handoff-test-consumer",
-            move || {
-                while rx.recv().is_ok() {}
-            },
-        );
+        let w = Worker::spawn("test", move || while rx.recv().is_ok() {});
         assert_eq!(
             w.thread().and_then(|t| t.name()),
             Some("handoff-test-consumer")

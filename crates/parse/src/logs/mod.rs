@@ -152,22 +152,23 @@ mod tests {
         fam.run("naive", &input).unwrap_or_default()
     }
 
-    fn malformed(line: &str) {
+    /// Asserts that `line` is one line, malformed or not as `bad` says.
+    fn expect(line: &str, bad: bool) {
         let o = run_all(line);
+        let want = if bad { "malformed" } else { "well-formed" };
         assert_eq!(
             (o.lines, o.malformed),
-            (1, 1),
-            "{line:?} should be malformed"
+            (1, u64::from(bad)),
+            "{line:?} should be {want}"
         );
     }
 
+    fn malformed(line: &str) {
+        expect(line, true);
+    }
+
     fn well_formed(line: &str) {
-        let o = run_all(line);
-        assert_eq!(
-            (o.lines, o.malformed),
-            (1, 0),
-            "{line:?} should be well-formed"
-        );
+        expect(line, false);
     }
 
     #[test]

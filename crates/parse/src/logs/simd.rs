@@ -9,8 +9,7 @@
 use super::syntax;
 use super::tally::Tally;
 use super::{Logs, LogsOutput};
-use crate::scan::{self, Classify, PlainSet, ScanParser, Structurals};
-use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
+use crate::scan::{self, Classify, PlainSet, ScanKernel, ScanParser, Structurals};
 use smallvec::SmallVec;
 
 /// Printable ASCII except space and `=`: everything else is structural.
@@ -19,27 +18,6 @@ const PLAIN: PlainSet = PlainSet::new([(0x21, 0x3C), (0x3E, 0x7E), (0x21, 0x3C),
 /// The SIMD `logs` kernel at one scanner level (`simd`, `simd-sse2`, `simd-avx2`, and
 /// `simd-portable` for tests).
 pub type Simd = scan::LevelKernel<Parser>;
-
-impl Kernel<Logs> for Simd {
-    fn name(&self) -> &'static str {
-        self.name()
-    }
-
-    fn kind(&self) -> VariantKind {
-        VariantKind::Simd
-    }
-
-    fn supported(&self) -> bool {
-        self.supported()
-    }
-
-    /// Returns an empty output if called on a CPU without the level (callers check
-    /// [`Kernel::supported`] first).
-    fn run(&self, input: &ByteInput, _ctx: &Ctx) -> LogsOutput {
-        perflab_core::scope!("logs/simd", self.name());
-        self.parse(input.as_slice()).unwrap_or_default()
-    }
-}
 
 /// The logs parser over the scanner (public only as the parameter of [`Simd`]).
 pub struct Parser;
@@ -114,6 +92,16 @@ impl Line {
         }
         let ms = syntax::ms_field(&fields).ok()?;
         Some((head.level, head.component, ms))
+    }
+}
+
+impl ScanKernel for Parser {
+    type Workload = Logs;
+
+    #[inline]
+    fn run(kernel: &Simd, input: &[u8]) -> LogsOutput {
+        perflab_core::scope!("logs/simd", kernel.name());
+        kernel.parse(input).unwrap_or_default()
     }
 }
 

@@ -1,7 +1,7 @@
 //! AVX2 binding of the generic classifier: 32-byte registers.
 
-use super::generic::{Vector, structural_mask};
-use super::{Classify, PlainSet, ScanParser};
+use super::ScanParser;
+use super::generic::{Vector, VectorClassifier};
 use std::arch::x86_64::{
     __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
     _mm256_or_si256, _mm256_set1_epi8, _mm256_sub_epi8,
@@ -44,13 +44,6 @@ impl Vector for __m256i {
     }
 }
 
-/// The AVX2 classifier. A value exists only inside [`parse`], whose callers promise the CPU has
-/// AVX2; that is a property of the CPU, so it still holds wherever the value is copied.
-#[derive(Clone, Copy, Debug)]
-struct Avx2 {
-    set: PlainSet,
-}
-
 /// Runs `P` over the AVX2 classifier: the outermost AVX2 function, so the parser's loop is
 /// compiled with AVX2 enabled.
 ///
@@ -58,13 +51,6 @@ struct Avx2 {
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn parse<P: ScanParser>(input: &[u8]) -> P::Output {
-    P::parse(Avx2 { set: P::PLAIN }, input)
-}
-
-impl Classify for Avx2 {
-    #[inline(always)]
-    fn structural_mask(&self, block: &[u8; 64]) -> u64 {
-        // SAFETY: a `Avx2` exists only when the CPU has AVX2 (see the type's docs).
-        unsafe { structural_mask::<__m256i>(&self.set, block) }
-    }
+    // SAFETY: the caller promises AVX2 (this function's contract).
+    P::parse(unsafe { VectorClassifier::<__m256i>::new(P::PLAIN) }, input)
 }

@@ -1,6 +1,7 @@
 //! The classification algorithm, written once over [`Vector`]; the per-ISA files only bind it.
 
-use super::PlainSet;
+use super::{Classify, PlainSet};
+use std::marker::PhantomData;
 
 /// The few vector operations classification needs. Implemented for `__m128i` and `__m256i`.
 ///
@@ -46,5 +47,36 @@ pub(super) unsafe fn structural_mask<V: Vector>(set: &PlainSet, block: &[u8; 64]
             k += 1;
         }
         !plain
+    }
+}
+
+/// The classifier over vector type `V`, which a per-ISA entry function hands its parser. A value
+/// exists only through [`VectorClassifier::new`], whose callers promise the CPU has `V`'s ISA;
+/// that is a property of the CPU, so it still holds wherever the value is copied.
+#[derive(Clone, Copy)]
+pub(super) struct VectorClassifier<V> {
+    set: PlainSet,
+    isa: PhantomData<V>,
+}
+
+impl<V: Vector> VectorClassifier<V> {
+    /// A classifier for `set` over `V`.
+    ///
+    /// # Safety
+    /// The CPU must support `V`'s ISA.
+    #[inline(always)]
+    pub(super) unsafe fn new(set: PlainSet) -> Self {
+        VectorClassifier {
+            set,
+            isa: PhantomData,
+        }
+    }
+}
+
+impl<V: Vector> Classify for VectorClassifier<V> {
+    #[inline(always)]
+    fn structural_mask(&self, block: &[u8; 64]) -> u64 {
+        // SAFETY: a `VectorClassifier<V>` exists only when the CPU has `V`'s ISA (see `new`).
+        unsafe { structural_mask::<V>(&self.set, block) }
     }
 }

@@ -27,6 +27,7 @@ mod portable;
 mod sse2;
 
 use perflab_core::isa::Level;
+use perflab_core::{ByteInput, Ctx, Kernel, VariantKind, Workload};
 pub use portable::Portable;
 
 /// The bytes a parser can skip without looking: up to four inclusive ranges. Every other byte is
@@ -74,6 +75,21 @@ pub trait ScanParser: 'static {
     fn parse<C: Classify>(classifier: C, input: &[u8]) -> Self::Output;
 }
 
+/// A [`ScanParser`] that is a workload's SIMD kernel: [`LevelKernel`] implements [`Kernel`] for
+/// it at every level, so the workload supplies only the parser and its profiling scope.
+pub trait ScanKernel: ScanParser<Output: Default> {
+    /// The workload the parser computes the output of.
+    type Workload: Workload<Input = ByteInput, Output = Self::Output>;
+
+    /// Runs `kernel` on `input` inside the workload's profiling scope (scope names are string
+    /// literals, so each workload opens its own): `scope!("W/simd", kernel.name())`, then
+    /// [`LevelKernel::parse`], an empty output if the CPU lacks the level. `#[inline]`, so that
+    /// it compiles into the kernel's `run`.
+    fn run(kernel: &LevelKernel<Self>, input: &[u8]) -> Self::Output
+    where
+        Self: Sized;
+}
+
 /// The levels the scanner implements, narrowest first (`Scalar` is the table of [`Portable`]).
 pub const LEVELS: [Level; 3] = [Level::Scalar, Level::Sse2, Level::Avx2];
 
@@ -94,8 +110,8 @@ fn resolve<P: ScanParser>(level: Level) -> Option<ParseFn<P>> {
 }
 
 /// A kernel that runs parser `P` over the scanner at one [`Level`], its entry function resolved
-/// once, at construction. `tags` and `logs` each implement `Kernel` for their instantiation; the
-/// levels and names are shared.
+/// once, at construction. It is the `simd` variants' [`Kernel`] of every workload whose parser
+/// is a [`ScanKernel`] (`tags`, `logs`).
 pub struct LevelKernel<P: ScanParser> {
     name: &'static str,
     level: Level,
@@ -154,6 +170,26 @@ impl<P: ScanParser> LevelKernel<P> {
         // SAFETY: `self.parse` is only set by `resolve`, after `is_supported` confirmed the CPU
         // has the level the entry function was compiled for.
         self.parse.map(|f| unsafe { f(input) })
+    }
+}
+
+impl<P: ScanKernel> Kernel<P::Workload> for LevelKernel<P> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn kind(&self) -> VariantKind {
+        VariantKind::Simd
+    }
+
+    fn supported(&self) -> bool {
+        self.parse.is_some()
+    }
+
+    /// Returns an empty output if called on a CPU without the level (callers check
+    /// [`Kernel::supported`] first).
+    fn run(&self, input: &ByteInput, _ctx: &Ctx) -> P::Output {
+        P::run(self, input.as_slice())
     }
 }
 

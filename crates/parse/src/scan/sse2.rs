@@ -1,7 +1,7 @@
 //! SSE2 binding of the generic classifier: 16-byte registers.
 
-use super::generic::{Vector, structural_mask};
-use super::{Classify, PlainSet, ScanParser};
+use super::ScanParser;
+use super::generic::{Vector, VectorClassifier};
 use std::arch::x86_64::{
     __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
     _mm_set1_epi8, _mm_sub_epi8,
@@ -44,13 +44,6 @@ impl Vector for __m128i {
     }
 }
 
-/// The SSE2 classifier. A value exists only inside [`parse`], whose callers promise the CPU has
-/// SSE2; that is a property of the CPU, so it still holds wherever the value is copied.
-#[derive(Clone, Copy, Debug)]
-struct Sse2 {
-    set: PlainSet,
-}
-
 /// Runs `P` over the SSE2 classifier: the outermost SSE2 function, so the parser's loop is
 /// compiled with SSE2 enabled.
 ///
@@ -58,13 +51,6 @@ struct Sse2 {
 /// The CPU must support SSE2.
 #[target_feature(enable = "sse2")]
 pub(super) unsafe fn parse<P: ScanParser>(input: &[u8]) -> P::Output {
-    P::parse(Sse2 { set: P::PLAIN }, input)
-}
-
-impl Classify for Sse2 {
-    #[inline(always)]
-    fn structural_mask(&self, block: &[u8; 64]) -> u64 {
-        // SAFETY: a `Sse2` exists only when the CPU has SSE2 (see the type's docs).
-        unsafe { structural_mask::<__m128i>(&self.set, block) }
-    }
+    // SAFETY: the caller promises SSE2 (this function's contract).
+    P::parse(unsafe { VectorClassifier::<__m128i>::new(P::PLAIN) }, input)
 }

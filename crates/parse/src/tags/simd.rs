@@ -8,9 +8,8 @@
 //! instantiates it inside each ISA's `#[target_feature]` entry.
 
 use super::{MAX_TAG_LEN, MAX_TAGS, Tags, TagsOutput};
-use crate::scan::{self, Classify, PlainSet, ScanParser, Structurals};
+use crate::scan::{self, Classify, PlainSet, ScanKernel, ScanParser, Structurals};
 use arrayvec::ArrayVec;
-use perflab_core::{ByteInput, Ctx, Kernel, VariantKind};
 use rustc_hash::FxHashSet;
 
 /// Tag bytes: everything else is structural.
@@ -19,27 +18,6 @@ const PLAIN: PlainSet = PlainSet::new([(b'a', b'z'), (b'0', b'9'), (b'_', b'_'),
 /// The SIMD `tags` kernel at one scanner level (`simd`, `simd-sse2`, `simd-avx2`, and
 /// `simd-portable` for tests).
 pub type Simd = scan::LevelKernel<Parser>;
-
-impl Kernel<Tags> for Simd {
-    fn name(&self) -> &'static str {
-        self.name()
-    }
-
-    fn kind(&self) -> VariantKind {
-        VariantKind::Simd
-    }
-
-    fn supported(&self) -> bool {
-        self.supported()
-    }
-
-    /// Returns an all-zero output if called on a CPU without the level (callers check
-    /// [`Kernel::supported`] first).
-    fn run(&self, input: &ByteInput, _ctx: &Ctx) -> TagsOutput {
-        perflab_core::scope!("tags/simd", self.name());
-        self.parse(input.as_slice()).unwrap_or_default()
-    }
-}
 
 /// The tags parser over the scanner (public only as the parameter of [`Simd`]).
 pub struct Parser;
@@ -109,6 +87,16 @@ impl<'a> Line<'a> {
             out.tags += self.tags.len() as u64;
             distinct.extend(self.tags.iter().copied());
         }
+    }
+}
+
+impl ScanKernel for Parser {
+    type Workload = Tags;
+
+    #[inline]
+    fn run(kernel: &Simd, input: &[u8]) -> TagsOutput {
+        perflab_core::scope!("tags/simd", kernel.name());
+        kernel.parse(input).unwrap_or_default()
     }
 }
 

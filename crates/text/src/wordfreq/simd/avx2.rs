@@ -1,8 +1,8 @@
 //! AVX2 binding of the SIMD tokenizer: 32-byte vectors and its `#[target_feature]` entry point.
 
 use super::super::WordfreqOutput;
-use super::super::table::{BlockMask, count_words};
-use super::generic::{Vector, block_bits};
+use super::super::table::count_words;
+use super::generic::{Vector, VectorMask};
 use std::arch::x86_64::{
     __m256i, _mm256_add_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
     _mm256_or_si256, _mm256_set1_epi8,
@@ -37,22 +37,12 @@ impl Vector for __m256i {
     }
 }
 
-/// Proof that AVX2 is available: only [`count`] constructs one.
-struct Avx2Mask(());
-
-impl BlockMask for Avx2Mask {
-    #[inline(always)]
-    fn mask(&self, block: &[u8; 64]) -> u64 {
-        // SAFETY: an `Avx2Mask` exists only inside `count`, which requires AVX2.
-        unsafe { block_bits::<__m256i>(block) }
-    }
-}
-
 /// Counts `text` with AVX2 classification.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn count(text: &[u8]) -> WordfreqOutput {
-    count_words(text, &Avx2Mask(()))
+    // SAFETY: the caller promises AVX2 (this function's contract).
+    count_words(text, &unsafe { VectorMask::<__m256i>::new() })
 }

@@ -4,6 +4,9 @@
 // Only the x86_64 bindings instantiate it outside tests so far.
 #![cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 
+use super::super::table::BlockMask;
+use std::marker::PhantomData;
+
 /// The little a classifier needs from a vector register type. Its methods are `unsafe`
 /// because they may only run on CPUs with the type's instruction set.
 pub(super) trait Vector: Copy {
@@ -40,4 +43,28 @@ pub(super) unsafe fn block_bits<V: Vector>(block: &[u8; 64]) -> u64 {
         i += V::BYTES;
     }
     bits
+}
+
+/// The [`BlockMask`] over vector type `V`, which a per-ISA entry point hands the tokenizer. A
+/// value exists only through [`VectorMask::new`], whose callers promise the CPU has `V`'s
+/// instruction set: proof of it, wherever the value goes.
+pub(super) struct VectorMask<V>(PhantomData<V>);
+
+impl<V: Vector> VectorMask<V> {
+    /// The mask over `V`.
+    ///
+    /// # Safety
+    /// The CPU must support `V`'s instruction set.
+    #[inline(always)]
+    pub(super) unsafe fn new() -> Self {
+        VectorMask(PhantomData)
+    }
+}
+
+impl<V: Vector> BlockMask for VectorMask<V> {
+    #[inline(always)]
+    fn mask(&self, block: &[u8; 64]) -> u64 {
+        // SAFETY: a `VectorMask<V>` exists only when the CPU supports `V` (see `new`).
+        unsafe { block_bits::<V>(block) }
+    }
 }

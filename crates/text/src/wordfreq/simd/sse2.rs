@@ -1,8 +1,8 @@
 //! SSE2 binding of the SIMD tokenizer: 16-byte vectors and its `#[target_feature]` entry point.
 
 use super::super::WordfreqOutput;
-use super::super::table::{BlockMask, count_words};
-use super::generic::{Vector, block_bits};
+use super::super::table::count_words;
+use super::generic::{Vector, VectorMask};
 use std::arch::x86_64::{
     __m128i, _mm_add_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
     _mm_set1_epi8,
@@ -36,22 +36,12 @@ impl Vector for __m128i {
     }
 }
 
-/// Proof that SSE2 is available: only [`count`] constructs one.
-struct Sse2Mask(());
-
-impl BlockMask for Sse2Mask {
-    #[inline(always)]
-    fn mask(&self, block: &[u8; 64]) -> u64 {
-        // SAFETY: a `Sse2Mask` exists only inside `count`, which requires SSE2.
-        unsafe { block_bits::<__m128i>(block) }
-    }
-}
-
 /// Counts `text` with SSE2 classification.
 ///
 /// # Safety
 /// The CPU must support SSE2.
 #[target_feature(enable = "sse2")]
 pub(super) unsafe fn count(text: &[u8]) -> WordfreqOutput {
-    count_words(text, &Sse2Mask(()))
+    // SAFETY: the caller promises SSE2 (this function's contract).
+    count_words(text, &unsafe { VectorMask::<__m128i>::new() })
 }
