@@ -281,6 +281,35 @@ fn filled() -> Results {
     r
 }
 
+/// `filled()` and `sample()`'s cell in one document, as perflab writes it (pretty), captured from
+/// the types before the cell's fields were grouped (`#[serde(flatten)]`): every key, its order and
+/// every omission must stay as they were, for the same values.
+const WRITTEN: &str = include_str!("data/filled-results.json");
+
+/// The document [`WRITTEN`] holds.
+fn filled_and_sparse() -> Results {
+    let mut r = filled();
+    r.benchmarks.extend(sample().benchmarks);
+    r
+}
+
+#[test]
+fn results_are_written_byte_for_byte_as_before() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/filled-results.json"
+    ));
+    let written = serde_json::to_string_pretty(&filled_and_sparse()).unwrap();
+    if std::env::var_os("PERFLAB_UPDATE_WRITTEN").is_some_and(|v| v == "1") {
+        write_file_atomic(path, written.as_bytes()).unwrap();
+        return;
+    }
+    assert_eq!(written, WRITTEN);
+    // Read back and written again, the same bytes: nothing is lost or reordered on the way in.
+    let back = Results::parse(WRITTEN, path).unwrap();
+    assert_eq!(serde_json::to_string_pretty(&back).unwrap(), WRITTEN);
+}
+
 fn validator() -> jsonschema::Validator {
     jsonschema::draft202012::new(&json_schema()).expect("the generated schema is valid")
 }
