@@ -104,8 +104,8 @@ mod tests {
     fn cell(samples: &[f64]) -> Benchmark {
         let mut b = Benchmark::empty("w", "v", VariantKind::Naive, "system", "4KiB", 4096);
         b.status = CellStatus::Ok;
-        b.samples_ns = samples.to_vec();
-        b.median_ns = median(samples);
+        b.time.samples_ns = samples.to_vec();
+        b.time.median_ns = median(samples);
         b
     }
 
@@ -156,17 +156,17 @@ mod tests {
             Change::NotComparable("head failed".into())
         );
         let mut empty = ok.clone();
-        empty.samples_ns.clear();
-        empty.median_ns = None;
+        empty.time.samples_ns.clear();
+        empty.time.median_ns = None;
         assert!(matches!(
             classify(&empty, &ok, 0.05),
             Change::NotComparable(_)
         ));
         // Medians without samples compare as points.
         let mut a = empty.clone();
-        a.median_ns = Some(10.0);
+        a.time.median_ns = Some(10.0);
         let mut b = empty;
-        b.median_ns = Some(20.0);
+        b.time.median_ns = Some(20.0);
         assert!(matches!(classify(&a, &b, 0.05), Change::Regression(e) if e.ci95 == [2.0, 2.0]));
     }
 

@@ -382,7 +382,7 @@ fn failed_cells(results: &Results) -> Outcome {
         .benchmarks
         .iter()
         .filter(|b| b.status == CellStatus::Failed)
-        .map(|b| b.id.as_str())
+        .map(|b| b.name.id.as_str())
         .collect();
     if failed.is_empty() {
         return Outcome::Success;
