@@ -357,21 +357,16 @@ pub fn compare(base: &Results, head: &Results, t: Thresholds) -> Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use perflab_core::VariantKind;
+    use crate::results::fixture;
 
+    /// An `ok` cell of `samples`.
     fn cell(samples: Vec<f64>) -> Benchmark {
-        let mut b = Benchmark::empty("w", "v", VariantKind::Naive, "system", "4KiB", 1);
-        b.status = CellStatus::Ok;
-        b.time.median_ns = stats::median(&samples);
-        b.time.samples_ns = samples;
-        b
+        fixture::timed(&samples, 1)
     }
 
+    /// `n` samples within ±1% of `center`.
     fn noisy(center: f64, n: usize, seed: u64) -> Vec<f64> {
-        let mut r = Rng::new(seed);
-        (0..n)
-            .map(|_| center * (1.0 + 0.02 * (r.next_f64() - 0.5)))
-            .collect()
+        fixture::noisy(center, n, 0.02, seed)
     }
 
     #[test]

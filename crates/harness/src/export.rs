@@ -286,13 +286,13 @@ pub fn to_bmf(results: &Results) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{Benchmark, Environment, RunConfig};
+    use crate::results::{Benchmark, fixture};
     use perflab_core::VariantKind;
 
     /// A results file with `search/naive/system/4KiB` ok (set up by `fill`) and
     /// `search/simd/system/4KiB` failed (with `error`).
     fn two_cells(fill: impl FnOnce(&mut Benchmark), error: Option<&str>) -> Results {
-        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let mut r = fixture::empty();
         let cell =
             |variant, kind| Benchmark::empty("search", variant, kind, "system", "4KiB", 4096);
         let mut ok = cell("naive", VariantKind::Naive);
@@ -362,7 +362,7 @@ mod tests {
             "missing numbers are empty"
         );
         assert!(records[1][col("error")].contains("\"a, b\"\nsecond"));
-        let empty = to_csv(&Results::new(Environment::default(), RunConfig::default())).unwrap();
+        let empty = to_csv(&fixture::empty()).unwrap();
         assert_eq!(empty.trim_end(), HEADER.join(","));
     }
 }

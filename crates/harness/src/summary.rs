@@ -575,7 +575,7 @@ fn mean(xs: &[f64]) -> f64 {
 mod tests {
     #[test]
     fn allocator_ratios_are_relative_to_system_at_the_largest_size() {
-        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let mut r = fixture::empty();
         for (alloc, size, ratio, allocs) in [
             ("system", 1, None, 3.0),
             ("system", 2, None, 3.0),
@@ -619,7 +619,7 @@ mod tests {
 
     #[test]
     fn zero_allocation_cells_are_the_negative_control() {
-        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let mut r = fixture::empty();
         for (v, allocs, lo, hi) in [
             ("a", 0.0, 0.99, 1.02),  // no effect
             ("b", 0.0, 1.05, 1.09),  // an "effect" on a cell that cannot have one
@@ -641,13 +641,13 @@ mod tests {
     }
 
     use super::*;
-    use crate::results::{Benchmark, Environment, RunConfig};
+    use crate::results::{Benchmark, fixture};
     use crate::stats::Estimate;
     use perflab_core::VariantKind;
 
     #[test]
     fn geometric_mean_picks_the_consistent_winner() {
-        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let mut r = fixture::empty();
         // "spiky" is 100x at one size and 0.5x at three; "steady" is 4x everywhere.
         for (v, speeds) in [("spiky", [100.0, 0.5, 0.5, 0.5]), ("steady", [4.0; 4])] {
             for (i, s) in speeds.into_iter().enumerate() {

@@ -97,23 +97,16 @@ pub fn classify(base: &Benchmark, head: &Benchmark, threshold: f64) -> Change {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use perflab_core::Rng;
-    use perflab_core::VariantKind;
-    use perflab_harness::stats::median;
+    use perflab_harness::results::fixture;
 
+    /// An `ok` cell of `samples`.
     fn cell(samples: &[f64]) -> Benchmark {
-        let mut b = Benchmark::empty("w", "v", VariantKind::Naive, "system", "4KiB", 4096);
-        b.status = CellStatus::Ok;
-        b.time.samples_ns = samples.to_vec();
-        b.time.median_ns = median(samples);
-        b
+        fixture::timed(samples, 4096)
     }
 
+    /// `n` samples within ±0.5% of `center`.
     fn noisy(center: f64, n: usize, seed: u64) -> Vec<f64> {
-        let mut rng = Rng::new(seed);
-        (0..n)
-            .map(|_| center * (1.0 + 0.01 * (rng.next_f64() - 0.5)))
-            .collect()
+        fixture::noisy(center, n, 0.01, seed)
     }
 
     #[test]

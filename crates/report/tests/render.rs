@@ -6,7 +6,7 @@ mod common;
 use common::{SIZES, default_matrix, fresh_dir, synthetic, with_threads};
 use perflab_harness::results::{CellStatus, Results};
 use perflab_report::change::{Change, DEFAULT_THRESHOLD, classify};
-use perflab_report::{RenderOptions, fmt, render, write_report};
+use perflab_report::{RenderOptions, fmt, render, write_report, write_report_of};
 
 /// The `<tr>` of a cell in its workload's table.
 fn row_of<'a>(html: &'a str, id: &str) -> &'a str {
@@ -261,11 +261,11 @@ fn profiles_are_linked_when_present() {
     r.write_atomic(&results).unwrap();
     let out = dir.join("index.html");
     write_report(&results, None, &out).unwrap();
-    assert!(
-        std::fs::read_to_string(&out)
-            .unwrap()
-            .contains("flame/search-naive-system-4KiB.svg")
-    );
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(page.contains("flame/search-naive-system-4KiB.svg"));
+    // From the results in memory, the same page as from their file.
+    write_report_of(&r, None, &out).unwrap();
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), page);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
