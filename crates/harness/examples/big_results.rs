@@ -93,16 +93,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Makes `b` an `ok` cell of `samples` (variant number `vi`), with a speed-up against `naive`'s.
 fn fill(b: &mut Benchmark, samples: Vec<f64>, naive: &[f64], vi: usize) {
     b.status = CellStatus::Ok;
-    b.median_ns = stats::median(&samples);
-    b.mad_ns = stats::mad(&samples);
-    b.ci95_ns = b.median_ns.map(|m| [m * 0.99, m * 1.01]);
-    b.throughput_bytes_per_s = b.median_ns.and_then(|m| stats::throughput(b.size_bytes, m));
-    b.speedup_vs_naive = stats::paired_ratio(naive, &samples);
-    b.iters_per_sample = 10;
-    b.allocs_per_iter = Some((vi % 3) as f64);
-    b.reallocs_per_iter = Some(0.0);
-    b.bytes_allocated_per_iter = Some(48.0 * (vi % 3) as f64);
-    b.peak_bytes = Some(1024);
+    b.time.median_ns = stats::median(&samples);
+    b.time.mad_ns = stats::mad(&samples);
+    b.time.ci95_ns = b.time.median_ns.map(|m| [m * 0.99, m * 1.01]);
+    b.time.throughput_bytes_per_s = b
+        .time
+        .median_ns
+        .and_then(|m| stats::throughput(b.name.size_bytes, m));
+    b.paired.speedup_vs_naive = stats::paired_ratio(naive, &samples);
+    b.time.iters_per_sample = 10;
+    b.alloc.allocs_per_iter = Some((vi % 3) as f64);
+    b.alloc.reallocs_per_iter = Some(0.0);
+    b.alloc.bytes_allocated_per_iter = Some(48.0 * (vi % 3) as f64);
+    b.alloc.peak_bytes = Some(1024);
     b.outliers = Some(stats::outliers(&samples));
-    b.samples_ns = samples;
+    b.time.samples_ns = samples;
 }

@@ -202,13 +202,13 @@ pub fn classify(base: &Benchmark, head: &Benchmark, t: Thresholds) -> CellChange
 
 fn classify_with(base: &Benchmark, head: &Benchmark, t: Thresholds, paired: bool) -> CellChange {
     let mut c = CellChange {
-        id: head.id.clone(),
+        id: head.name.id.clone(),
         verdict: Verdict::NotComparable,
-        base_ns: base.median_ns,
-        head_ns: head.median_ns,
+        base_ns: base.time.median_ns,
+        head_ns: head.time.median_ns,
         time_ratio: None,
         instructions_ratio: None,
-        allocs: base.allocs_per_iter.zip(head.allocs_per_iter),
+        allocs: base.alloc.allocs_per_iter.zip(head.alloc.allocs_per_iter),
         note: None,
     };
     if head.status == CellStatus::Failed {
@@ -220,14 +220,14 @@ fn classify_with(base: &Benchmark, head: &Benchmark, t: Thresholds, paired: bool
         c.note = Some(format!("base {:?}, head {:?}", base.status, head.status).to_lowercase());
         return c;
     }
-    c.time_ratio = match (paired, head.vs_base) {
+    c.time_ratio = match (paired, head.ab.vs_base) {
         (true, Some(e)) => Some(e),
         _ => time_ratio(
-            &base.samples_ns,
-            base.median_ns,
-            &head.samples_ns,
-            head.median_ns,
-            seed_of(&head.id),
+            &base.time.samples_ns,
+            base.time.median_ns,
+            &head.time.samples_ns,
+            head.time.median_ns,
+            seed_of(&head.name.id),
         ),
     };
     c.instructions_ratio = match (base.instructions, head.instructions) {
@@ -286,12 +286,12 @@ pub fn compare(base: &Results, head: &Results, t: Thresholds) -> Comparison {
     let paired = measured_together(base, head);
     let head_index = head.index();
     let base_index = base.index();
-    let one = |b: &Benchmark| match head_index.get(b.id.as_str()) {
+    let one = |b: &Benchmark| match head_index.get(b.name.id.as_str()) {
         Some(&i) => classify_with(b, &head.benchmarks[i], t, paired),
         None => CellChange {
-            id: b.id.clone(),
+            id: b.name.id.clone(),
             verdict: Verdict::MissingInHead,
-            base_ns: b.median_ns,
+            base_ns: b.time.median_ns,
             head_ns: None,
             time_ratio: None,
             instructions_ratio: None,
@@ -319,17 +319,17 @@ pub fn compare(base: &Results, head: &Results, t: Thresholds) -> Comparison {
     for h in head
         .benchmarks
         .iter()
-        .filter(|h| !base_index.contains_key(h.id.as_str()))
+        .filter(|h| !base_index.contains_key(h.name.id.as_str()))
     {
         cells.push(CellChange {
-            id: h.id.clone(),
+            id: h.name.id.clone(),
             verdict: if h.status == CellStatus::Failed {
                 Verdict::FailedInHead
             } else {
                 Verdict::New
             },
             base_ns: None,
-            head_ns: h.median_ns,
+            head_ns: h.time.median_ns,
             time_ratio: None,
             instructions_ratio: None,
             allocs: None,
@@ -357,21 +357,16 @@ pub fn compare(base: &Results, head: &Results, t: Thresholds) -> Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use perflab_core::VariantKind;
+    use crate::results::fixture;
 
+    /// An `ok` cell of `samples`.
     fn cell(samples: Vec<f64>) -> Benchmark {
-        let mut b = Benchmark::empty("w", "v", VariantKind::Naive, "system", "4KiB", 1);
-        b.status = CellStatus::Ok;
-        b.median_ns = stats::median(&samples);
-        b.samples_ns = samples;
-        b
+        fixture::timed(&samples, 1)
     }
 
+    /// `n` samples within ±1% of `center`.
     fn noisy(center: f64, n: usize, seed: u64) -> Vec<f64> {
-        let mut r = Rng::new(seed);
-        (0..n)
-            .map(|_| center * (1.0 + 0.02 * (r.next_f64() - 0.5)))
-            .collect()
+        fixture::noisy(center, n, 0.02, seed)
     }
 
     #[test]

@@ -111,20 +111,20 @@ impl CellRow {
             Some(e) => (Some(e.median), Some(e.ci95[0]), Some(e.ci95[1])),
             None => (None, None, None),
         };
-        let (speedup, speedup_lo, speedup_hi) = split(b.speedup_vs_naive);
-        let (vs_sys, vs_sys_lo, vs_sys_hi) = split(b.time_vs_system);
-        let (vs_base, vs_base_lo, vs_base_hi) = split(b.vs_base);
-        let (scaling, scaling_lo, scaling_hi) = split(b.scaling_vs_one_thread);
-        let contention = b.contention.as_ref();
+        let (speedup, speedup_lo, speedup_hi) = split(b.paired.speedup_vs_naive);
+        let (vs_sys, vs_sys_lo, vs_sys_hi) = split(b.paired.time_vs_system);
+        let (vs_base, vs_base_lo, vs_base_hi) = split(b.ab.vs_base);
+        let (scaling, scaling_lo, scaling_hi) = split(b.threaded.scaling_vs_one_thread);
+        let contention = b.threaded.contention.as_ref();
         let footprint = b.footprint.as_ref();
         CellRow {
-            id: b.id.clone(),
-            workload: b.workload.clone(),
-            variant: b.variant.clone(),
-            kind: b.kind.as_str().to_owned(),
-            allocator: b.allocator.clone(),
-            size: b.size.clone(),
-            size_bytes: b.size_bytes,
+            id: b.name.id.clone(),
+            workload: b.name.workload.clone(),
+            variant: b.name.variant.clone(),
+            kind: b.name.kind.as_str().to_owned(),
+            allocator: b.name.allocator.clone(),
+            size: b.name.size.clone(),
+            size_bytes: b.name.size_bytes,
             threads: b.threads,
             status: match b.status {
                 CellStatus::Ok => "ok",
@@ -133,11 +133,11 @@ impl CellRow {
             }
             .to_owned(),
             clock: b.clock.map(|c| c.as_str().to_owned()),
-            median_ns: b.median_ns,
-            ci95_low_ns: b.ci95_ns.map(|c| c[0]),
-            ci95_high_ns: b.ci95_ns.map(|c| c[1]),
-            mad_ns: b.mad_ns,
-            throughput_bytes_per_s: b.throughput_bytes_per_s,
+            median_ns: b.time.median_ns,
+            ci95_low_ns: b.time.ci95_ns.map(|c| c[0]),
+            ci95_high_ns: b.time.ci95_ns.map(|c| c[1]),
+            mad_ns: b.time.mad_ns,
+            throughput_bytes_per_s: b.time.throughput_bytes_per_s,
             speedup_vs_naive_ratio: speedup,
             speedup_ci95_low_ratio: speedup_lo,
             speedup_ci95_high_ratio: speedup_hi,
@@ -147,28 +147,28 @@ impl CellRow {
             vs_base_ratio: vs_base,
             vs_base_ci95_low_ratio: vs_base_lo,
             vs_base_ci95_high_ratio: vs_base_hi,
-            aggregate_throughput_bytes_per_s: b.aggregate_throughput_bytes_per_s,
+            aggregate_throughput_bytes_per_s: b.threaded.aggregate_throughput_bytes_per_s,
             scaling_vs_one_thread_ratio: scaling,
             scaling_ci95_low_ratio: scaling_lo,
             scaling_ci95_high_ratio: scaling_hi,
             cpu_per_call_ns: contention.and_then(|c| c.cpu_per_call_ns),
             system_per_call_ns: contention.and_then(|c| c.system_per_call_ns),
             cpu_utilisation_ratio: contention.and_then(|c| c.cpu_utilisation),
-            allocs_per_iter: b.allocs_per_iter,
-            reallocs_per_iter: b.reallocs_per_iter,
-            bytes_allocated_per_iter: b.bytes_allocated_per_iter,
-            peak_bytes: b.peak_bytes,
-            arena_bytes: b.arena_bytes,
+            allocs_per_iter: b.alloc.allocs_per_iter,
+            reallocs_per_iter: b.alloc.reallocs_per_iter,
+            bytes_allocated_per_iter: b.alloc.bytes_allocated_per_iter,
+            peak_bytes: b.alloc.peak_bytes,
+            arena_bytes: b.alloc.arena_bytes,
             rss_growth_bytes: footprint.and_then(|f| f.rss_growth_bytes),
             footprint_peak_live_bytes: footprint.and_then(|f| f.peak_live_bytes),
             fragmentation_ratio: footprint.and_then(|f| f.fragmentation),
             instructions_per_iter: b.instructions,
-            samples: b.samples_ns.len(),
-            iters_per_sample: b.iters_per_sample,
+            samples: b.time.samples_ns.len(),
+            iters_per_sample: b.time.iters_per_sample,
             processes: b
                 .process_medians_ns
                 .len()
-                .max(usize::from(!b.samples_ns.is_empty())),
+                .max(usize::from(!b.time.samples_ns.is_empty())),
             error: b.error.clone(),
         }
     }
@@ -256,28 +256,28 @@ pub fn to_bmf(results: &Results) -> Value {
         .filter(|b| b.status == CellStatus::Ok)
     {
         let mut metrics = Map::new();
-        if let Some(m) = b.median_ns {
-            let [lo, hi] = b.ci95_ns.unwrap_or([m, m]);
+        if let Some(m) = b.time.median_ns {
+            let [lo, hi] = b.time.ci95_ns.unwrap_or([m, m]);
             metrics.insert(
                 "latency".into(),
                 json!({"value": m, "lower_value": lo, "upper_value": hi}),
             );
-            if let (Some(t), true) = (b.throughput_bytes_per_s, hi > 0.0 && lo > 0.0) {
-                let bytes = b.size_bytes as f64 * 1e9;
+            if let (Some(t), true) = (b.time.throughput_bytes_per_s, hi > 0.0 && lo > 0.0) {
+                let bytes = b.name.size_bytes as f64 * 1e9;
                 metrics.insert(
                     "throughput".into(),
                     json!({"value": t, "lower_value": bytes / hi, "upper_value": bytes / lo}),
                 );
             }
         }
-        if let Some(a) = b.allocs_per_iter {
+        if let Some(a) = b.alloc.allocs_per_iter {
             metrics.insert("allocations".into(), json!({"value": a}));
         }
         if let Some(i) = b.instructions {
             metrics.insert("instructions".into(), json!({"value": i}));
         }
         if !metrics.is_empty() {
-            doc.insert(b.id.clone(), Value::Object(metrics));
+            doc.insert(b.name.id.clone(), Value::Object(metrics));
         }
     }
     Value::Object(doc)
@@ -286,13 +286,13 @@ pub fn to_bmf(results: &Results) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{Benchmark, Environment, RunConfig};
+    use crate::results::{Benchmark, fixture};
     use perflab_core::VariantKind;
 
     /// A results file with `search/naive/system/4KiB` ok (set up by `fill`) and
     /// `search/simd/system/4KiB` failed (with `error`).
     fn two_cells(fill: impl FnOnce(&mut Benchmark), error: Option<&str>) -> Results {
-        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let mut r = fixture::empty();
         let cell =
             |variant, kind| Benchmark::empty("search", variant, kind, "system", "4KiB", 4096);
         let mut ok = cell("naive", VariantKind::Naive);
@@ -309,10 +309,10 @@ mod tests {
     fn exports_ok_cells_only() {
         let r = two_cells(
             |ok| {
-                ok.median_ns = Some(1000.0);
-                ok.ci95_ns = Some([900.0, 1100.0]);
-                ok.throughput_bytes_per_s = Some(4.096e9);
-                ok.allocs_per_iter = Some(0.0);
+                ok.time.median_ns = Some(1000.0);
+                ok.time.ci95_ns = Some([900.0, 1100.0]);
+                ok.time.throughput_bytes_per_s = Some(4.096e9);
+                ok.alloc.allocs_per_iter = Some(0.0);
             },
             None,
         );
@@ -330,10 +330,10 @@ mod tests {
     fn csv_has_a_row_per_cell_and_the_documented_header() {
         let r = two_cells(
             |ok| {
-                ok.samples_ns = vec![1000.0, 1100.0];
-                ok.median_ns = Some(1050.0);
-                ok.ci95_ns = Some([1000.0, 1100.0]);
-                ok.speedup_vs_naive = Some(Estimate {
+                ok.time.samples_ns = vec![1000.0, 1100.0];
+                ok.time.median_ns = Some(1050.0);
+                ok.time.ci95_ns = Some([1000.0, 1100.0]);
+                ok.paired.speedup_vs_naive = Some(Estimate {
                     median: 1.0,
                     ci95: [0.98, 1.02],
                 });
@@ -362,7 +362,7 @@ mod tests {
             "missing numbers are empty"
         );
         assert!(records[1][col("error")].contains("\"a, b\"\nsecond"));
-        let empty = to_csv(&Results::new(Environment::default(), RunConfig::default())).unwrap();
+        let empty = to_csv(&fixture::empty()).unwrap();
         assert_eq!(empty.trim_end(), HEADER.join(","));
     }
 }

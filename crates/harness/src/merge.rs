@@ -82,13 +82,13 @@ pub fn merge(files: Vec<(PathBuf, Results)>, force: bool) -> Result<Merged, Merg
         for mut b in file.benchmarks {
             let k = b.environment.map_or(0, |i| i as usize);
             b.environment = map.get(k).map(|&k| k as u32);
-            match index.get(&b.id) {
+            match index.get(&b.name.id) {
                 Some(&slot) => {
-                    duplicates.push(b.id.clone());
+                    duplicates.push(b.name.id.clone());
                     merged.benchmarks[slot] = b;
                 }
                 None => {
-                    index.insert(b.id.clone(), merged.benchmarks.len());
+                    index.insert(b.name.id.clone(), merged.benchmarks.len());
                     merged.benchmarks.push(b);
                 }
             }
@@ -165,7 +165,7 @@ mod tests {
         let mut r = Results::new(env, RunConfig::default());
         for id in ids {
             let mut b = Benchmark::empty("w", id, VariantKind::Naive, "system", "4KiB", 1);
-            b.id = (*id).to_owned();
+            b.name.id = (*id).to_owned();
             r.upsert(b);
         }
         r
@@ -181,7 +181,12 @@ mod tests {
             false,
         )
         .unwrap();
-        let ids: Vec<_> = m.results.benchmarks.iter().map(|b| b.id.as_str()).collect();
+        let ids: Vec<_> = m
+            .results
+            .benchmarks
+            .iter()
+            .map(|b| b.name.id.as_str())
+            .collect();
         assert_eq!(ids, ["1", "2", "3"]);
         assert_eq!(m.duplicates, ["2"]);
     }
@@ -218,7 +223,7 @@ mod tests {
         assert_eq!(r.environments.len(), 2);
         assert_eq!(r.environment.cpu_model, "x");
         let cpu = |id: &str| {
-            let b = r.benchmarks.iter().find(|b| b.id == id).unwrap();
+            let b = r.benchmarks.iter().find(|b| b.name.id == id).unwrap();
             r.environment_of(b).cpu_model.clone()
         };
         assert_eq!([cpu("1"), cpu("3"), cpu("4")], ["x", "y", "x"]);
@@ -234,7 +239,7 @@ mod tests {
         let r2 = &again.results;
         assert_eq!(r2.environments.len(), 3);
         for (id, want) in [("1", "x"), ("3", "y"), ("5", "z")] {
-            let b = r2.benchmarks.iter().find(|b| b.id == id).unwrap();
+            let b = r2.benchmarks.iter().find(|b| b.name.id == id).unwrap();
             assert_eq!(r2.environment_of(b).cpu_model, want);
         }
         // One environment: nothing extra is written.

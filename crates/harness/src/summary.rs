@@ -31,19 +31,19 @@ pub fn winners(results: &Results) -> Vec<Winner> {
     // One thread: a variant's ranking is of its speed, not of how it shares a machine (the
     // threads view has that).
     for b in results.benchmarks.iter().filter(|b| b.threads == 1) {
-        let (Some(s), CellStatus::Ok) = (b.speedup_vs_naive, b.status) else {
+        let (Some(s), CellStatus::Ok) = (b.paired.speedup_vs_naive, b.status) else {
             continue;
         };
         if s.median <= 0.0 {
             continue;
         }
-        let key = (b.workload.clone(), b.allocator.clone());
+        let key = (b.name.workload.clone(), b.name.allocator.clone());
         if !logs.contains_key(&key) {
             order.push(key.clone());
         }
         logs.entry(key)
             .or_default()
-            .entry(b.variant.clone())
+            .entry(b.name.variant.clone())
             .or_default()
             .push(s.median.ln());
     }
@@ -100,11 +100,17 @@ impl AllocatorCells<'_> {
     pub fn ratio(&self, allocator: &str) -> Option<Estimate> {
         let (s, c) = (
             self.system,
-            self.others.iter().find(|c| c.allocator == allocator)?,
+            self.others.iter().find(|c| c.name.allocator == allocator)?,
         );
-        c.time_vs_system.or_else(|| {
-            let seed = crate::compare::seed_of(&c.id);
-            crate::compare::time_ratio(&s.samples_ns, s.median_ns, &c.samples_ns, c.median_ns, seed)
+        c.paired.time_vs_system.or_else(|| {
+            let seed = crate::compare::seed_of(&c.name.id);
+            crate::compare::time_ratio(
+                &s.time.samples_ns,
+                s.time.median_ns,
+                &c.time.samples_ns,
+                c.time.median_ns,
+                seed,
+            )
         })
     }
 }
@@ -123,13 +129,13 @@ pub fn allocator_table(results: &Results) -> Vec<AllocatorCells<'_>> {
 /// [`allocator_table`], each row with the position of its system cell in the file.
 fn indexed_allocator_table(results: &Results) -> Vec<(usize, AllocatorCells<'_>)> {
     let measured =
-        |b: &Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some() && b.threads == 1;
+        |b: &Benchmark| b.status == CellStatus::Ok && b.time.median_ns.is_some() && b.threads == 1;
     // One pass over the cells: each workload's measured cells, so the table is linear in the file.
     let mut workloads: Vec<&str> = Vec::new();
     let mut by_workload: HashMap<&str, Vec<(usize, &Benchmark)>> = HashMap::new();
     for (i, b) in results.benchmarks.iter().enumerate() {
-        let cells = by_workload.entry(&b.workload).or_insert_with(|| {
-            workloads.push(&b.workload);
+        let cells = by_workload.entry(&b.name.workload).or_insert_with(|| {
+            workloads.push(&b.name.workload);
             Vec::new()
         });
         if measured(b) {
@@ -150,25 +156,28 @@ fn workload_allocator_rows<'a>(
     let mut rank: HashMap<&str, usize> = HashMap::new();
     for (_, b) in cells
         .iter()
-        .filter(|(_, b)| b.allocs_per_iter.is_some_and(|a| a > 0.0))
+        .filter(|(_, b)| b.alloc.allocs_per_iter.is_some_and(|a| a > 0.0))
     {
         let next = rank.len();
-        rank.entry(&b.variant).or_insert(next);
+        rank.entry(&b.name.variant).or_insert(next);
     }
     let mut others: HashMap<(&str, &str), Vec<&Benchmark>> = HashMap::new();
-    for (_, b) in cells.iter().filter(|(_, b)| b.allocator != "system") {
-        others.entry((&b.variant, &b.size)).or_default().push(b);
+    for (_, b) in cells.iter().filter(|(_, b)| b.name.allocator != "system") {
+        others
+            .entry((&b.name.variant, &b.name.size))
+            .or_default()
+            .push(b);
     }
     let mut system: Vec<&(usize, &Benchmark)> = cells
         .iter()
-        .filter(|(_, b)| b.allocator == "system" && rank.contains_key(b.variant.as_str()))
+        .filter(|(_, b)| b.name.allocator == "system" && rank.contains_key(b.name.variant.as_str()))
         .collect();
-    system.sort_by_key(|(_, b)| (rank.get(b.variant.as_str()), b.size_bytes));
+    system.sort_by_key(|(_, b)| (rank.get(b.name.variant.as_str()), b.name.size_bytes));
     system
         .into_iter()
         .map(|&(i, s)| {
             let others = others
-                .get(&(s.variant.as_str(), s.size.as_str()))
+                .get(&(s.name.variant.as_str(), s.name.size.as_str()))
                 .cloned()
                 .unwrap_or_default();
             (i, AllocatorCells { system: s, others })
@@ -184,31 +193,34 @@ pub fn allocator_ratios(results: &Results) -> Vec<AllocatorRow> {
     let mut largest: HashMap<(&str, &str), u64> = HashMap::new();
     for (_, row) in &table {
         let s = row.system;
-        let e = largest.entry((&s.workload, &s.variant)).or_default();
-        *e = (*e).max(s.size_bytes);
+        let e = largest
+            .entry((&s.name.workload, &s.name.variant))
+            .or_default();
+        *e = (*e).max(s.name.size_bytes);
     }
     let mut done: HashSet<(&str, &str)> = HashSet::new();
     let mut rows: Vec<(usize, AllocatorRow)> = Vec::new();
     for (i, row) in &table {
         let base = row.system;
-        if largest.get(&(base.workload.as_str(), base.variant.as_str())) != Some(&base.size_bytes)
-            || base.allocs_per_iter.unwrap_or(0.0) <= 0.0
-            || !done.insert((&base.workload, &base.variant))
+        if largest.get(&(base.name.workload.as_str(), base.name.variant.as_str()))
+            != Some(&base.name.size_bytes)
+            || base.alloc.allocs_per_iter.unwrap_or(0.0) <= 0.0
+            || !done.insert((&base.name.workload, &base.name.variant))
         {
             continue;
         }
         let ratios = row
             .others
             .iter()
-            .filter_map(|c| Some((c.allocator.clone(), c.time_vs_system?)))
+            .filter_map(|c| Some((c.name.allocator.clone(), c.paired.time_vs_system?)))
             .collect();
         rows.push((
             *i,
             AllocatorRow {
-                workload: base.workload.clone(),
-                variant: base.variant.clone(),
-                size: base.size.clone(),
-                allocs_per_iter: base.allocs_per_iter.unwrap_or(0.0),
+                workload: base.name.workload.clone(),
+                variant: base.name.variant.clone(),
+                size: base.name.size.clone(),
+                allocs_per_iter: base.alloc.allocs_per_iter.unwrap_or(0.0),
                 ratios,
             },
         ));
@@ -242,7 +254,8 @@ pub fn allocator_controls(results: &Results, threshold: f64) -> Vec<AllocatorCon
     for b in &results.benchmarks {
         // An arena variant allocates nothing per iteration, but its arena's chunks come from
         // the global allocator: not a cell the allocator cannot touch.
-        let (CellStatus::Ok, Some(e), Some(false)) = (b.status, b.time_vs_system, b.allocates())
+        let (CellStatus::Ok, Some(e), Some(false)) =
+            (b.status, b.paired.time_vs_system, b.allocates())
         else {
             continue;
         };
@@ -256,7 +269,7 @@ pub fn allocator_controls(results: &Results, threshold: f64) -> Vec<AllocatorCon
         control.cells += 1;
         if crate::compare::beyond(&e, threshold) {
             control.beyond += 1;
-            control.ids.push(b.id.clone());
+            control.ids.push(b.name.id.clone());
         }
     }
     by_threads.into_values().collect()
@@ -269,13 +282,13 @@ pub fn allocator_controls(results: &Results, threshold: f64) -> Vec<AllocatorCon
 /// figures: their throughput per thread is not a kernel's speed.)
 pub fn fastest_by_size<'a>(cells: &[&'a Benchmark]) -> HashMap<&'a str, &'a Benchmark> {
     let mut fastest: HashMap<&str, &Benchmark> = HashMap::new();
-    let tp = |c: &Benchmark| c.throughput_bytes_per_s.unwrap_or(0.0);
+    let tp = |c: &Benchmark| c.time.throughput_bytes_per_s.unwrap_or(0.0);
     for &b in cells
         .iter()
-        .filter(|b| b.status == CellStatus::Ok && b.median_ns.is_some() && b.threads == 1)
+        .filter(|b| b.status == CellStatus::Ok && b.time.median_ns.is_some() && b.threads == 1)
     {
         fastest
-            .entry(b.size.as_str())
+            .entry(b.name.size.as_str())
             .and_modify(|f| {
                 if tp(b).total_cmp(&tp(f)).is_ge() {
                     *f = b;
@@ -346,13 +359,14 @@ impl ThreadsPoint {
         let fp = b.footprint.as_ref();
         Some(ThreadsPoint {
             threads: b.threads,
-            id: b.id.clone(),
-            median_ns: b.median_ns?,
+            id: b.name.id.clone(),
+            median_ns: b.time.median_ns?,
             aggregate_throughput: b
+                .threaded
                 .aggregate_throughput_bytes_per_s
-                .or(b.throughput_bytes_per_s),
-            scaling: b.scaling_vs_one_thread,
-            time_vs_system: b.time_vs_system,
+                .or(b.time.throughput_bytes_per_s),
+            scaling: b.threaded.scaling_vs_one_thread,
+            time_vs_system: b.paired.time_vs_system,
             rss_growth: fp.and_then(|f| f.rss_growth_bytes),
             peak_live: fp.and_then(|f| f.peak_live_bytes),
         })
@@ -392,14 +406,14 @@ pub struct Standing {
 
 /// The threads view of every workload measured at more than one thread, in first-seen order.
 pub fn threads_views(results: &Results) -> Vec<ThreadsView> {
-    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.median_ns.is_some();
+    let ok = |b: &&Benchmark| b.status == CellStatus::Ok && b.time.median_ns.is_some();
     let mut order: Vec<&str> = Vec::new();
     let mut by_workload: HashMap<&str, Vec<&Benchmark>> = HashMap::new();
     for b in results.benchmarks.iter().filter(ok) {
-        if !by_workload.contains_key(b.workload.as_str()) {
-            order.push(&b.workload);
+        if !by_workload.contains_key(b.name.workload.as_str()) {
+            order.push(&b.name.workload);
         }
-        by_workload.entry(&b.workload).or_default().push(b);
+        by_workload.entry(&b.name.workload).or_default().push(b);
     }
     order
         .into_iter()
@@ -411,39 +425,48 @@ fn threads_view(workload: &str, cells: &[&Benchmark], order: &[String]) -> Optio
     let (size_bytes, size) = cells
         .iter()
         .filter(|b| b.threads > 1)
-        .map(|b| (b.size_bytes, b.size.as_str()))
+        .map(|b| (b.name.size_bytes, b.name.size.as_str()))
         .max()?;
     let here: Vec<&Benchmark> = cells
         .iter()
         .copied()
-        .filter(|b| b.size == size && b.size_bytes == size_bytes)
+        .filter(|b| b.name.size == size && b.name.size_bytes == size_bytes)
         .collect();
     let mut threads: Vec<u32> = here.iter().map(|b| b.threads).collect();
     threads.sort_unstable();
     threads.dedup();
     let mut allocators: Vec<String> = order
         .iter()
-        .filter(|a| here.iter().any(|b| &b.allocator == *a))
+        .filter(|a| here.iter().any(|b| &b.name.allocator == *a))
         .cloned()
         .collect();
     for b in &here {
-        if !allocators.contains(&b.allocator) {
-            allocators.push(b.allocator.clone());
+        if !allocators.contains(&b.name.allocator) {
+            allocators.push(b.name.allocator.clone());
         }
     }
     let mut variants: Vec<&str> = Vec::new();
     for b in &here {
-        if !variants.contains(&b.variant.as_str()) {
-            variants.push(&b.variant);
+        if !variants.contains(&b.name.variant.as_str()) {
+            variants.push(&b.name.variant);
         }
     }
     let at: HashMap<(&str, &str, u32), &Benchmark> = here
         .iter()
-        .map(|b| ((b.variant.as_str(), b.allocator.as_str(), b.threads), *b))
+        .map(|b| {
+            (
+                (
+                    b.name.variant.as_str(),
+                    b.name.allocator.as_str(),
+                    b.threads,
+                ),
+                *b,
+            )
+        })
         .collect();
     let allocates = |v: &str| {
         here.iter()
-            .any(|b| b.variant == v && b.threads == 1 && b.allocates() == Some(true))
+            .any(|b| b.name.variant == v && b.threads == 1 && b.allocates() == Some(true))
     };
     variants.sort_by_key(|v| !allocates(v));
     let mut rows = Vec::new();
@@ -552,7 +575,7 @@ fn mean(xs: &[f64]) -> f64 {
 mod tests {
     #[test]
     fn allocator_ratios_are_relative_to_system_at_the_largest_size() {
-        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let mut r = fixture::empty();
         for (alloc, size, ratio, allocs) in [
             ("system", 1, None, 3.0),
             ("system", 2, None, 3.0),
@@ -569,9 +592,9 @@ mod tests {
                 size,
             );
             b.status = CellStatus::Ok;
-            b.median_ns = Some(1.0);
-            b.allocs_per_iter = Some(allocs);
-            b.time_vs_system = ratio.map(|m| Estimate {
+            b.time.median_ns = Some(1.0);
+            b.alloc.allocs_per_iter = Some(allocs);
+            b.paired.time_vs_system = ratio.map(|m| Estimate {
                 median: m,
                 ci95: [m - 0.01, m + 0.01],
             });
@@ -588,7 +611,7 @@ mod tests {
         assert_eq!(got, [("jemalloc", 0.8), ("mimalloc", 0.9)]);
         // The report's table has every size, and what the terminal shows is its largest row.
         let table = allocator_table(&r);
-        let sizes: Vec<&str> = table.iter().map(|t| t.system.size.as_str()).collect();
+        let sizes: Vec<&str> = table.iter().map(|t| t.system.name.size.as_str()).collect();
         assert_eq!(sizes, ["1", "2"]);
         assert_eq!(table[0].ratio("mimalloc").map(|e| e.median), Some(1.5));
         assert_eq!(table[0].ratio("jemalloc"), None);
@@ -596,7 +619,7 @@ mod tests {
 
     #[test]
     fn zero_allocation_cells_are_the_negative_control() {
-        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let mut r = fixture::empty();
         for (v, allocs, lo, hi) in [
             ("a", 0.0, 0.99, 1.02),  // no effect
             ("b", 0.0, 1.05, 1.09),  // an "effect" on a cell that cannot have one
@@ -605,8 +628,8 @@ mod tests {
         ] {
             let mut b = Benchmark::empty("w", v, VariantKind::Optimized, "jemalloc", "4KiB", 1);
             b.status = CellStatus::Ok;
-            b.allocs_per_iter = Some(allocs);
-            b.time_vs_system = Some(Estimate {
+            b.alloc.allocs_per_iter = Some(allocs);
+            b.paired.time_vs_system = Some(Estimate {
                 median: (lo + hi) / 2.0,
                 ci95: [lo, hi],
             });
@@ -618,20 +641,20 @@ mod tests {
     }
 
     use super::*;
-    use crate::results::{Benchmark, Environment, RunConfig};
+    use crate::results::{Benchmark, fixture};
     use crate::stats::Estimate;
     use perflab_core::VariantKind;
 
     #[test]
     fn geometric_mean_picks_the_consistent_winner() {
-        let mut r = Results::new(Environment::default(), RunConfig::default());
+        let mut r = fixture::empty();
         // "spiky" is 100x at one size and 0.5x at three; "steady" is 4x everywhere.
         for (v, speeds) in [("spiky", [100.0, 0.5, 0.5, 0.5]), ("steady", [4.0; 4])] {
             for (i, s) in speeds.into_iter().enumerate() {
                 let mut b =
                     Benchmark::empty("w", v, VariantKind::Simd, "system", &i.to_string(), 1);
                 b.status = CellStatus::Ok;
-                b.speedup_vs_naive = Some(Estimate {
+                b.paired.speedup_vs_naive = Some(Estimate {
                     median: s,
                     ci95: [s, s],
                 });

@@ -178,33 +178,39 @@ fn every_status_pooled_processes_and_paired_ratios() {
         for v in ["naive", "slow"] {
             let c = cell(v, a);
             // Six rounds in each of two processes, side by side.
-            assert_eq!(c.samples_ns.len(), 12, "{v}/{a}");
+            assert_eq!(c.time.samples_ns.len(), 12, "{v}/{a}");
             assert_eq!(c.process_medians_ns.len(), 2);
-            let m = c.median_ns.unwrap();
-            let [lo, hi] = c.ci95_ns.unwrap();
+            let m = c.time.median_ns.unwrap();
+            let [lo, hi] = c.time.ci95_ns.unwrap();
             assert!(lo <= m && m <= hi && m > 0.0);
-            assert_eq!(c.size_bytes, 16 << 10);
-            assert!(c.iters_per_sample >= 1);
+            assert_eq!(c.name.size_bytes, 16 << 10);
+            assert!(c.time.iters_per_sample >= 1);
         }
-        assert_eq!(cell("naive", a).speedup_vs_naive.unwrap().median, 1.0);
+        assert_eq!(
+            cell("naive", a).paired.speedup_vs_naive.unwrap().median,
+            1.0
+        );
         // "slow" does the work four times: its speed-up must be clearly below 1 (about 0.25).
-        let s = cell("slow", a).speedup_vs_naive.unwrap();
+        let s = cell("slow", a).paired.speedup_vs_naive.unwrap();
         assert!(s.median < 0.8, "speed-up of the slowed variant was {s:?}");
         assert!(s.ci95[0] <= s.median && s.median <= s.ci95[1]);
-        assert!(cell("wrong", a).samples_ns.is_empty() && cell("wrong", a).median_ns.is_none());
+        assert!(
+            cell("wrong", a).time.samples_ns.is_empty()
+                && cell("wrong", a).time.median_ns.is_none()
+        );
     }
     // Allocator ratios: none for system; for the other, positive, its interval around its median.
     // (In-process peers share one allocator, so the ratio is about 1.)
     for v in ["naive", "slow"] {
-        assert!(cell(v, "system").time_vs_system.is_none());
-        let t = cell(v, "jemalloc").time_vs_system.unwrap();
+        assert!(cell(v, "system").paired.time_vs_system.is_none());
+        let t = cell(v, "jemalloc").paired.time_vs_system.unwrap();
         assert!(
             t.median > 0.0 && t.ci95[0] <= t.median && t.median <= t.ci95[1],
             "{t:?}"
         );
         assert!((0.5..2.0).contains(&t.median), "{t:?}");
     }
-    assert!(cell("wrong", "jemalloc").time_vs_system.is_none());
+    assert!(cell("wrong", "jemalloc").paired.time_vs_system.is_none());
 }
 
 #[test]
@@ -226,7 +232,7 @@ fn the_window_interleaves_groups_and_saves_each_when_done() {
         r.benchmarks
             .iter()
             .filter(|b| b.status == CellStatus::Ok)
-            .all(|b| b.samples_ns.len() == 6 && b.process_medians_ns.len() == 1)
+            .all(|b| b.time.samples_ns.len() == 6 && b.process_medians_ns.len() == 1)
     );
 }
 
@@ -313,25 +319,44 @@ fn threads_are_a_dimension_of_every_cell() {
             assert_eq!((one.threads, two.threads), (1, 2));
             assert_eq!(two.status, CellStatus::Ok, "{v}/{a}: {:?}", two.error);
             assert_eq!(
-                two.samples_ns.len(),
+                two.time.samples_ns.len(),
                 12,
                 "six rounds in each of two processes"
             );
-            assert!(one.scaling_vs_one_thread.is_none() && one.contention.is_none());
-            let scaling = two.scaling_vs_one_thread.unwrap();
+            assert!(
+                one.threaded.scaling_vs_one_thread.is_none() && one.threaded.contention.is_none()
+            );
+            let scaling = two.threaded.scaling_vs_one_thread.unwrap();
             assert!(scaling.median > 0.0 && scaling.ci95[0] <= scaling.median);
-            let tp = two.aggregate_throughput_bytes_per_s.unwrap();
-            let per_thread = two.throughput_bytes_per_s.unwrap();
+            let tp = two.threaded.aggregate_throughput_bytes_per_s.unwrap();
+            let per_thread = two.time.throughput_bytes_per_s.unwrap();
             assert!((tp / per_thread - 2.0).abs() < 1e-9, "{tp} vs {per_thread}");
-            let c = two.contention.unwrap();
+            let c = two.threaded.contention.unwrap();
             assert!(c.cpu_per_call_ns.unwrap() > 0.0);
             assert!(c.cpu_utilisation.unwrap() > 0.0);
             assert!(c.system_per_call_ns.unwrap() >= 0.0);
             // Speed-ups are at the same thread count: "slow" does four times the work there too.
-            assert!(cell("slow", a, "/2t").speedup_vs_naive.unwrap().median < 0.8);
+            assert!(
+                cell("slow", a, "/2t")
+                    .paired
+                    .speedup_vs_naive
+                    .unwrap()
+                    .median
+                    < 0.8
+            );
         }
-        assert!(cell("naive", "system", "/2t").time_vs_system.is_none());
-        assert!(cell("naive", "jemalloc", "/2t").time_vs_system.is_some());
+        assert!(
+            cell("naive", "system", "/2t")
+                .paired
+                .time_vs_system
+                .is_none()
+        );
+        assert!(
+            cell("naive", "jemalloc", "/2t")
+                .paired
+                .time_vs_system
+                .is_some()
+        );
     }
     ARMED.store(true, Ordering::SeqCst);
     let (r2, _) = measure(&engine, std::slice::from_ref(&g), "threads-armed");
@@ -379,7 +404,7 @@ fn a_variant_that_goes_wrong_after_verification_fails_in_the_round_it_did() {
     assert_eq!(naive.status, CellStatus::Ok);
     let drifted = results.get("sum/drifts/system/16KiB").unwrap();
     assert_eq!(drifted.status, CellStatus::Failed);
-    assert!(drifted.samples_ns.is_empty() && drifted.median_ns.is_none());
+    assert!(drifted.time.samples_ns.is_empty() && drifted.time.median_ns.is_none());
     let error = drifted.error.as_deref().unwrap();
     assert!(
         error.starts_with("in a timed sample, output differs from naive")

@@ -1,34 +1,17 @@
 //! The results file: round trips, old files, bad files, the schema, atomic writes.
 
-use perflab_core::VariantKind;
+use perflab_harness::results::fixture::{filled, sparse};
 use perflab_harness::results::*;
-use perflab_harness::stats::{Estimate, Outliers};
 use std::path::Path;
-
-fn sample() -> Results {
-    let mut r = Results::new(Environment::default(), RunConfig::default());
-    let mut b = Benchmark::empty(
-        "search",
-        "naive",
-        VariantKind::Naive,
-        "system",
-        "4KiB",
-        4096,
-    );
-    b.status = CellStatus::Ok;
-    b.samples_ns = vec![1.0, 2.0];
-    r.upsert(b);
-    r
-}
 
 #[test]
 fn round_trips_and_ignores_unknown_fields() {
     let dir = std::env::temp_dir().join(format!("perflab-results-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("results.json");
-    sample().write_atomic(&path).unwrap();
+    sparse().write_atomic(&path).unwrap();
     let back = Results::read(&path).unwrap();
-    assert_eq!(back.benchmarks[0].id, "search/naive/system/4KiB");
+    assert_eq!(back.benchmarks[0].name.id, "search/naive/system/4KiB");
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     v["future_field"] = 1.into();
     v["benchmarks"][0]["another"] = "x".into();
@@ -39,12 +22,12 @@ fn round_trips_and_ignores_unknown_fields() {
 
 #[test]
 fn a_file_from_before_threads_reads_as_one_thread() {
-    let mut v = serde_json::to_value(sample()).unwrap();
+    let mut v = serde_json::to_value(sparse()).unwrap();
     let cell = v["benchmarks"][0].as_object_mut().unwrap();
     cell.remove("threads");
     let back = Results::parse(&v.to_string(), Path::new("old.json")).unwrap();
     assert_eq!(back.benchmarks[0].threads, 1);
-    assert_eq!(back.benchmarks[0].id, "search/naive/system/4KiB");
+    assert_eq!(back.benchmarks[0].name.id, "search/naive/system/4KiB");
     assert!(back.benchmarks[0].footprint.is_none());
     // Written again, a one-thread cell says it is one.
     let again = serde_json::to_value(&back).unwrap();
@@ -55,7 +38,7 @@ fn a_file_from_before_threads_reads_as_one_thread() {
 #[test]
 fn other_major_version_and_garbage_are_clear_errors() {
     let p = Path::new("x.json");
-    let mut v = serde_json::to_value(sample()).unwrap();
+    let mut v = serde_json::to_value(sparse()).unwrap();
     v["schema"] = "perflab/results/v2".into();
     let e = Results::parse(&v.to_string(), p).unwrap_err();
     assert!(e.to_string().contains("perflab/results/v2"), "{e}");
@@ -143,145 +126,33 @@ fn checked_in_schema_is_the_generated_one() {
     }
 }
 
-/// A results document with every optional field set, as an A/B run merged from machines of
-/// two environments could write it.
-fn filled() -> Results {
-    let env = Environment {
-        cpu_model: "Example CPU @ 3.0GHz".into(),
-        simd_features: vec!["sse2".into(), "avx2".into()],
-        cores: 4,
-        os: "linux 6.1.0".into(),
-        arch: "x86_64".into(),
-        rustc: Some("rustc 1.89.0".into()),
-        git_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
-        perflab_version: "0.1.0".into(),
-        timer_precision_ns: 20.0,
-        empty_loop_ns: 0.8,
-        cpu_set: vec![0, 1, 2, 3],
-        allocator_versions: Some(AllocatorVersions {
-            jemalloc: Some("5.3.0".into()),
-            mimalloc: Some("2.1.7".into()),
-            glibc: Some("2.36".into()),
-        }),
-        allocator_env: [("MALLOC_ARENA_MAX".to_owned(), "2".to_owned())].into(),
-    };
-    let config = RunConfig {
-        preset: perflab_harness::plan::Preset::Ci,
-        measure: perflab_harness::plan::Measure::Time,
-        workloads: vec!["search".into()],
-        variants: vec!["naive".into(), "simd".into()],
-        kinds: vec![
-            perflab_core::VariantKind::Naive,
-            perflab_core::VariantKind::Simd,
-        ],
-        allocators: vec!["system".into(), "jemalloc".into()],
-        sizes: vec![4096],
-        input: Some("input.bin".into()),
-        seed: 7,
-        shard: Some(perflab_harness::plan::Shard { index: 1, count: 2 }),
-        budget_s: Some(60.0),
-        sample_target_ns: 5_000_000,
-        warmup_ns: 100_000_000,
-        min_samples: 10,
-        max_samples: 100,
-        paired: Some("run-1".into()),
-        pinned_cpus: vec![0, 1],
-        clock: Some(perflab_harness::clock::Clock::Cpu),
-        processes: Some(3),
-        layout_seed: Some(42),
-        threads: vec![2, 4],
-        threaded: Some(ThreadedPlan {
-            threads: vec![2],
-            sizes: vec![65536],
-        }),
-    };
-    let mut r = Results::new(env.clone(), config);
-    let e = Estimate {
-        median: 1.02,
-        ci95: [1.01, 1.03],
-    };
-    let mut b = Benchmark::empty(
-        "search",
-        "simd",
-        VariantKind::Simd,
-        "jemalloc",
-        "4KiB",
-        4096,
-    );
-    b.status = CellStatus::Ok;
-    b.error = Some("none, but the field is there".into());
-    b.samples_ns = vec![100.0, 101.0, 99.0, 100.5, 100.2, 99.8];
-    b.iters_per_sample = 1000;
-    b.median_ns = Some(100.1);
-    b.mad_ns = Some(0.3);
-    b.ci95_ns = Some([99.5, 100.6]);
-    b.throughput_bytes_per_s = Some(4.09e10);
-    b.allocs_per_iter = Some(0.0);
-    b.reallocs_per_iter = Some(0.0);
-    b.bytes_allocated_per_iter = Some(0.0);
-    b.peak_bytes = Some(0);
-    b.arena_bytes = Some(128);
-    b.instructions = Some(1234.0);
-    b.speedup_vs_naive = Some(Estimate {
-        median: 8.0,
-        ci95: [7.5, 8.5],
-    });
-    b.time_vs_system = Some(e);
-    b.process_medians_ns = vec![100.0, 100.2, 100.1];
-    b.outliers = Some(Outliers {
-        low_severe: 0,
-        low_mild: 1,
-        high_mild: 2,
-        high_severe: 0,
-    });
-    b.vs_base = Some(e);
-    b.vs_base_other = Some(e);
-    b.environment = Some(1);
-    b.footprint = Some(Footprint {
-        iters: 16,
-        rss_growth_bytes: Some(8192),
-        peak_live_bytes: Some(4096),
-        fragmentation: Some(2.0),
-        allocator: Some(AllocatorHeld {
-            source: "jemalloc stats.resident".into(),
-            before_bytes: 1 << 20,
-            after_bytes: 2 << 20,
-        }),
-    });
-    let mut threaded = b.clone().at_threads(2);
-    threaded.clock = Some(perflab_harness::clock::Clock::Wall);
-    threaded.aggregate_throughput_bytes_per_s = Some(8.0e10);
-    threaded.scaling_vs_one_thread = Some(e);
-    threaded.contention = Some(Contention {
-        cpu_per_call_ns: Some(95.0),
-        system_per_call_ns: Some(1.5),
-        cpu_utilisation: Some(0.95),
-        start_skew_ns: Some(600.0),
-    });
-    r.upsert(b);
-    r.upsert(threaded);
-    r.allocator_control = Some(AllocatorControl {
-        threads: 1,
-        cells: 1,
-        beyond: 0,
-        threshold: 0.03,
-        ids: vec!["search/simd/jemalloc/4KiB".into()],
-    });
-    r.allocator_control_threaded = vec![AllocatorControl {
-        threads: 2,
-        cells: 1,
-        beyond: 1,
-        threshold: 0.03,
-        ids: vec!["search/simd/jemalloc/4KiB/2t".into()],
-    }];
-    r.environments = vec![
-        env.clone(),
-        Environment {
-            cpu_model: "Another CPU".into(),
-            ..env
-        },
-    ];
+/// `filled()` and `sparse()`'s cell in one document, as perflab writes it (pretty), captured from
+/// the types before the cell's fields were grouped (`#[serde(flatten)]`): every key, its order and
+/// every omission must stay as they were, for the same values.
+const WRITTEN: &str = include_str!("data/filled-results.json");
+
+/// The document [`WRITTEN`] holds.
+fn filled_and_sparse() -> Results {
+    let mut r = filled();
+    r.benchmarks.extend(sparse().benchmarks);
     r
+}
+
+#[test]
+fn results_are_written_byte_for_byte_as_before() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/filled-results.json"
+    ));
+    let written = serde_json::to_string_pretty(&filled_and_sparse()).unwrap();
+    if std::env::var_os("PERFLAB_UPDATE_WRITTEN").is_some_and(|v| v == "1") {
+        write_file_atomic(path, written.as_bytes()).unwrap();
+        return;
+    }
+    assert_eq!(written, WRITTEN);
+    // Read back and written again, the same bytes: nothing is lost or reordered on the way in.
+    let back = Results::parse(WRITTEN, path).unwrap();
+    assert_eq!(serde_json::to_string_pretty(&back).unwrap(), WRITTEN);
 }
 
 fn validator() -> jsonschema::Validator {
@@ -374,7 +245,7 @@ fn schema_refuses_what_perflab_cannot_read() {
 
 #[test]
 fn schema_tag_pattern_and_parse_agree() {
-    let base = serde_json::to_value(sample()).unwrap();
+    let base = serde_json::to_value(sparse()).unwrap();
     for (tag, ok) in [
         ("perflab/results/v1", true),
         ("perflab/results/v1.3", true),
@@ -400,10 +271,68 @@ fn schema_tag_pattern_and_parse_agree() {
 
 #[test]
 fn upsert_replaces_by_id() {
-    let mut r = sample();
+    let mut r = sparse();
     let mut b = r.benchmarks[0].clone();
-    b.samples_ns = vec![9.0];
+    b.time.samples_ns = vec![9.0];
     r.upsert(b);
     assert_eq!(r.benchmarks.len(), 1);
-    assert_eq!(r.benchmarks[0].samples_ns, [9.0]);
+    assert_eq!(r.benchmarks[0].time.samples_ns, [9.0]);
+}
+
+/// A cell's keys in the order a file has them (a `serde_json::Value` sorts them).
+struct Keys(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for Keys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Keys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Keys, M::Error> {
+                let mut keys = Vec::new();
+                while let Some((k, serde::de::IgnoredAny)) = m.next_entry::<String, _>()? {
+                    keys.push(k);
+                }
+                Ok(Keys(keys))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// The keys of every cell of a results document, in order.
+fn cell_keys(text: &str) -> Vec<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        benchmarks: Vec<Keys>,
+    }
+    let doc: Doc = serde_json::from_str(text).unwrap();
+    doc.benchmarks.into_iter().map(|k| k.0).collect()
+}
+
+/// A file a run wrote before threads and paired allocator ratios (the report's sample) reads, and
+/// each cell writes back every value it held, under the same keys in the same order; all it gains
+/// is what it did not have: `time_vs_system` (null) and `threads` (1).
+#[test]
+fn an_old_file_writes_back_what_it_held() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../report/tests/data/sample-results.json"
+    ));
+    let text = std::fs::read_to_string(path).unwrap();
+    let old: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let written = serde_json::to_string(&Results::read(path).unwrap()).unwrap();
+    let new: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let (was, now) = (cell_keys(&text), cell_keys(&written));
+    assert_eq!(was.len(), now.len());
+    for (i, (was, now)) in was.iter().zip(&now).enumerate() {
+        let mut expected = old["benchmarks"][i].clone();
+        expected["time_vs_system"] = serde_json::Value::Null;
+        expected["threads"] = 1.into();
+        assert_eq!(new["benchmarks"][i], expected, "cell {i}");
+        let kept: Vec<&String> = now.iter().filter(|k| was.contains(k)).collect();
+        assert_eq!(kept, was.iter().collect::<Vec<_>>(), "cell {i}: order");
+    }
 }

@@ -87,8 +87,8 @@ fn source_name() -> String {
 /// writes them, and what the index links.
 pub fn cell_files(cell: &Benchmark) -> (String, String) {
     (
-        format!("flame/{}", file_name(&cell.id, "svg")),
-        format!("flame/{}", file_name(&cell.id, "folded")),
+        format!("flame/{}", file_name(&cell.name.id, "svg")),
+        format!("flame/{}", file_name(&cell.name.id, "folded")),
     )
 }
 
@@ -116,11 +116,11 @@ fn by_workload(results: &Results) -> Vec<(&str, Vec<&Benchmark>)> {
     for b in results
         .benchmarks
         .iter()
-        .filter(|b| b.status == CellStatus::Ok && b.median_ns.is_some())
+        .filter(|b| b.status == CellStatus::Ok && b.time.median_ns.is_some())
     {
-        match out.iter_mut().find(|(w, _)| *w == b.workload) {
+        match out.iter_mut().find(|(w, _)| *w == b.name.workload) {
             Some((_, cells)) => cells.push(b),
-            None => out.push((b.workload.as_str(), vec![b])),
+            None => out.push((b.name.workload.as_str(), vec![b])),
         }
     }
     out
@@ -137,17 +137,18 @@ struct Plan<'a> {
 /// The fastest cell at the largest size with a time (the cell the report's headline names), and
 /// naive beside it.
 fn choose<'a>(cells: &[&'a Benchmark]) -> Option<Plan<'a>> {
-    let largest = cells.iter().map(|b| b.size_bytes).max()?;
+    let largest = cells.iter().map(|b| b.name.size_bytes).max()?;
     let size = cells
         .iter()
-        .find(|b| b.size_bytes == largest)?
+        .find(|b| b.name.size_bytes == largest)?
+        .name
         .size
         .as_str();
     let winner = *perflab_harness::summary::fastest_by_size(cells).get(size)?;
     let naive = cells.iter().copied().find(|b| {
-        b.kind == perflab_core::VariantKind::Naive
-            && b.allocator == winner.allocator
-            && b.size == winner.size
+        b.name.kind == perflab_core::VariantKind::Naive
+            && b.name.allocator == winner.name.allocator
+            && b.name.size == winner.name.size
             && b.threads == winner.threads
     });
     Some(Plan { winner, naive })
@@ -163,16 +164,16 @@ fn profile_workload(
 ) -> WorkloadFlames {
     let mut entry = WorkloadFlames {
         workload: workload.to_owned(),
-        size: plan.winner.size.clone(),
-        allocator: plan.winner.allocator.clone(),
+        size: plan.winner.name.size.clone(),
+        allocator: plan.winner.name.allocator.clone(),
         ..WorkloadFlames::default()
     };
-    let winner_is_naive = plan.naive.is_some_and(|n| n.id == plan.winner.id);
+    let winner_is_naive = plan.naive.is_some_and(|n| n.name.id == plan.winner.name.id);
     let mut errors = Vec::new();
     let mut profiled = |cell: &Benchmark| match profile_cell(cell) {
         Ok(p) => Some(p),
         Err(e) => {
-            errors.push(format!("{}: {e}", cell.id));
+            errors.push(format!("{}: {e}", cell.name.id));
             None
         }
     };
@@ -191,7 +192,7 @@ fn profile_workload(
             file_name(
                 &format!(
                     "{workload}/{}-vs-naive/{}/{}",
-                    plan.winner.variant, plan.winner.allocator, plan.winner.size
+                    plan.winner.name.variant, plan.winner.name.allocator, plan.winner.name.size
                 ),
                 "svg"
             )
@@ -200,7 +201,7 @@ fn profile_workload(
             title: format!("{} against {} (differential)", wflame.cell, nflame.cell),
             subtitle: Some(format!(
                 "{}'s frames; red: a larger share of the samples than in naive, blue: a smaller one",
-                plan.winner.variant
+                plan.winner.name.variant
             )),
             count_name: "samples".into(),
         };
@@ -222,7 +223,7 @@ fn profile_workload(
 /// A cell's stacks are rooted at `workload/variant` (see perflab-profile's sampling); a
 /// differential graph needs both rooted at the workload.
 fn rerooted_kernel(folded: &Folded, cell: &Benchmark, workload: &str) -> Folded {
-    folded.rerooted(&format!("{workload}/{}", cell.variant), workload)
+    folded.rerooted(&format!("{workload}/{}", cell.name.variant), workload)
 }
 
 /// The frames whose time per iteration changed most between naive and the winner: each
@@ -234,8 +235,8 @@ fn changes(
     winner_cell: &Benchmark,
 ) -> Vec<FrameChange> {
     let (nt, wt) = (
-        naive_cell.median_ns.unwrap_or(0.0),
-        winner_cell.median_ns.unwrap_or(0.0),
+        naive_cell.time.median_ns.unwrap_or(0.0),
+        winner_cell.time.median_ns.unwrap_or(0.0),
     );
     let mut all: Vec<FrameChange> = crate::folded::self_changes(naive, winner)
         .into_iter()
@@ -274,8 +275,8 @@ mod tests {
     fn cell(variant: &str, kind: VariantKind, alloc: &str, size: u64, ns: f64) -> Benchmark {
         let mut b = Benchmark::empty("w", variant, kind, alloc, &format!("{size}B"), size);
         b.status = CellStatus::Ok;
-        b.median_ns = Some(ns);
-        b.throughput_bytes_per_s = Some(size as f64 * 1e9 / ns);
+        b.time.median_ns = Some(ns);
+        b.time.throughput_bytes_per_s = Some(size as f64 * 1e9 / ns);
         b
     }
 
@@ -291,8 +292,8 @@ mod tests {
         ];
         let refs: Vec<&Benchmark> = cells.iter().collect();
         let plan = choose(&refs).unwrap();
-        assert_eq!(plan.winner.id, "w/simd/jemalloc/100B");
-        assert_eq!(plan.naive.unwrap().id, "w/naive/jemalloc/100B");
+        assert_eq!(plan.winner.name.id, "w/simd/jemalloc/100B");
+        assert_eq!(plan.naive.unwrap().name.id, "w/naive/jemalloc/100B");
         assert!(choose(&[]).is_none());
     }
 

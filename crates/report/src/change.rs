@@ -97,23 +97,16 @@ pub fn classify(base: &Benchmark, head: &Benchmark, threshold: f64) -> Change {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use perflab_core::Rng;
-    use perflab_core::VariantKind;
-    use perflab_harness::stats::median;
+    use perflab_harness::results::fixture;
 
+    /// An `ok` cell of `samples`.
     fn cell(samples: &[f64]) -> Benchmark {
-        let mut b = Benchmark::empty("w", "v", VariantKind::Naive, "system", "4KiB", 4096);
-        b.status = CellStatus::Ok;
-        b.samples_ns = samples.to_vec();
-        b.median_ns = median(samples);
-        b
+        fixture::timed(samples, 4096)
     }
 
+    /// `n` samples within ±0.5% of `center`.
     fn noisy(center: f64, n: usize, seed: u64) -> Vec<f64> {
-        let mut rng = Rng::new(seed);
-        (0..n)
-            .map(|_| center * (1.0 + 0.01 * (rng.next_f64() - 0.5)))
-            .collect()
+        fixture::noisy(center, n, 0.01, seed)
     }
 
     #[test]
@@ -156,17 +149,17 @@ mod tests {
             Change::NotComparable("head failed".into())
         );
         let mut empty = ok.clone();
-        empty.samples_ns.clear();
-        empty.median_ns = None;
+        empty.time.samples_ns.clear();
+        empty.time.median_ns = None;
         assert!(matches!(
             classify(&empty, &ok, 0.05),
             Change::NotComparable(_)
         ));
         // Medians without samples compare as points.
         let mut a = empty.clone();
-        a.median_ns = Some(10.0);
+        a.time.median_ns = Some(10.0);
         let mut b = empty;
-        b.median_ns = Some(20.0);
+        b.time.median_ns = Some(20.0);
         assert!(matches!(classify(&a, &b, 0.05), Change::Regression(e) if e.ci95 == [2.0, 2.0]));
     }
 

@@ -11,8 +11,8 @@
 //! harness's one model of it ([`perflab_harness::summary::threads_views`]), which the terminal
 //! shows too.
 //!
-//! [`render`] turns results (and optionally a baseline) into the page; [`write_report`] reads
-//! the files and writes the page atomically. [`change::classify`] is the rule that calls a
+//! [`render`] turns results (and optionally a baseline) into the page; [`write_report_of`] writes
+//! it atomically beside the run's profiles, and [`write_report`] does so from the files. [`change::classify`] is the rule that calls a
 //! baseline change a regression or an improvement.
 #![forbid(unsafe_code)]
 
@@ -92,10 +92,8 @@ pub fn render(
     Ok(PageTemplate { page: &page }.render()?)
 }
 
-/// Reads `results_path` (and `baseline_path`), renders the page and writes it to `out`
-/// atomically: a reader sees the previous page or the new one, never half of one. The profiles
-/// of `run --flame` are shown when they are in `flame/` beside `out` (the run directory, where
-/// `run` writes the page), so every link is relative and the directory can be copied anywhere.
+/// Reads `results_path` (and `baseline_path`) and writes their page to `out` as
+/// [`write_report_of`] does: for a reader of files (`perflab report`).
 pub fn write_report(
     results_path: &Path,
     baseline_path: Option<&Path>,
@@ -103,6 +101,21 @@ pub fn write_report(
 ) -> Result<(), ReportError> {
     let results = Results::read(results_path)?;
     let baseline = baseline_path.map(Results::read).transpose()?;
+    write_report_of(&results, baseline.as_ref(), out)
+}
+
+/// Renders the page of `results` (compared with `baseline` when given) and writes it to `out`
+/// atomically: a reader sees the previous page or the new one, never half of one. The profiles
+/// of `run --flame` are shown when they are in `flame/` beside `out` (the run directory, where
+/// `run` writes the page), so every link is relative and the directory can be copied anywhere.
+///
+/// Why it takes the results themselves: a run that has them in memory renders its page without
+/// writing and reading its own file back.
+pub fn write_report_of(
+    results: &Results,
+    baseline: Option<&Results>,
+    out: &Path,
+) -> Result<(), ReportError> {
     let dir = match out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -111,7 +124,7 @@ pub fn write_report(
         page_dir: Some(dir.to_owned()),
         flames: flames::FlameIndex::read_in(dir)?,
     };
-    let html = render(&results, baseline.as_ref(), &opts)?;
+    let html = render(results, baseline, &opts)?;
     write_file_atomic(out, html.as_bytes()).map_err(|source| ReportError::Write {
         path: out.to_owned(),
         source,

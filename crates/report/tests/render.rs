@@ -6,7 +6,7 @@ mod common;
 use common::{SIZES, default_matrix, fresh_dir, synthetic, with_threads};
 use perflab_harness::results::{CellStatus, Results};
 use perflab_report::change::{Change, DEFAULT_THRESHOLD, classify};
-use perflab_report::{RenderOptions, fmt, render, write_report};
+use perflab_report::{RenderOptions, fmt, render, write_report, write_report_of};
 
 /// The `<tr>` of a cell in its workload's table.
 fn row_of<'a>(html: &'a str, id: &str) -> &'a str {
@@ -19,20 +19,27 @@ fn row_of<'a>(html: &'a str, id: &str) -> &'a str {
 
 fn check_every_cell(results: &Results, html: &str) {
     for b in &results.benchmarks {
-        let row = row_of(html, &b.id);
-        let mut expect: Vec<String> = vec![b.variant.clone(), b.allocator.clone(), b.size.clone()];
+        let row = row_of(html, &b.name.id);
+        let mut expect: Vec<String> = vec![
+            b.name.variant.clone(),
+            b.name.allocator.clone(),
+            b.name.size.clone(),
+        ];
         match b.status {
             CellStatus::Ok => {
-                expect.push(fmt::time_ns(b.median_ns.unwrap()));
-                expect.push(fmt::time_ci(b.ci95_ns.unwrap()));
-                expect.push(fmt::throughput(b.throughput_bytes_per_s.unwrap()));
-                let s = b.speedup_vs_naive.unwrap();
+                expect.push(fmt::time_ns(b.time.median_ns.unwrap()));
+                expect.push(fmt::time_ci(b.time.ci95_ns.unwrap()));
+                expect.push(fmt::throughput(b.time.throughput_bytes_per_s.unwrap()));
+                let s = b.paired.speedup_vs_naive.unwrap();
                 expect.push(fmt::ratio(s.median));
                 expect.push(fmt::ratio_ci(s.ci95));
-                expect.push(format!(">{}<", fmt::count(b.allocs_per_iter.unwrap())));
-                expect.push(fmt::bytes(b.bytes_allocated_per_iter.unwrap()));
-                expect.push(fmt::bytes(b.peak_bytes.unwrap() as f64));
-                if let Some(a) = b.arena_bytes {
+                expect.push(format!(
+                    ">{}<",
+                    fmt::count(b.alloc.allocs_per_iter.unwrap())
+                ));
+                expect.push(fmt::bytes(b.alloc.bytes_allocated_per_iter.unwrap()));
+                expect.push(fmt::bytes(b.alloc.peak_bytes.unwrap() as f64));
+                if let Some(a) = b.alloc.arena_bytes {
                     expect.push(fmt::bytes(a as f64));
                 }
             }
@@ -43,15 +50,15 @@ fn check_every_cell(results: &Results, html: &str) {
             CellStatus::Unsupported => expect.push("unsupported".into()),
         }
         for e in expect {
-            assert!(row.contains(&e), "row of {} lacks {e:?}:\n{row}", b.id);
+            assert!(row.contains(&e), "row of {} lacks {e:?}:\n{row}", b.name.id);
         }
         if b.status != CellStatus::Ok {
             // Listed again in the failures section, with the error.
             let start = html.find("id=\"problems\"").expect("failures section");
             let section = &html[start..start + html[start..].find("</section>").unwrap()];
             let (group, cell) = (
-                format!("<td>{}/{}</td>", b.workload, b.variant),
-                format!("{}/{}", b.allocator, b.size),
+                format!("<td>{}/{}</td>", b.name.workload, b.name.variant),
+                format!("{}/{}", b.name.allocator, b.name.size),
             );
             let error = b.error.as_deref().unwrap_or(match b.status {
                 CellStatus::Failed => "no error message recorded",
@@ -62,7 +69,7 @@ fn check_every_cell(results: &Results, html: &str) {
                     && r.contains(error)
                     && (r.contains(&cell) || r.contains("cells (every allocator"))),
                 "{} not listed with its error",
-                b.id
+                b.name.id
             );
         }
     }
@@ -194,9 +201,13 @@ fn baseline_changes_are_classified_and_shown() {
         ("search/optimized/system/4KiB", 1.3),
         ("search/simd-sse2/system/4KiB", 0.7),
     ] {
-        let b = head.benchmarks.iter_mut().find(|b| b.id == id).unwrap();
-        b.samples_ns.iter_mut().for_each(|s| *s *= f);
-        b.median_ns = b.median_ns.map(|m| m * f);
+        let b = head
+            .benchmarks
+            .iter_mut()
+            .find(|b| b.name.id == id)
+            .unwrap();
+        b.time.samples_ns.iter_mut().for_each(|s| *s *= f);
+        b.time.median_ns = b.time.median_ns.map(|m| m * f);
     }
     let get = |r: &Results, id: &str| r.get(id).unwrap().clone();
     let c = |id: &str| classify(&get(&base, id), &get(&head, id), DEFAULT_THRESHOLD);
@@ -250,11 +261,11 @@ fn profiles_are_linked_when_present() {
     r.write_atomic(&results).unwrap();
     let out = dir.join("index.html");
     write_report(&results, None, &out).unwrap();
-    assert!(
-        std::fs::read_to_string(&out)
-            .unwrap()
-            .contains("flame/search-naive-system-4KiB.svg")
-    );
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(page.contains("flame/search-naive-system-4KiB.svg"));
+    // From the results in memory, the same page as from their file.
+    write_report_of(&r, None, &out).unwrap();
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), page);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -311,14 +322,14 @@ fn odd_inputs_render_without_panicking() {
     for (i, b) in r.benchmarks.iter_mut().enumerate() {
         let w = weird[i % weird.len()];
         match i % 5 {
-            0 => b.median_ns = Some(w),
-            1 => b.throughput_bytes_per_s = Some(w),
-            2 => b.ci95_ns = Some([w, -w]),
-            3 => b.samples_ns = vec![w; 3],
-            _ => b.size_bytes = 0,
+            0 => b.time.median_ns = Some(w),
+            1 => b.time.throughput_bytes_per_s = Some(w),
+            2 => b.time.ci95_ns = Some([w, -w]),
+            3 => b.time.samples_ns = vec![w; 3],
+            _ => b.name.size_bytes = 0,
         }
         if i % 7 == 0 {
-            b.variant = "<script>alert(1)</script>".into();
+            b.name.variant = "<script>alert(1)</script>".into();
         }
     }
     let html = render(&r, Some(&r), &RenderOptions::default()).unwrap();

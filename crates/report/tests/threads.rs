@@ -17,13 +17,17 @@ const ALLOCATORS: [&str; 3] = ["system", "jemalloc", "mimalloc"];
 /// allocate nothing at all, at 4KiB and 64KiB, and at `threads` at 64KiB.
 fn threaded(threads: &[u32]) -> Results {
     let mut r = synthetic(&["wordfreq", "search"], &ALLOCATORS, &SIZES[..2], 12);
-    for b in r.benchmarks.iter_mut().filter(|b| b.workload == "search") {
-        if b.allocs_per_iter.is_some() {
-            b.allocs_per_iter = Some(0.0);
-            b.bytes_allocated_per_iter = Some(0.0);
-            b.peak_bytes = Some(0);
+    for b in r
+        .benchmarks
+        .iter_mut()
+        .filter(|b| b.name.workload == "search")
+    {
+        if b.alloc.allocs_per_iter.is_some() {
+            b.alloc.allocs_per_iter = Some(0.0);
+            b.alloc.bytes_allocated_per_iter = Some(0.0);
+            b.alloc.peak_bytes = Some(0);
         }
-        b.arena_bytes = None;
+        b.alloc.arena_bytes = None;
     }
     with_threads(r, threads)
 }
@@ -175,7 +179,7 @@ fn at_most_four_charts_and_a_warning_beyond_the_cpus() {
     // Every variant of `tags` allocates but the SIMD ones: make them all allocate.
     let mut base = synthetic(&["tags"], &ALLOCATORS, &SIZES[..1], 8);
     for b in &mut base.benchmarks {
-        b.allocs_per_iter = b.allocs_per_iter.map(|a| a + 3.0);
+        b.alloc.allocs_per_iter = b.alloc.allocs_per_iter.map(|a| a + 3.0);
     }
     let r = with_threads(base, &[2, 4]);
     let html = page(&r);
@@ -211,16 +215,16 @@ fn the_views_above_the_threads_view_stay_one_thread() {
     let b = r
         .benchmarks
         .iter_mut()
-        .find(|b| b.id == "search/naive/system/64KiB/2t")
+        .find(|b| b.name.id == "search/naive/system/64KiB/2t")
         .unwrap();
-    b.throughput_bytes_per_s = Some(absurd);
+    b.time.throughput_bytes_per_s = Some(absurd);
     // Threaded cells first in the file, so a view that took the first cell it saw would show them.
     r.benchmarks.sort_by_key(|b| std::cmp::Reverse(b.threads));
     let html = page(&r);
     let one: Vec<&Benchmark> = r
         .benchmarks
         .iter()
-        .filter(|b| b.workload == "search")
+        .filter(|b| b.name.workload == "search")
         .collect();
     let fastest = summary::fastest_by_size(&one)["64KiB"];
     assert_eq!(fastest.threads, 1);
@@ -230,7 +234,9 @@ fn the_views_above_the_threads_view_stay_one_thread() {
         "class=\"verdict\"",
     );
     assert!(
-        card.contains(&fmt::throughput(fastest.throughput_bytes_per_s.unwrap())),
+        card.contains(&fmt::throughput(
+            fastest.time.throughput_bytes_per_s.unwrap()
+        )),
         "{card}"
     );
     assert!(!card.contains(&fmt::throughput(absurd)));
@@ -269,18 +275,23 @@ fn every_cell_row_has_its_threads_and_footprint() {
         assert!(table.contains(th), "{th}");
     }
     for b in r.benchmarks.iter().filter(|b| b.status == CellStatus::Ok) {
-        let row = row_of(&html, &b.id);
+        let row = row_of(&html, &b.name.id);
         let fp = b.footprint.as_ref().unwrap();
         for want in [
             format!("<td data-v=\"{}\">{}</td>", b.threads, b.threads),
             fmt::bytes(fp.rss_growth_bytes.unwrap() as f64),
             fmt::bytes(fp.peak_live_bytes.unwrap() as f64),
             fmt::sig3(fp.fragmentation.unwrap()),
-            fmt::time_ns(b.median_ns.unwrap()),
+            fmt::time_ns(b.time.median_ns.unwrap()),
         ] {
-            assert!(row.contains(&want), "{}: no {want:?} in {row}", b.id);
+            assert!(row.contains(&want), "{}: no {want:?} in {row}", b.name.id);
         }
-        assert_eq!(row.contains("class=\"clk\""), b.threads > 1, "{}", b.id);
+        assert_eq!(
+            row.contains("class=\"clk\""),
+            b.threads > 1,
+            "{}",
+            b.name.id
+        );
     }
     assert!(html.contains("Times marked <span class=\"clk\">wall</span> are wall time per call"));
 }
@@ -325,7 +336,7 @@ fn the_negative_control_is_shown_at_every_thread_count() {
     let mut busy = r.clone();
     busy.allocator_control_threaded.clear();
     for b in busy.benchmarks.iter_mut().filter(|b| b.threads > 1) {
-        b.allocs_per_iter = Some(0.0625);
+        b.alloc.allocs_per_iter = Some(0.0625);
     }
     let html = page(&busy);
     assert!(html.contains("At 2 threads: no cell to control with"));
@@ -396,7 +407,7 @@ fn results_without_threads_have_no_threads_view() {
         let workloads = r
             .benchmarks
             .iter()
-            .map(|b| b.workload.as_str())
+            .map(|b| b.name.workload.as_str())
             .collect::<std::collections::HashSet<_>>()
             .len();
         assert_eq!(html.matches("<svg").count(), 2 * workloads);

@@ -139,15 +139,18 @@ fn cell(
         data.clocks.get(&key.build).copied()
     };
     cell.clock = clock.filter(|&c| c != engine.clock);
-    cell.iters_per_sample = data.iters[key.variant];
-    cell.samples_ns = own_ns.iter().flatten().copied().collect();
+    cell.time.iters_per_sample = data.iters[key.variant];
+    cell.time.samples_ns = own_ns.iter().flatten().copied().collect();
     cell.process_medians_ns = own_ns.iter().filter_map(|s| stats::median(s)).collect();
     let pooled = stats::pooled(&refs);
-    cell.median_ns = pooled.map(|e| e.median);
-    cell.ci95_ns = pooled.map(|e| e.ci95);
-    cell.mad_ns = stats::mad(&cell.samples_ns);
-    cell.throughput_bytes_per_s = cell.median_ns.and_then(|m| stats::throughput(bytes, m));
-    cell.outliers = Some(stats::outliers(&cell.samples_ns));
+    cell.time.median_ns = pooled.map(|e| e.median);
+    cell.time.ci95_ns = pooled.map(|e| e.ci95);
+    cell.time.mad_ns = stats::mad(&cell.time.samples_ns);
+    cell.time.throughput_bytes_per_s = cell
+        .time
+        .median_ns
+        .and_then(|m| stats::throughput(bytes, m));
+    cell.outliers = Some(stats::outliers(&cell.time.samples_ns));
     // Counts and footprint come from the first replica's passes.
     if let Some(first) = own.first() {
         counts(first, &mut cell);
@@ -162,12 +165,12 @@ fn cell(
 /// The allocation counts and footprint of a cell, from its first replica's passes.
 fn counts(first: &ColumnRecord, cell: &mut Benchmark) {
     if let Some(t) = first.tally {
-        cell.allocs_per_iter = Some(t.per_iter(t.allocs));
-        cell.reallocs_per_iter = Some(t.per_iter(t.reallocs));
-        cell.bytes_allocated_per_iter = Some(t.per_iter(t.bytes));
-        cell.peak_bytes = Some(t.peak);
-        if cell.kind == VariantKind::Arena {
-            cell.arena_bytes = Some(t.arena_peak);
+        cell.alloc.allocs_per_iter = Some(t.per_iter(t.allocs));
+        cell.alloc.reallocs_per_iter = Some(t.per_iter(t.reallocs));
+        cell.alloc.bytes_allocated_per_iter = Some(t.per_iter(t.bytes));
+        cell.alloc.peak_bytes = Some(t.peak);
+        if cell.name.kind == VariantKind::Arena {
+            cell.alloc.arena_bytes = Some(t.arena_peak);
         }
     }
     cell.footprint = first.footprint.as_ref().map(footprint);
@@ -187,7 +190,7 @@ fn paired_ratios(
     // Speed-up = naive time / this time at the same thread count, paired round by round in each
     // process.
     if let Some(naive) = times(engine, data, key.with(0, key.threads, key.allocator)) {
-        cell.speedup_vs_naive = stats::pooled_ratio(&ratios(&naive, own_ns));
+        cell.paired.speedup_vs_naive = stats::pooled_ratio(&ratios(&naive, own_ns));
     }
     // Time relative to system at the same thread count, paired round by round between the peers
     // of the same replica.
@@ -195,7 +198,7 @@ fn paired_ratios(
         && sys != key.allocator
         && let Some(system) = times(engine, data, key.with(key.variant, key.threads, sys))
     {
-        cell.time_vs_system = stats::pooled_ratio(&ratios(own_ns, &system));
+        cell.paired.time_vs_system = stats::pooled_ratio(&ratios(own_ns, &system));
     }
     if ab
         && key.build == Build::Head
@@ -208,7 +211,7 @@ fn paired_ratios(
             },
         )
     {
-        cell.vs_base = stats::pooled_ratio(&ratios(own_ns, &base));
+        cell.ab.vs_base = stats::pooled_ratio(&ratios(own_ns, &base));
     }
 }
 
@@ -222,13 +225,14 @@ fn threaded(
     own: &[&ColumnRecord],
     cell: &mut Benchmark,
 ) {
-    cell.aggregate_throughput_bytes_per_s = cell
+    cell.threaded.aggregate_throughput_bytes_per_s = cell
+        .time
         .median_ns
-        .and_then(|m| stats::throughput(cell.size_bytes * key.threads as u64, m));
+        .and_then(|m| stats::throughput(cell.name.size_bytes * key.threads as u64, m));
     if let Ok(one) = records(engine, data, key.with(key.variant, 1, key.allocator)) {
         let one_wall = series(&one, |s| s.wall_ns);
         let own_wall = series(own, |s| s.wall_ns);
-        cell.scaling_vs_one_thread = stats::pooled_ratio(&ratios(&own_wall, &one_wall));
+        cell.threaded.scaling_vs_one_thread = stats::pooled_ratio(&ratios(&own_wall, &one_wall));
     }
     let samples: Vec<&Sample> = own.iter().flat_map(|r| &r.samples).collect();
     let cpu: Vec<f64> = samples.iter().filter_map(|s| s.cpu_ns).collect();
@@ -240,7 +244,7 @@ fn threaded(
         .collect();
     let sys: Vec<f64> = samples.iter().filter_map(|s| s.sys_ns).collect();
     let skew: Vec<f64> = samples.iter().filter_map(|s| s.skew_ns).collect();
-    cell.contention = Some(Contention {
+    cell.threaded.contention = Some(Contention {
         cpu_per_call_ns: stats::median(&cpu),
         // Charged by ticks: a mean over every sample, never one sample's figure.
         system_per_call_ns: (!sys.is_empty()).then(|| sys.iter().sum::<f64>() / sys.len() as f64),
@@ -366,9 +370,9 @@ mod tests {
             clocks: BTreeMap::new(),
         };
         let cells = build(&engine, &g, &data, &Excluded::default()).head;
-        let ids: Vec<&str> = cells.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<&str> = cells.iter().map(|c| c.name.id.as_str()).collect();
         assert_eq!(ids, g.cell_ids());
-        let get = |id: &str| cells.iter().find(|c| c.id == id).unwrap();
+        let get = |id: &str| cells.iter().find(|c| c.name.id == id).unwrap();
         let near = |e: crate::stats::Estimate, want: f64| {
             let close = |x: f64| (x / want - 1.0).abs() < 1e-9;
             assert!(
@@ -380,29 +384,40 @@ mod tests {
             let two = get(&format!("w/fast/{a}/4KiB/2t"));
             assert_eq!(two.threads, 2);
             assert_eq!(two.clock, Some(Clock::Wall));
-            assert_eq!(two.samples_ns.len(), 2 * rounds);
+            assert_eq!(two.time.samples_ns.len(), 2 * rounds);
             assert_eq!(two.process_medians_ns.len(), 2);
             // The times themselves carry the drift and the processes' bias.
-            let [lo, hi] = two.ci95_ns.unwrap();
+            let [lo, hi] = two.time.ci95_ns.unwrap();
             assert!(hi / lo > 1.1, "{lo} {hi}");
             near(
-                two.scaling_vs_one_thread.unwrap(),
+                two.threaded.scaling_vs_one_thread.unwrap(),
                 if a == "system" { 1.5 } else { 1.2 },
             );
-            near(two.speedup_vs_naive.unwrap(), 2.0);
-            let m = two.median_ns.unwrap();
-            let agg = two.aggregate_throughput_bytes_per_s.unwrap();
+            near(two.paired.speedup_vs_naive.unwrap(), 2.0);
+            let m = two.time.median_ns.unwrap();
+            let agg = two.threaded.aggregate_throughput_bytes_per_s.unwrap();
             assert!((agg - 2.0 * 4096.0 * 1e9 / m).abs() < 1e-6 * agg);
-            let c = two.contention.unwrap();
+            let c = two.threaded.contention.unwrap();
             assert!((c.cpu_utilisation.unwrap() - 0.9).abs() < 1e-9);
             assert_eq!(c.system_per_call_ns, Some(2.0));
             assert_eq!(c.start_skew_ns, Some(500.0));
             let one = get(&format!("w/fast/{a}/4KiB"));
-            assert!(one.scaling_vs_one_thread.is_none() && one.contention.is_none());
+            assert!(
+                one.threaded.scaling_vs_one_thread.is_none() && one.threaded.contention.is_none()
+            );
             assert_eq!(one.clock, None, "the run's own clock");
         }
-        near(get("w/fast/jemalloc/4KiB/2t").time_vs_system.unwrap(), 0.8);
-        near(get("w/fast/jemalloc/4KiB").time_vs_system.unwrap(), 1.0);
-        assert!(get("w/fast/system/4KiB/2t").time_vs_system.is_none());
+        near(
+            get("w/fast/jemalloc/4KiB/2t")
+                .paired
+                .time_vs_system
+                .unwrap(),
+            0.8,
+        );
+        near(
+            get("w/fast/jemalloc/4KiB").paired.time_vs_system.unwrap(),
+            1.0,
+        );
+        assert!(get("w/fast/system/4KiB/2t").paired.time_vs_system.is_none());
     }
 }

@@ -49,7 +49,7 @@ pub(crate) fn confirm(
 pub(crate) fn beyond(cells: &[Benchmark], threshold: f64) -> bool {
     cells
         .iter()
-        .filter_map(|c| c.vs_base)
+        .filter_map(|c| c.ab.vs_base)
         .any(|e| crate::compare::beyond(&e, threshold))
 }
 
@@ -63,7 +63,7 @@ pub(crate) fn beyond(cells: &[Benchmark], threshold: f64) -> bool {
 /// some first and second attempts flagged the same cell in opposite directions, e.g. −3.7% and
 /// +4.4%: keeping either alone would have reported noise.)
 pub(crate) fn join_attempts(first: BuildCells, second: BuildCells) -> BuildCells {
-    let distance = |c: &Benchmark| c.vs_base.map_or(f64::INFINITY, |e| e.median.ln().abs());
+    let distance = |c: &Benchmark| c.ab.vs_base.map_or(f64::INFINITY, |e| e.median.ln().abs());
     let BuildCells {
         head: mut h1,
         base: mut b1,
@@ -73,23 +73,23 @@ pub(crate) fn join_attempts(first: BuildCells, second: BuildCells) -> BuildCells
     for (i, h) in h2.into_iter().enumerate() {
         let b = b2.next();
         let Some(kept) = h1.get(i) else { break };
-        if kept.vs_base.is_none() && h.vs_base.is_none() {
+        if kept.ab.vs_base.is_none() && h.ab.vs_base.is_none() {
             continue;
         }
         let other = if distance(&h) < distance(kept) {
-            let other = kept.vs_base;
+            let other = kept.ab.vs_base;
             h1[i] = h;
             if let (Some(slot), Some(b)) = (b1.get_mut(i), b) {
                 *slot = b;
             }
             other
         } else {
-            h.vs_base
+            h.ab.vs_base
         };
-        if let (Some(kept), Some(o)) = (h1[i].vs_base.as_mut(), other) {
+        if let (Some(kept), Some(o)) = (h1[i].ab.vs_base.as_mut(), other) {
             kept.ci95 = [kept.ci95[0].min(o.ci95[0]), kept.ci95[1].max(o.ci95[1])];
         }
-        h1[i].vs_base_other = other;
+        h1[i].ab.vs_base_other = other;
     }
     BuildCells { head: h1, base: b1 }
 }
@@ -106,7 +106,7 @@ mod tests {
 
     fn with_ratio(median: f64, lo: f64, hi: f64) -> Benchmark {
         let mut b = Benchmark::empty("w", "v", VariantKind::Optimized, "system", "4KiB", 1);
-        b.vs_base = Some(Estimate {
+        b.ab.vs_base = Some(Estimate {
             median,
             ci95: [lo, hi],
         });
@@ -127,14 +127,14 @@ mod tests {
             pair(first.clone(), first.clone()),
             pair(second.clone(), second.clone()),
         );
-        let ratio = |c: &Benchmark| c.vs_base.unwrap();
+        let ratio = |c: &Benchmark| c.ab.vs_base.unwrap();
         assert_eq!(ratio(&h[0]).median, 1.01, "the biased attempt is set aside");
         assert_eq!(ratio(&h[0]).ci95, [0.99, 1.10], "spanning both attempts");
-        assert_eq!(h[0].vs_base_other.unwrap().median, 1.08);
+        assert_eq!(h[0].ab.vs_base_other.unwrap().median, 1.08);
         assert!(!beyond(&h, 0.05));
         assert_eq!(ratio(&b[0]).median, 1.01, "base cells follow head's");
         assert_eq!(ratio(&h[1]).median, 1.0);
-        assert_eq!(h[1].vs_base_other.unwrap().median, 1.02);
+        assert_eq!(h[1].ab.vs_base_other.unwrap().median, 1.02);
         // A real change repeats: both attempts beyond, and the kept one still is.
         let one = || vec![with_ratio(1.0, 1.0, 1.0)];
         let h = join_attempts(
@@ -152,7 +152,7 @@ mod tests {
         .head;
         assert!(!beyond(&cleared, 0.05));
         assert_eq!(ratio(&cleared[0]).ci95, [1.0, 1.33]);
-        assert_eq!(cleared[0].vs_base_other.unwrap().median, 1.29);
+        assert_eq!(cleared[0].ab.vs_base_other.unwrap().median, 1.29);
         let kept = join_attempts(
             pair(h, one()),
             pair(vec![with_ratio(1.31, 1.3, 1.32)], one()),

@@ -191,7 +191,7 @@ fn count_one(
             Some(t) => {
                 cell.status = CellStatus::Ok;
                 cell.instructions = Some(t as f64 / iters as f64);
-                cell.iters_per_sample = iters;
+                cell.time.iters_per_sample = iters;
             }
             None => cell.error = Some("callgrind wrote no totals".to_owned()),
         }
@@ -216,7 +216,7 @@ fn ready_to_count(outcome: Result<Reply, PeerError>, cell: &mut Benchmark) -> Re
             variants,
             ..
         }) => {
-            cell.size_bytes = size_bytes;
+            cell.name.size_bytes = size_bytes;
             match variants.first() {
                 Some(Readiness::Ready { .. }) => return Ok(true),
                 Some(Readiness::Unavailable { status, error }) => {

@@ -9,16 +9,22 @@
 //! The parts, each in its own file: [`cell`] (one measured cell and what it holds), [`environment`]
 //! (the machine and build), [`config`] (how the run was asked for), [`validate`] (what serde cannot
 //! check), [`io`] (reading, and the atomic write other crates use too) and [`schema`] (the JSON
-//! Schema generated from these types).
+//! Schema generated from these types); `fixture` (tests only, and behind the `fixture` feature)
+//! builds synthetic results for the tests of every crate that reads them.
 
 mod cell;
 mod config;
 mod environment;
+#[cfg(any(test, feature = "fixture"))]
+pub mod fixture;
 mod io;
 mod schema;
 mod validate;
 
-pub use cell::{AllocatorHeld, Benchmark, CellStatus, Contention, Footprint, cell_id};
+pub use cell::{
+    AbRatios, AllocationCounts, AllocatorHeld, Benchmark, CellName, CellStatus, Contention,
+    Footprint, PairedRatios, Threaded, Timing, cell_id,
+};
 pub use config::{RunConfig, ThreadedPlan};
 pub use environment::{AllocatorVersions, Environment};
 pub use io::{ResultsError, write_file_atomic};
@@ -133,14 +139,18 @@ impl Results {
     pub fn index(&self) -> std::collections::HashMap<&str, usize> {
         let mut index = std::collections::HashMap::with_capacity(self.benchmarks.len());
         for (i, b) in self.benchmarks.iter().enumerate() {
-            index.insert(b.id.as_str(), i);
+            index.insert(b.name.id.as_str(), i);
         }
         index
     }
 
     /// Inserts a cell, replacing any earlier cell with the same id (a resumed or re-run cell).
     pub fn upsert(&mut self, bench: Benchmark) {
-        match self.benchmarks.iter_mut().find(|b| b.id == bench.id) {
+        match self
+            .benchmarks
+            .iter_mut()
+            .find(|b| b.name.id == bench.name.id)
+        {
             Some(slot) => *slot = bench,
             None => self.benchmarks.push(bench),
         }
@@ -148,6 +158,6 @@ impl Results {
 
     /// The cell with this id.
     pub fn get(&self, id: &str) -> Option<&Benchmark> {
-        self.benchmarks.iter().find(|b| b.id == id)
+        self.benchmarks.iter().find(|b| b.name.id == id)
     }
 }

@@ -12,10 +12,10 @@ impl Results {
         for b in &self.benchmarks {
             let invalid = |what: String| ResultsError::Invalid {
                 path: path.to_owned(),
-                id: b.id.clone(),
+                id: b.name.id.clone(),
                 what,
             };
-            if !seen.insert(b.id.as_str()) {
+            if !seen.insert(b.name.id.as_str()) {
                 return Err(invalid("appears more than once".to_owned()));
             }
             if let Some(what) = b.problem() {
@@ -54,7 +54,7 @@ impl Benchmark {
             .or_else(|| self.ratio_problem())
             .or_else(|| {
                 (self.status == CellStatus::Ok
-                    && self.samples_ns.is_empty()
+                    && self.time.samples_ns.is_empty()
                     && self.instructions.is_none())
                 .then(|| "status is ok but it has no samples (nor an instruction count)".to_owned())
             })
@@ -63,6 +63,7 @@ impl Benchmark {
     /// A sample or a process's median that is not a positive time.
     fn sample_problem(&self) -> Option<String> {
         if let Some((i, x)) = self
+            .time
             .samples_ns
             .iter()
             .enumerate()
@@ -92,28 +93,31 @@ impl Benchmark {
         let times = [
             (
                 "aggregate_throughput_bytes_per_s",
-                self.aggregate_throughput_bytes_per_s,
+                self.threaded.aggregate_throughput_bytes_per_s,
             ),
-            ("median_ns", self.median_ns),
-            ("ci95_ns[0]", self.ci95_ns.map(|c| c[0])),
-            ("ci95_ns[1]", self.ci95_ns.map(|c| c[1])),
-            ("throughput_bytes_per_s", self.throughput_bytes_per_s),
+            ("median_ns", self.time.median_ns),
+            ("ci95_ns[0]", self.time.ci95_ns.map(|c| c[0])),
+            ("ci95_ns[1]", self.time.ci95_ns.map(|c| c[1])),
+            ("throughput_bytes_per_s", self.time.throughput_bytes_per_s),
         ];
         for (name, v) in times {
             if let Some(x) = v.filter(|x| !positive(*x)) {
                 return Some(format!("{name} is {x}, not a positive number"));
             }
         }
-        if let Some([lo, hi]) = self.ci95_ns.filter(|c| c[0] > c[1]) {
+        if let Some([lo, hi]) = self.time.ci95_ns.filter(|c| c[0] > c[1]) {
             return Some(format!(
                 "ci95_ns [{lo}, {hi}] has its low end above its high end"
             ));
         }
         let counts = [
-            ("mad_ns", self.mad_ns),
-            ("allocs_per_iter", self.allocs_per_iter),
-            ("reallocs_per_iter", self.reallocs_per_iter),
-            ("bytes_allocated_per_iter", self.bytes_allocated_per_iter),
+            ("mad_ns", self.time.mad_ns),
+            ("allocs_per_iter", self.alloc.allocs_per_iter),
+            ("reallocs_per_iter", self.alloc.reallocs_per_iter),
+            (
+                "bytes_allocated_per_iter",
+                self.alloc.bytes_allocated_per_iter,
+            ),
             ("instructions", self.instructions),
             (
                 "footprint.fragmentation",
@@ -131,11 +135,11 @@ impl Benchmark {
     /// A paired ratio (median or interval end) that is not a positive number.
     fn ratio_problem(&self) -> Option<String> {
         let ratios = [
-            ("speedup_vs_naive", self.speedup_vs_naive),
-            ("time_vs_system", self.time_vs_system),
-            ("vs_base", self.vs_base),
-            ("vs_base_other", self.vs_base_other),
-            ("scaling_vs_one_thread", self.scaling_vs_one_thread),
+            ("speedup_vs_naive", self.paired.speedup_vs_naive),
+            ("time_vs_system", self.paired.time_vs_system),
+            ("vs_base", self.ab.vs_base),
+            ("vs_base_other", self.ab.vs_base_other),
+            ("scaling_vs_one_thread", self.threaded.scaling_vs_one_thread),
         ];
         for (name, e) in ratios {
             let Some(e) = e else { continue };

@@ -79,11 +79,11 @@ fn markdown(results: &perflab_harness::results::Results) -> String {
             row.id,
             row.status,
             or_dash(row.median_ns.map(fmt::time_ns)),
-            or_dash(b.ci95_ns.map(fmt::time_ci)),
+            or_dash(b.time.ci95_ns.map(fmt::time_ci)),
             or_dash(row.throughput_bytes_per_s.map(fmt::throughput)),
-            estimate(b.speedup_vs_naive),
-            estimate(b.time_vs_system),
-            estimate(b.scaling_vs_one_thread),
+            estimate(b.paired.speedup_vs_naive),
+            estimate(b.paired.time_vs_system),
+            estimate(b.threaded.scaling_vs_one_thread),
             or_dash(row.allocs_per_iter.map(fmt::count)),
             or_dash(row.rss_growth_bytes.map(|rss| {
                 let live = row

@@ -19,7 +19,7 @@ pub fn profile_run(results: &Results, dir: &Path, seconds: f64) -> Result<FlameI
     let exe = std::env::current_exe().context("cannot find the perflab executable")?;
     let mut profile_cell = |cell: &Benchmark| {
         profile_cell(results, dir, &exe, seconds, cell).map_err(|e| {
-            errln!("perflab: warning: no profile of {}: {e:#}", cell.id);
+            errln!("perflab: warning: no profile of {}: {e:#}", cell.name.id);
             format!("{e:#}")
         })
     };
@@ -41,20 +41,25 @@ fn profile_cell(
     cell: &Benchmark,
 ) -> Result<(Folded, CellFlame)> {
     let (svg, folded) = after_run::cell_files(cell);
-    errln!("perflab: profiling {} for {seconds} s", cell.id);
+    errln!("perflab: profiling {} for {seconds} s", cell.name.id);
     let mut cmd = Command::new(exe);
     cmd.arg("flame")
-        .args(["--workload", &cell.workload, "--variant", &cell.variant])
-        .args(["--allocator", &cell.allocator])
+        .args([
+            "--workload",
+            &cell.name.workload,
+            "--variant",
+            &cell.name.variant,
+        ])
+        .args(["--allocator", &cell.name.allocator])
         .args(["--seconds", &seconds.to_string()])
         .args(["--seed", &results.config.seed.to_string()])
         .arg("--output")
         .arg(dir.join(&svg))
-        .env(perflab_alloc::ENV_VAR, &cell.allocator)
+        .env(perflab_alloc::ENV_VAR, &cell.name.allocator)
         .env("RUST_BACKTRACE", "0");
     match &results.config.input {
         Some(path) => cmd.arg("--input").arg(PathBuf::from(path)),
-        None => cmd.args(["--size", &cell.size]),
+        None => cmd.args(["--size", &cell.name.size]),
     };
     let out = cmd
         .output()
@@ -73,8 +78,8 @@ fn profile_cell(
     Ok((
         stacks,
         CellFlame {
-            cell: cell.id.clone(),
-            variant: cell.variant.clone(),
+            cell: cell.name.id.clone(),
+            variant: cell.name.variant.clone(),
             svg,
             folded,
             samples,

@@ -76,11 +76,11 @@ pub fn allocator_view(
             let s = row.system;
             let ratios: Vec<Option<Estimate>> = others.iter().map(|a| row.ratio(a)).collect();
             AllocRow {
-                workload: s.workload.clone(),
-                variant: s.variant.clone(),
-                size: s.size.clone(),
-                allocs: s.allocs_per_iter.map(fmt::count).unwrap_or_default(),
-                system_time: s.median_ns.map(fmt::time_ns).unwrap_or_default(),
+                workload: s.name.workload.clone(),
+                variant: s.name.variant.clone(),
+                size: s.name.size.clone(),
+                allocs: s.alloc.allocs_per_iter.map(fmt::count).unwrap_or_default(),
+                system_time: s.time.median_ns.map(fmt::time_ns).unwrap_or_default(),
                 others: ratios.iter().map(|e| ratio_cell(*e)).collect(),
                 ratios,
             }

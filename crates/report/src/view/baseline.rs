@@ -86,24 +86,26 @@ pub fn baseline_view(
     let head_index = results.index();
     let mut notable: Vec<(f64, BaselineRow)> = Vec::new();
     for b in &results.benchmarks {
-        let Some(c) = changes.get(b.id.as_str()) else {
+        let Some(c) = changes.get(b.name.id.as_str()) else {
             continue;
         };
         let (Change::Regression(e) | Change::Improvement(e)) = c else {
             continue;
         };
-        let base_cell = base_index.get(b.id.as_str()).map(|&i| &base.benchmarks[i]);
+        let base_cell = base_index
+            .get(b.name.id.as_str())
+            .map(|&i| &base.benchmarks[i]);
         notable.push((
             -(e.median.ln().abs()),
             BaselineRow {
-                id: b.id.clone(),
+                id: b.name.id.clone(),
                 class: c.label(),
                 label: c.label(),
                 base: base_cell
-                    .and_then(|x| x.median_ns)
+                    .and_then(|x| x.time.median_ns)
                     .map(fmt::time_ns)
                     .unwrap_or_default(),
-                head: b.median_ns.map(fmt::time_ns).unwrap_or_default(),
+                head: b.time.median_ns.map(fmt::time_ns).unwrap_or_default(),
                 change: fmt::percent_change(e.median),
                 ci: format!(
                     "{} to {}",
@@ -135,8 +137,8 @@ pub fn baseline_view(
         only_in_base: base
             .benchmarks
             .iter()
-            .filter(|b| !head_index.contains_key(b.id.as_str()))
-            .map(|b| b.id.clone())
+            .filter(|b| !head_index.contains_key(b.name.id.as_str()))
+            .map(|b| b.name.id.clone())
             .collect(),
     }
 }

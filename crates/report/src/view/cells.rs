@@ -93,33 +93,34 @@ pub(super) fn row(
     opts: &RenderOptions,
     run_clock: Option<Clock>,
 ) -> Row {
-    let (median, median_v) = opt(b.median_ns, fmt::time_ns);
-    let (throughput, throughput_v) = opt(b.throughput_bytes_per_s, fmt::throughput);
-    let (speedup, speedup_v) = opt(b.speedup_vs_naive.map(|e| e.median), fmt::ratio);
-    let (allocs, allocs_v) = opt(b.allocs_per_iter, fmt::count);
-    let (bytes_iter, bytes_iter_v) = opt(b.bytes_allocated_per_iter, fmt::bytes);
-    let (peak, peak_v) = opt_bytes(b.peak_bytes);
-    let (arena, arena_v) = opt_bytes(b.arena_bytes);
+    let (median, median_v) = opt(b.time.median_ns, fmt::time_ns);
+    let (throughput, throughput_v) = opt(b.time.throughput_bytes_per_s, fmt::throughput);
+    let (speedup, speedup_v) = opt(b.paired.speedup_vs_naive.map(|e| e.median), fmt::ratio);
+    let (allocs, allocs_v) = opt(b.alloc.allocs_per_iter, fmt::count);
+    let (bytes_iter, bytes_iter_v) = opt(b.alloc.bytes_allocated_per_iter, fmt::bytes);
+    let (peak, peak_v) = opt_bytes(b.alloc.peak_bytes);
+    let (arena, arena_v) = opt_bytes(b.alloc.arena_bytes);
     let wall = on_wall_clock(b, run_clock);
     let fp = b.footprint.as_ref();
     let (rss, rss_v) = opt_bytes(fp.and_then(|f| f.rss_growth_bytes));
     let (live, live_v) = opt_bytes(fp.and_then(|f| f.peak_live_bytes));
     let (frag, frag_v) = opt(fp.and_then(|f| f.fragmentation), fmt::sig3);
     Row {
-        id: b.id.clone(),
-        variant: b.variant.clone(),
-        kind: b.kind.as_str().to_owned(),
-        allocator: b.allocator.clone(),
-        size: b.size.clone(),
-        size_bytes: b.size_bytes,
+        id: b.name.id.clone(),
+        variant: b.name.variant.clone(),
+        kind: b.name.kind.as_str().to_owned(),
+        allocator: b.name.allocator.clone(),
+        size: b.name.size.clone(),
+        size_bytes: b.name.size_bytes,
         status: status_str(b.status),
         median,
         median_v,
-        ci: b.ci95_ns.map(fmt::time_ci).unwrap_or_default(),
+        ci: b.time.ci95_ns.map(fmt::time_ci).unwrap_or_default(),
         throughput,
         throughput_v,
         speedup,
         speedup_ci: b
+            .paired
             .speedup_vs_naive
             .map(|e| fmt::ratio_ci(e.ci95))
             .unwrap_or_default(),
@@ -168,7 +169,7 @@ fn throughput_title(b: &Benchmark) -> String {
     if b.threads <= 1 {
         return String::new();
     }
-    match b.aggregate_throughput_bytes_per_s {
+    match b.threaded.aggregate_throughput_bytes_per_s {
         Some(a) => format!(
             "per thread; {} over all {} threads",
             fmt::throughput(a),
@@ -201,6 +202,6 @@ fn memory_title(b: &Benchmark) -> String {
 /// exists in `opts.page_dir`.
 fn profile_link(b: &Benchmark, opts: &RenderOptions) -> Option<String> {
     let dir = opts.page_dir.as_ref()?;
-    let link = format!("flame/{}", crate::flames::file_name(&b.id, "svg"));
+    let link = format!("flame/{}", crate::flames::file_name(&b.name.id, "svg"));
     (crate::flames::is_flame_path(&link) && dir.join(&link).is_file()).then_some(link)
 }

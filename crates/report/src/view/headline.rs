@@ -39,11 +39,11 @@ pub(super) fn headline(
     failed: usize,
     unsupported: usize,
 ) -> Headline {
-    let s = best.speedup_vs_naive;
+    let s = best.paired.speedup_vs_naive;
     // A speed-up is certain when its whole interval lies beyond 1 (perflab's one rule, with no
     // threshold).
     let (verdict_class, verdict) = match s {
-        _ if best.kind == perflab_core::VariantKind::Naive => {
+        _ if best.name.kind == perflab_core::VariantKind::Naive => {
             ("unsure", "naive itself is fastest".to_owned())
         }
         Some(e) if shift(&e, 0.0) == Some(Shift::Up) => (
@@ -64,16 +64,17 @@ pub(super) fn headline(
         None => ("unsure", "no speed-up over naive measured".to_owned()),
     };
     Headline {
-        workload: best.workload.clone(),
-        variant: best.variant.clone(),
-        kind: best.kind.as_str().to_owned(),
-        allocator: best.allocator.clone(),
-        size: best.size.clone(),
+        workload: best.name.workload.clone(),
+        variant: best.name.variant.clone(),
+        kind: best.name.kind.as_str().to_owned(),
+        allocator: best.name.allocator.clone(),
+        size: best.name.size.clone(),
         throughput: best
+            .time
             .throughput_bytes_per_s
             .map(fmt::throughput)
             .unwrap_or_default(),
-        time: best.median_ns.map(fmt::time_ns).unwrap_or_default(),
+        time: best.time.median_ns.map(fmt::time_ns).unwrap_or_default(),
         wall: false,
         speedup: s.map(|e| fmt::ratio(e.median)),
         speedup_value: s.map(|e| e.median).filter(|x| x.is_finite()),

@@ -28,16 +28,16 @@ pub fn problems(results: &Results) -> Vec<Problem> {
         .iter()
         .filter(|b| b.status != CellStatus::Ok)
     {
-        let what = format!("{}/{}", b.workload, b.variant);
+        let what = format!("{}/{}", b.name.workload, b.name.variant);
         let status = status_str(b.status);
         let error = b.error.clone().unwrap_or_else(|| match b.status {
             CellStatus::Unsupported => "this CPU lacks what the variant needs".to_owned(),
             _ => "no error message recorded".to_owned(),
         });
         let cell = if b.threads > 1 {
-            format!("{}/{}/{}t", b.allocator, b.size, b.threads)
+            format!("{}/{}/{}t", b.name.allocator, b.name.size, b.threads)
         } else {
-            format!("{}/{}", b.allocator, b.size)
+            format!("{}/{}", b.name.allocator, b.name.size)
         };
         match slot.entry((what, status, error)) {
             Entry::Occupied(e) => groups[*e.get()].cells.push(cell),
@@ -58,7 +58,7 @@ pub fn problems(results: &Results) -> Vec<Problem> {
     let mut per_variant: HashMap<String, usize> = HashMap::new();
     for b in &results.benchmarks {
         *per_variant
-            .entry(format!("{}/{}", b.workload, b.variant))
+            .entry(format!("{}/{}", b.name.workload, b.name.variant))
             .or_default() += 1;
     }
     let every = if results.benchmarks.iter().any(|b| b.threads > 1) {
@@ -281,9 +281,9 @@ fn threads_config(r: &Results) -> Vec<(String, String)> {
         .count();
     let mut workloads: Vec<(&str, usize)> = Vec::new();
     for b in r.benchmarks.iter().filter(own).filter(|b| b.threads == 1) {
-        match workloads.iter_mut().find(|(w, _)| *w == b.workload) {
+        match workloads.iter_mut().find(|(w, _)| *w == b.name.workload) {
             Some((_, n)) => *n += 1,
-            None => workloads.push((&b.workload, 1)),
+            None => workloads.push((&b.name.workload, 1)),
         }
     }
     if threaded > 0 || !workloads.is_empty() {

@@ -98,7 +98,7 @@ pub fn build(
     opts: &RenderOptions,
 ) -> Result<Page, ReportError> {
     let benches = &results.benchmarks;
-    let workloads = distinct(benches.iter().map(|b| b.workload.as_str()));
+    let workloads = distinct(benches.iter().map(|b| b.name.workload.as_str()));
     let allocators = page_allocators(results);
     let winners = summary::winners(results);
     let changes = changes_against(results, baseline);
@@ -119,7 +119,10 @@ pub fn build(
     };
     let mut by_workload: HashMap<&str, Vec<_>> = HashMap::new();
     for b in benches {
-        by_workload.entry(b.workload.as_str()).or_default().push(b);
+        by_workload
+            .entry(b.name.workload.as_str())
+            .or_default()
+            .push(b);
     }
     let mut headlines = Vec::new();
     let mut sections = Vec::new();
@@ -176,7 +179,7 @@ pub fn build(
 /// name: every chart and table lists them in this order.
 fn page_allocators(results: &Results) -> Vec<String> {
     let benches = &results.benchmarks;
-    let present: HashSet<&str> = benches.iter().map(|b| b.allocator.as_str()).collect();
+    let present: HashSet<&str> = benches.iter().map(|b| b.name.allocator.as_str()).collect();
     let mut allocators: Vec<String> = results
         .config
         .allocators
@@ -184,7 +187,7 @@ fn page_allocators(results: &Results) -> Vec<String> {
         .filter(|a| present.contains(a.as_str()))
         .cloned()
         .collect();
-    for a in distinct(benches.iter().map(|b| b.allocator.as_str())) {
+    for a in distinct(benches.iter().map(|b| b.name.allocator.as_str())) {
         if !allocators.contains(&a) {
             allocators.push(a);
         }
@@ -205,8 +208,11 @@ fn changes_against<'a>(
         .benchmarks
         .iter()
         .filter_map(|h| {
-            let b = &base.benchmarks[*index.get(h.id.as_str())?];
-            Some((h.id.as_str(), change::classify(b, h, DEFAULT_THRESHOLD)))
+            let b = &base.benchmarks[*index.get(h.name.id.as_str())?];
+            Some((
+                h.name.id.as_str(),
+                change::classify(b, h, DEFAULT_THRESHOLD),
+            ))
         })
         .collect()
 }

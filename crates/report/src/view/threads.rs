@@ -269,7 +269,7 @@ fn threads_cell<'a>(
         ),
         scaling: ratio_cell(p.scaling),
         scaling_title: b
-            .and_then(|b| b.contention)
+            .and_then(|b| b.threaded.contention)
             .map(|c| contention_title(&c))
             .unwrap_or_default(),
         vs_system: ratio_cell(p.time_vs_system),

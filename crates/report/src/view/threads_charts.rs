@@ -163,7 +163,7 @@ fn point_bar(p: &ThreadsPoint, palette: &Palette) -> Option<(f64, Bar)> {
     let value = p
         .aggregate_throughput
         .filter(|x| x.is_finite() && *x > 0.0)?;
-    let (lo, hi) = match (palette.cell)(&p.id).and_then(|b| b.ci95_ns) {
+    let (lo, hi) = match (palette.cell)(&p.id).and_then(|b| b.time.ci95_ns) {
         Some([tlo, thi]) if tlo > 0.0 && thi >= tlo && p.median_ns > 0.0 => (
             (value * p.median_ns / thi).min(value),
             (value * p.median_ns / tlo).max(value),

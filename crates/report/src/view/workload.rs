@@ -86,7 +86,7 @@ struct Cells<'a> {
 
 impl<'a> Cells<'a> {
     fn new(name: &'a str, all: Vec<&'a Benchmark>) -> Self {
-        let variants = distinct(all.iter().map(|b| b.variant.as_str()));
+        let variants = distinct(all.iter().map(|b| b.name.variant.as_str()));
         let var_pos = positions(&variants)
             .into_iter()
             .map(|(v, i)| (v.to_owned(), i))
@@ -94,15 +94,15 @@ impl<'a> Cells<'a> {
         let mut sizes: Vec<(u64, String)> = Vec::new();
         let mut size_seen: HashSet<&str> = HashSet::new();
         for b in &all {
-            if size_seen.insert(&b.size) {
-                sizes.push((b.size_bytes, b.size.clone()));
+            if size_seen.insert(&b.name.size) {
+                sizes.push((b.name.size_bytes, b.name.size.clone()));
             }
         }
         sizes.sort();
         let ok: Vec<&Benchmark> = all
             .iter()
             .copied()
-            .filter(|b| b.status == CellStatus::Ok && b.median_ns.is_some())
+            .filter(|b| b.status == CellStatus::Ok && b.time.median_ns.is_some())
             .collect();
         let ok1 = ok.iter().copied().filter(|b| b.threads == 1).collect();
         let failed = all
@@ -213,9 +213,9 @@ fn bar_of(b: &Benchmark) -> Option<Bar> {
         return None;
     }
     let usable = |x: &f64| x.is_finite() && *x > 0.0;
-    let value = b.throughput_bytes_per_s.filter(usable)?;
-    let [tlo, thi] = b.ci95_ns.unwrap_or([0.0, 0.0]);
-    let tp = |ns: f64| perflab_harness::stats::throughput(b.size_bytes, ns).filter(usable);
+    let value = b.time.throughput_bytes_per_s.filter(usable)?;
+    let [tlo, thi] = b.time.ci95_ns.unwrap_or([0.0, 0.0]);
+    let tp = |ns: f64| perflab_harness::stats::throughput(b.name.size_bytes, ns).filter(usable);
     Some(Bar {
         value,
         lo: tp(thi).unwrap_or(value).min(value),
@@ -226,8 +226,8 @@ fn bar_of(b: &Benchmark) -> Option<Bar> {
 /// Chart 1: throughput by variant, grouped by allocator, at the representative `size`.
 fn bars_chart(c: &Cells, size: &str, allocators: &[String]) -> Option<String> {
     let mut at: HashMap<(&str, &str), &Benchmark> = HashMap::new();
-    for b in c.ok1.iter().filter(|b| b.size == size) {
-        at.entry((&b.variant, &b.allocator)).or_insert(b);
+    for b in c.ok1.iter().filter(|b| b.name.size == size) {
+        at.entry((&b.name.variant, &b.name.allocator)).or_insert(b);
     }
     let rows: Vec<BarRow> = c
         .variants
@@ -246,7 +246,7 @@ fn bars_chart(c: &Cells, size: &str, allocators: &[String]) -> Option<String> {
 
 /// The allocator of chart 2: `system`, or the first with a time.
 fn lines_allocator(c: &Cells, allocators: &[String]) -> String {
-    let ok_allocators: HashSet<&str> = c.ok1.iter().map(|b| b.allocator.as_str()).collect();
+    let ok_allocators: HashSet<&str> = c.ok1.iter().map(|b| b.name.allocator.as_str()).collect();
     allocators
         .iter()
         .find(|a| *a == "system" && ok_allocators.contains(a.as_str()))
@@ -265,13 +265,13 @@ fn lines_chart(c: &Cells, allocator: &str) -> Option<String> {
     for b in c
         .ok1
         .iter()
-        .filter(|b| b.allocator == allocator && b.size_bytes > 0)
+        .filter(|b| b.name.allocator == allocator && b.name.size_bytes > 0)
     {
         if let Some(bar) = bar_of(b) {
             points_of
-                .entry(&b.variant)
+                .entry(&b.name.variant)
                 .or_default()
-                .push((b.size_bytes as f64, bar));
+                .push((b.name.size_bytes as f64, bar));
         }
     }
     let lines: Vec<Line> = c
@@ -299,20 +299,22 @@ fn table(c: &Cells, page: &PageContext) -> Vec<Row> {
     let mut sorted = c.all.clone();
     sorted.sort_by_key(|b| {
         (
-            b.size_bytes,
+            b.name.size_bytes,
             b.threads,
-            c.var_index(&b.variant),
-            page.alloc_index(&b.allocator),
+            c.var_index(&b.name.variant),
+            page.alloc_index(&b.name.allocator),
         )
     });
     sorted
         .iter()
         .map(|b| {
-            let best = c.fastest_at(&b.size).is_some_and(|f| std::ptr::eq(f, *b));
+            let best = c
+                .fastest_at(&b.name.size)
+                .is_some_and(|f| std::ptr::eq(f, *b));
             row(
                 b,
                 best,
-                page.changes.get(b.id.as_str()),
+                page.changes.get(b.name.id.as_str()),
                 page.opts,
                 page.results.config.clock,
             )
@@ -322,7 +324,7 @@ fn table(c: &Cells, page: &PageContext) -> Vec<Row> {
 
 /// The legend of the charts: the variants with a time at one thread, in their chart colours.
 fn swatches(c: &Cells) -> Vec<Swatch> {
-    let ok_variants: HashSet<&str> = c.ok1.iter().map(|b| b.variant.as_str()).collect();
+    let ok_variants: HashSet<&str> = c.ok1.iter().map(|b| b.name.variant.as_str()).collect();
     c.variants
         .iter()
         .enumerate()

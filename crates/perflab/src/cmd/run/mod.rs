@@ -118,10 +118,11 @@ fn report_timed(
     let results_path = out_dir.join("results.json");
     print_summary(results);
     let page = out_dir.join("index.html");
-    perflab_report::write_report(&results_path, None, &page)?;
+    // From the results in memory, which results.json holds too: not read back.
+    perflab_report::write_report_of(results, None, &page)?;
     if let Some(seconds) = profile_seconds {
         // The page is written first: an interrupted profile still leaves the report.
-        profile_after(results, &results_path, out_dir, &page, seconds)?;
+        profile_after(results, out_dir, &page, seconds)?;
     }
     let failed = results
         .benchmarks
@@ -345,15 +346,9 @@ fn settings_for(preset: Preset, args: &Args, groups: usize) -> perflab_harness::
 
 /// Profiles each workload's naive variant and fastest cell after the run (`--flame`), renders
 /// the report again with them, and prints each workload's sentence.
-fn profile_after(
-    results: &Results,
-    results_path: &Path,
-    out_dir: &Path,
-    page: &Path,
-    seconds: f64,
-) -> Result<()> {
+fn profile_after(results: &Results, out_dir: &Path, page: &Path, seconds: f64) -> Result<()> {
     let index = super::profiles::profile_run(results, out_dir, seconds)?;
-    perflab_report::write_report(results_path, None, page)?;
+    perflab_report::write_report_of(results, None, page)?;
     for w in &index.workloads {
         let sentence = w.sentence();
         if !sentence.is_empty() {
@@ -380,7 +375,7 @@ fn failed_cells(results: &Results) -> Outcome {
         .benchmarks
         .iter()
         .filter(|b| b.status == CellStatus::Failed)
-        .map(|b| b.id.as_str())
+        .map(|b| b.name.id.as_str())
         .collect();
     if failed.is_empty() {
         return Outcome::Success;

@@ -12,8 +12,12 @@ pub(super) fn print_instructions(results: &Results) {
     ]);
     for b in &results.benchmarks {
         let Some(i) = b.instructions else { continue };
-        let per_byte = i / b.size_bytes.max(1) as f64;
-        table.push_row([b.id.clone(), format!("{i:.0}"), format!("{per_byte:.3}")]);
+        let per_byte = i / b.name.size_bytes.max(1) as f64;
+        table.push_row([
+            b.name.id.clone(),
+            format!("{i:.0}"),
+            format!("{per_byte:.3}"),
+        ]);
     }
     outln!("{}", table.terminal());
 }

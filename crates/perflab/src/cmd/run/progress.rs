@@ -63,7 +63,7 @@ impl Progress for RunProgress {
                 for c in cells.iter().filter(|c| c.status == CellStatus::Failed) {
                     b.println(format!(
                         "failed: {}: {}",
-                        c.id,
+                        c.name.id,
                         c.error.as_deref().unwrap_or("")
                     ));
                 }
