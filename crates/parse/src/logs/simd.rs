@@ -99,9 +99,9 @@ impl ScanKernel for Parser {
     type Workload = Logs;
 
     #[inline]
-    fn run(kernel: &Simd, input: &[u8]) -> LogsOutput {
+    fn run(kernel: &Simd, input: &perflab_core::ByteInput) -> LogsOutput {
         perflab_core::scope!("logs/simd", kernel.name());
-        kernel.parse(input).unwrap_or_default()
+        kernel.parse(input.as_slice()).unwrap_or_default()
     }
 }
 

@@ -84,8 +84,9 @@ pub trait ScanKernel: ScanParser<Output: Default> {
     /// Runs `kernel` on `input` inside the workload's profiling scope (scope names are string
     /// literals, so each workload opens its own): `scope!("W/simd", kernel.name())`, then
     /// [`LevelKernel::parse`], an empty output if the CPU lacks the level. `#[inline]`, so that
-    /// it compiles into the kernel's `run`.
-    fn run(kernel: &LevelKernel<Self>, input: &[u8]) -> Self::Output
+    /// it compiles into the kernel's `run`; it takes the input whole, so that nothing of it is
+    /// read before the scope opens (as the kernels did before they shared this impl).
+    fn run(kernel: &LevelKernel<Self>, input: &ByteInput) -> Self::Output
     where
         Self: Sized;
 }
@@ -189,7 +190,7 @@ impl<P: ScanKernel> Kernel<P::Workload> for LevelKernel<P> {
     /// Returns an empty output if called on a CPU without the level (callers check
     /// [`Kernel::supported`] first).
     fn run(&self, input: &ByteInput, _ctx: &Ctx) -> P::Output {
-        P::run(self, input.as_slice())
+        P::run(self, input)
     }
 }
 

@@ -94,9 +94,9 @@ impl ScanKernel for Parser {
     type Workload = Tags;
 
     #[inline]
-    fn run(kernel: &Simd, input: &[u8]) -> TagsOutput {
+    fn run(kernel: &Simd, input: &perflab_core::ByteInput) -> TagsOutput {
         perflab_core::scope!("tags/simd", kernel.name());
-        kernel.parse(input).unwrap_or_default()
+        kernel.parse(input.as_slice()).unwrap_or_default()
     }
 }
 
