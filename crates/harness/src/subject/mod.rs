@@ -257,7 +257,9 @@ impl Subject {
     fn check(&mut self, index: usize, info: &VariantInfo) -> Result<(), SubjectError> {
         let verdict = verify_variant(&*self.input, index, info, &mut self.ctx);
         match verdict.status {
-            Status::Ok | Status::Unsupported => Ok(()),
+            Status::Ok => Ok(()),
+            // Only supported variants are checked; one that is not cannot be made ready.
+            Status::Unsupported => Err(SubjectError::NotReady(info.name.to_owned())),
             Status::Mismatch => Err(SubjectError::Disagreed {
                 phase: Phase::Verifying,
                 disagreement: Disagreement {

@@ -129,6 +129,14 @@ pub struct Args {
     pub(super) no_confirm: bool,
 }
 
+impl Args {
+    /// The seed of the generated inputs: `--seed`, else perflab's fixed one. The recorded run
+    /// and the engine both take it from here.
+    pub(super) fn seed(&self) -> u64 {
+        self.seed.unwrap_or(perflab_core::DEFAULT_SEED)
+    }
+}
+
 /// A parser of one of the harness's named values (`Preset`, `Measure`, `Clock`): the command
 /// line takes the very types results files record, so no copy of them needs converting back,
 /// and `--help` lists `all` by `name`.

@@ -208,7 +208,7 @@ fn engine_for(
         head: peer(exe),
         mode,
         settings,
-        seed: args.seed.unwrap_or(perflab_core::DEFAULT_SEED),
+        seed: args.seed(),
         input: args.input.clone(),
         cpus: args.pin_cpu.resolve()?,
         clock: args.clock,
@@ -307,7 +307,7 @@ fn run_config(
             bytes(&selection.sizes)
         },
         input: args.input.as_ref().map(|p| p.display().to_string()),
-        seed: args.seed.unwrap_or(perflab_core::DEFAULT_SEED),
+        seed: args.seed(),
         shard: args.shard,
         budget_s: args.budget,
         sample_target_ns: settings.sample_target.as_nanos() as u64,

@@ -114,7 +114,7 @@ fn adopt_set<T: Ord + Clone + Display>(
             kept: show(kept),
         });
     }
-    given.clone_from(&kept.to_vec());
+    *given = kept.to_vec();
     Ok(())
 }
 
