@@ -2,37 +2,27 @@
 //! results hold for it, formatted for reading and kept raw (`*_v`) for the table's sorting.
 
 use super::baseline::{self, ChangeCell};
+use super::sortable::Sortable;
 use crate::RenderOptions;
 use crate::change::Change;
 use crate::fmt;
 use perflab_harness::clock::Clock;
-use perflab_harness::results::{Benchmark, CellStatus};
+use perflab_harness::results::{Benchmark, CellName, CellStatus};
 
 /// One table row: one cell of the matrix.
 pub struct Row {
-    pub id: String,
-    pub variant: String,
-    pub kind: String,
-    pub allocator: String,
-    pub size: String,
-    pub size_bytes: u64,
+    /// The cell's id, variant, kind, allocator and size, as the results name them.
+    pub name: CellName,
     pub status: &'static str,
-    pub median: String,
-    pub median_v: String,
+    pub median: Sortable,
     pub ci: String,
-    pub throughput: String,
-    pub throughput_v: String,
-    pub speedup: String,
+    pub throughput: Sortable,
+    pub speedup: Sortable,
     pub speedup_ci: String,
-    pub speedup_v: String,
-    pub allocs: String,
-    pub allocs_v: String,
-    pub bytes_iter: String,
-    pub bytes_iter_v: String,
-    pub peak: String,
-    pub peak_v: String,
-    pub arena: String,
-    pub arena_v: String,
+    pub allocs: Sortable,
+    pub bytes_iter: Sortable,
+    pub peak: Sortable,
+    pub arena: Sortable,
     /// Threads that ran the variant at once (1 for files from before threads).
     pub threads: u32,
     /// The samples are wall time (the cell's own clock), not the run's clock.
@@ -41,12 +31,9 @@ pub struct Row {
     pub time_title: String,
     pub throughput_title: String,
     /// Peak resident-set growth, peak live heap bytes, and their ratio.
-    pub rss: String,
-    pub rss_v: String,
-    pub live: String,
-    pub live_v: String,
-    pub frag: String,
-    pub frag_v: String,
+    pub rss: Sortable,
+    pub live: Sortable,
+    pub frag: Sortable,
     /// The allocator's own figure of what it holds, and the pass's calls.
     pub memory_title: String,
     pub change: Option<ChangeCell>,
@@ -65,19 +52,6 @@ pub(super) fn status_str(s: CellStatus) -> &'static str {
     }
 }
 
-/// A figure formatted by `f` and its raw value for sorting, or `–` and nothing.
-fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> (String, String) {
-    match v {
-        Some(x) => (f(x), format!("{x}")),
-        None => ("–".to_owned(), String::new()),
-    }
-}
-
-/// A byte count as [`opt`] shows it.
-fn opt_bytes(v: Option<u64>) -> (String, String) {
-    opt(v.map(|x| x as f64), fmt::bytes)
-}
-
 /// Whether `b`'s samples are wall time while the run's clock is another: the page says so,
 /// since such a time is not comparable with its neighbours'.
 pub(super) fn on_wall_clock(b: &Benchmark, run_clock: Option<Clock>) -> bool {
@@ -93,56 +67,28 @@ pub(super) fn row(
     opts: &RenderOptions,
     run_clock: Option<Clock>,
 ) -> Row {
-    let (median, median_v) = opt(b.time.median_ns, fmt::time_ns);
-    let (throughput, throughput_v) = opt(b.time.throughput_bytes_per_s, fmt::throughput);
-    let (speedup, speedup_v) = opt(b.paired.speedup_vs_naive.map(|e| e.median), fmt::ratio);
-    let (allocs, allocs_v) = opt(b.alloc.allocs_per_iter, fmt::count);
-    let (bytes_iter, bytes_iter_v) = opt(b.alloc.bytes_allocated_per_iter, fmt::bytes);
-    let (peak, peak_v) = opt_bytes(b.alloc.peak_bytes);
-    let (arena, arena_v) = opt_bytes(b.alloc.arena_bytes);
     let wall = on_wall_clock(b, run_clock);
     let fp = b.footprint.as_ref();
-    let (rss, rss_v) = opt_bytes(fp.and_then(|f| f.rss_growth_bytes));
-    let (live, live_v) = opt_bytes(fp.and_then(|f| f.peak_live_bytes));
-    let (frag, frag_v) = opt(fp.and_then(|f| f.fragmentation), fmt::sig3);
+    let speedup = b.paired.speedup_vs_naive;
     Row {
-        id: b.name.id.clone(),
-        variant: b.name.variant.clone(),
-        kind: b.name.kind.as_str().to_owned(),
-        allocator: b.name.allocator.clone(),
-        size: b.name.size.clone(),
-        size_bytes: b.name.size_bytes,
+        name: b.name.clone(),
         status: status_str(b.status),
-        median,
-        median_v,
+        median: Sortable::of(b.time.median_ns, fmt::time_ns),
         ci: b.time.ci95_ns.map(fmt::time_ci).unwrap_or_default(),
-        throughput,
-        throughput_v,
-        speedup,
-        speedup_ci: b
-            .paired
-            .speedup_vs_naive
-            .map(|e| fmt::ratio_ci(e.ci95))
-            .unwrap_or_default(),
-        speedup_v,
-        allocs,
-        allocs_v,
-        bytes_iter,
-        bytes_iter_v,
-        peak,
-        peak_v,
-        arena,
-        arena_v,
+        throughput: Sortable::of(b.time.throughput_bytes_per_s, fmt::throughput),
+        speedup: Sortable::of(speedup.map(|e| e.median), fmt::ratio),
+        speedup_ci: speedup.map(|e| fmt::ratio_ci(e.ci95)).unwrap_or_default(),
+        allocs: Sortable::of(b.alloc.allocs_per_iter, fmt::count),
+        bytes_iter: Sortable::of(b.alloc.bytes_allocated_per_iter, fmt::bytes),
+        peak: Sortable::bytes(b.alloc.peak_bytes),
+        arena: Sortable::bytes(b.alloc.arena_bytes),
         threads: b.threads,
         wall,
         time_title: time_title(b, wall),
         throughput_title: throughput_title(b),
-        rss,
-        rss_v,
-        live,
-        live_v,
-        frag,
-        frag_v,
+        rss: Sortable::bytes(fp.and_then(|f| f.rss_growth_bytes)),
+        live: Sortable::bytes(fp.and_then(|f| f.peak_live_bytes)),
+        frag: Sortable::of(fp.and_then(|f| f.fragmentation), fmt::sig3),
         memory_title: memory_title(b),
         change: change.map(baseline::change_cell),
         profile: profile_link(b, opts),

@@ -18,6 +18,7 @@ mod cells;
 mod flames;
 mod headline;
 mod meta;
+mod sortable;
 mod threads;
 mod threads_charts;
 mod verdicts;

@@ -4,6 +4,7 @@
 //! shows too; this module lays out its table; `threads_charts` draws it and `verdicts` words its verdict.
 
 use super::allocators::{AllocCell, ratio_cell};
+use super::sortable::Sortable;
 use super::threads_charts::{ChartSet, Palette, ThreadsChart, chart_set};
 use super::verdicts::{VerdictView, verdict_text};
 use super::{Swatch, fmt_bytes_opt};
@@ -53,8 +54,7 @@ pub struct ThreadsCell {
     /// Above one thread: the cell has a scaling column.
     pub scaled: bool,
     pub id: String,
-    pub aggregate: String,
-    pub aggregate_v: String,
+    pub aggregate: Sortable,
     /// Wall time per call, and how the threads spent it.
     pub aggregate_title: String,
     /// Time per call here ÷ at one thread (above one thread).
@@ -62,9 +62,8 @@ pub struct ThreadsCell {
     pub scaling_title: String,
     /// Time ÷ system's at the same thread count.
     pub vs_system: AllocCell,
-    /// `RSS growth / peak live`.
-    pub memory: String,
-    pub memory_v: String,
+    /// `RSS growth / peak live`, sorted by RSS growth.
+    pub memory: Sortable,
     pub memory_title: String,
 }
 
@@ -231,36 +230,32 @@ fn threads_cell<'a>(
         return ThreadsCell {
             scaled: threads > 1,
             id: String::new(),
-            aggregate: "–".to_owned(),
-            aggregate_v: String::new(),
+            aggregate: Sortable::missing(),
             aggregate_title: "not measured".to_owned(),
             scaling: ratio_cell(None),
             scaling_title: String::new(),
             vs_system: ratio_cell(None),
-            memory: "–".to_owned(),
-            memory_v: String::new(),
+            memory: Sortable::missing(),
             memory_title: String::new(),
         };
     };
     let b = cell(&p.id);
-    let (aggregate, aggregate_v) = match p.aggregate_throughput {
-        Some(x) => (fmt::throughput(x), format!("{x}")),
-        None => ("–".to_owned(), String::new()),
-    };
     let clock = if threads > 1 || b.is_some_and(|b| b.clock.is_some()) {
         "wall time"
     } else {
         "time"
     };
     let memory = match (p.rss_growth, p.peak_live) {
-        (None, None) => "–".to_owned(),
-        (rss, live) => format!("{} / {}", fmt_bytes_opt(rss), fmt_bytes_opt(live)),
+        (None, None) => Sortable::missing(),
+        (rss, live) => Sortable {
+            text: format!("{} / {}", fmt_bytes_opt(rss), fmt_bytes_opt(live)),
+            v: rss.map(|x| x.to_string()).unwrap_or_default(),
+        },
     };
     ThreadsCell {
         scaled: threads > 1,
         id: p.id.clone(),
-        aggregate,
-        aggregate_v,
+        aggregate: Sortable::of(p.aggregate_throughput, fmt::throughput),
         aggregate_title: format!(
             "{} per call ({clock}); {} at {}",
             fmt::time_ns(p.median_ns),
@@ -274,7 +269,6 @@ fn threads_cell<'a>(
             .unwrap_or_default(),
         vs_system: ratio_cell(p.time_vs_system),
         memory,
-        memory_v: p.rss_growth.map(|x| x.to_string()).unwrap_or_default(),
         memory_title: footprint_title(b.and_then(|b| b.footprint.as_ref())),
     }
 }

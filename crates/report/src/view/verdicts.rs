@@ -3,7 +3,7 @@
 //! each took. The verdicts are the harness's ([`AllocatorVerdict`]); this module only words
 //! them, for the page and (through [`crate::threads_verdict`]) the terminal.
 
-use super::fmt_bytes_opt;
+use super::sortable::Sortable;
 use super::threads::threads_word;
 use crate::fmt;
 use perflab_harness::summary::{AllocatorVerdict, CONTROL_THRESHOLD, Standing, ThreadsView};
@@ -164,8 +164,8 @@ pub struct VerdictCell {
     pub class: &'static str,
     /// `2 faster · 0 slower`.
     pub counts: String,
-    pub memory: String,
-    pub memory_v: String,
+    /// The allocator's RSS growth.
+    pub memory: Sortable,
 }
 
 /// The allocators that appear in any verdict, in the page's order.
@@ -212,8 +212,10 @@ fn verdict_cell(v: &AllocatorVerdict, a: &str) -> VerdictCell {
             v: String::new(),
             class: "na",
             counts: String::new(),
-            memory: String::new(),
-            memory_v: String::new(),
+            memory: Sortable {
+                text: String::new(),
+                v: String::new(),
+            },
         };
     };
     let Standing {
@@ -247,8 +249,7 @@ fn verdict_cell(v: &AllocatorVerdict, a: &str) -> VerdictCell {
         } else {
             format!("{faster} faster · {slower} slower")
         },
-        memory: fmt_bytes_opt(memory),
-        memory_v: memory.map(|m| m.to_string()).unwrap_or_default(),
+        memory: Sortable::bytes(memory),
     }
 }
 
