@@ -130,6 +130,32 @@ pub fn percent_change(ratio: f64) -> String {
     }
 }
 
+/// A share of a profile's samples: `41.0%`, `<0.1%`, or `none`.
+pub fn share(x: f64) -> String {
+    if x <= 0.0 {
+        "none".to_owned()
+    } else if x < 0.001 {
+        "<0.1%".to_owned()
+    } else {
+        format!("{:.1}%", x * 100.0)
+    }
+}
+
+/// A signed time difference: `+120 µs`, `−1.20 ms`.
+pub fn signed_time(ns: f64) -> String {
+    let sign = if ns > 0.0 { "+" } else { "−" };
+    format!("{sign}{}", time_ns(ns.abs()))
+}
+
+/// The plural of `thread` for `n`.
+pub fn threads_word(n: u32) -> String {
+    if n == 1 {
+        "1 thread".to_owned()
+    } else {
+        format!("{n} threads")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,9 +43,8 @@ pub struct FrameRow {
     pub class: &'static str,
 }
 
-/// How many frames the table lists per direction (shrank, grew), and the sentence names.
+/// How many frames the table lists per direction (shrank, grew).
 const ROWS: usize = 5;
-const NAMED: usize = 3;
 
 /// `seconds`: how long each cell was sampled (for the achieved sample rate, which the kernel's
 /// timer tick can hold below the rate asked for).
@@ -97,7 +96,7 @@ pub fn flame_view(w: &WorkloadFlames, how: String, seconds: f64) -> FlameView {
             frame: c.frame.clone(),
             naive: cost(c.naive_ns, c.naive_share),
             winner: cost(c.winner_ns, c.winner_share),
-            delta: signed_time(c.delta_ns()),
+            delta: fmt::signed_time(c.delta_ns()),
             class: if c.delta_ns() > 0.0 {
                 "regression"
             } else {
@@ -108,65 +107,10 @@ pub fn flame_view(w: &WorkloadFlames, how: String, seconds: f64) -> FlameView {
     FlameView {
         at: format!("{} under {}", w.size, w.allocator),
         figures,
-        sentence: sentence(w),
+        sentence: w.sentence(),
         changes,
         error: w.error.clone().unwrap_or_default(),
         how,
-    }
-}
-
-/// `From naive to simd, time per iteration shrank most in a (−1.2 ms: 41% of naive's samples →
-/// none), b (…) and c (…); it grew most in d (+120 µs: none → 62%).`
-pub(crate) fn sentence(w: &WorkloadFlames) -> String {
-    let (Some(_), Some(winner)) = (&w.naive, &w.winner) else {
-        return String::new();
-    };
-    let winner = winner.variant.as_str();
-    let mut ranked: Vec<&FrameChange> = w.changes.iter().collect();
-    ranked.sort_by(|a, b| b.delta_ns().abs().total_cmp(&a.delta_ns().abs()));
-    let named = |grew: bool| -> Vec<String> {
-        ranked
-            .iter()
-            .filter(|c| (c.delta_ns() > 0.0) == grew && c.delta_ns() != 0.0)
-            .take(NAMED)
-            .map(|c| {
-                format!(
-                    "{} ({}: {} → {})",
-                    c.name(),
-                    signed_time(c.delta_ns()),
-                    share(c.naive_share),
-                    share(c.winner_share)
-                )
-            })
-            .collect()
-    };
-    let list = |items: Vec<String>| match items.as_slice() {
-        [] => None,
-        [one] => Some(one.clone()),
-        [init @ .., last] => Some(format!("{} and {last}", init.join(", "))),
-    };
-    let shrank = list(named(false));
-    let grew = list(named(true));
-    let mut s = format!("From naive to {winner}, time per iteration ");
-    match (shrank, grew) {
-        (Some(d), Some(u)) => s.push_str(&format!("shrank most in {d}; it grew most in {u}.")),
-        (Some(d), None) => s.push_str(&format!("shrank most in {d}; no frame grew.")),
-        (None, Some(u)) => s.push_str(&format!("grew most in {u}; no frame shrank.")),
-        (None, None) => return String::new(),
-    }
-    s.push_str(
-        " (Each frame's self time: its share of the cell's samples × the cell's median time.)",
-    );
-    s
-}
-
-fn share(x: f64) -> String {
-    if x <= 0.0 {
-        "none".to_owned()
-    } else if x < 0.001 {
-        "<0.1%".to_owned()
-    } else {
-        format!("{:.1}%", x * 100.0)
     }
 }
 
@@ -174,13 +118,8 @@ fn cost(ns: f64, s: f64) -> String {
     if s <= 0.0 {
         "–".to_owned()
     } else {
-        format!("{} ({})", fmt::time_ns(ns), share(s))
+        format!("{} ({})", fmt::time_ns(ns), fmt::share(s))
     }
-}
-
-fn signed_time(ns: f64) -> String {
-    let sign = if ns > 0.0 { "+" } else { "−" };
-    format!("{sign}{}", fmt::time_ns(ns.abs()))
 }
 
 #[cfg(test)]

@@ -26,7 +26,6 @@ mod workload;
 
 pub use allocators::{AllocRow, AllocSummary};
 pub use baseline::Baseline;
-pub(crate) use flames::sentence;
 pub use headline::Headline;
 pub use meta::Problem;
 pub use verdicts::VerdictRow;

@@ -107,15 +107,6 @@ pub fn cpu_ranges(cpus: &[usize]) -> String {
     out.join(", ")
 }
 
-/// The plural of `thread` for `n`.
-pub(super) fn threads_word(n: u32) -> String {
-    if n == 1 {
-        "1 thread".to_owned()
-    } else {
-        format!("{n} threads")
-    }
-}
-
 /// The section for `view`; `cell` finds a cell by id (for its interval and footprint), `alloc_color`
 /// an allocator's colour and `variant_color` a variant's (as in the workload's other charts).
 pub fn threads_section<'a>(
@@ -150,7 +141,7 @@ pub fn threads_section<'a>(
         groups: view
             .threads
             .iter()
-            .map(|t| (threads_word(*t), if *t > 1 { 4 } else { 3 }))
+            .map(|t| (fmt::threads_word(*t), if *t > 1 { 4 } else { 3 }))
             .collect(),
         charts,
         legend,
@@ -260,7 +251,7 @@ fn threads_cell<'a>(
             "{} per call ({clock}); {} at {}",
             fmt::time_ns(p.median_ns),
             p.id,
-            threads_word(threads)
+            fmt::threads_word(threads)
         ),
         scaling: ratio_cell(p.scaling),
         scaling_title: b

@@ -4,7 +4,6 @@
 //! them, for the page and (through [`crate::threads_verdict`]) the terminal.
 
 use super::sortable::Sortable;
-use super::threads::threads_word;
 use crate::fmt;
 use perflab_harness::summary::{AllocatorVerdict, CONTROL_THRESHOLD, Standing, ThreadsView};
 
@@ -77,7 +76,7 @@ fn other_wins(v: &AllocatorVerdict, w: &Standing, certain: bool) -> String {
     let mut s = format!(
         "At {}, {} is fastest over {}: {} system's time ({}, geometric mean), \
          certainly faster (beyond {pct}%) for {} of them and slower for {}",
-        threads_word(v.threads),
+        fmt::threads_word(v.threads),
         w.allocator,
         allocating_variants(v),
         fmt::ratio(w.geo_mean),
@@ -118,7 +117,7 @@ fn system_wins(v: &AllocatorVerdict) -> String {
     };
     format!(
         "At {}, system is fastest over {}{intro}{}.",
-        threads_word(v.threads),
+        fmt::threads_word(v.threads),
         allocating_variants(v),
         rest.join("; ")
     )
@@ -286,7 +285,7 @@ pub fn winners_line(views: &[ThreadsView]) -> String {
         .collect::<Vec<_>>()
         .join(" · ");
     match shared {
-        Some(t) => format!(" at {}: {each}", threads_word(t)),
+        Some(t) => format!(" at {}: {each}", fmt::threads_word(t)),
         None => format!(": {each}"),
     }
 }
