@@ -4,19 +4,21 @@
 //! `perflab run` and `verify` check a variant on the one input they measure, a few kilobytes and
 //! up, starting on a 64-byte boundary. The bugs of fast kernels live elsewhere: the empty input,
 //! lengths just below and above a vector or word width (the tail loop), a start that is not
-//! aligned (the head loop), values the one default seed never produced. [`check`] runs every
-//! supported variant of every workload on all of those — the sizes, seeds and misalignments of a
-//! [`CheckPlan`], plus the workload's own [edge cases](crate::Workload::edge_cases) — and reports
-//! every disagreement and panic with what is needed to reproduce it.
+//! aligned (the head loop), values the one default seed never produced.
+//! [`check`](crate::check()) runs every supported variant of every workload on all of those — the
+//! sizes, seeds and misalignments of a [`CheckPlan`], plus the workload's own
+//! [edge cases](crate::Workload::edge_cases) — and reports every disagreement and panic with what
+//! is needed to reproduce it. This file checks one typed family ([`check_family`]); the registry
+//! runs it for each of its workloads.
 
-use crate::registry::Entry;
-use crate::{Ctx, DEFAULT_SEED, Family, Registry, Workload, panic_message};
+use crate::family::{Entry, Family};
+use crate::{Ctx, DEFAULT_SEED, Workload, panic_message};
 use serde::Serialize;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// The inputs [`check`] generates: every size at every seed, each at every misalignment the
-/// workload can make (see [`Workload::misaligned`]).
+/// The inputs [`check`](crate::check()) generates: every size at every seed, each at every
+/// misalignment the workload can make (see [`Workload::misaligned`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckPlan {
     /// Input sizes in bytes, as given to [`Workload::generate`].
@@ -126,7 +128,8 @@ impl fmt::Display for CheckFailure {
     }
 }
 
-/// What a [`check`] ran: how many inputs and variant runs, over how many workloads.
+/// What a [`check`](crate::check()) ran: how many inputs and variant runs, over how many
+/// workloads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CheckSummary {
     /// Workloads checked.
@@ -147,7 +150,7 @@ impl fmt::Display for CheckSummary {
     }
 }
 
-/// The variants that disagreed with naive or panicked: [`check`]'s error.
+/// The variants that disagreed with naive or panicked: [`check`](crate::check())'s error.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{} failure(s) in {summary}:\n{}", failures.len(), list(failures))]
 pub struct CheckError {
@@ -172,27 +175,8 @@ fn list(failures: &[CheckFailure]) -> String {
     out.join("\n")
 }
 
-/// Runs every supported variant of every workload in `registry` against naive on the inputs of
-/// `plan` and each workload's edge cases.
-///
-/// # Errors
-/// Every variant that disagreed with naive or panicked (naive panicking counts against naive),
-/// each with the workload, the variant, the input's size, seed and start, and both outputs.
-pub fn check(registry: &Registry, plan: &CheckPlan) -> Result<CheckSummary, CheckError> {
-    let mut summary = CheckSummary::default();
-    let mut failures = Vec::new();
-    for w in registry.workloads() {
-        summary.workloads += 1;
-        w.check_variants(plan, &mut summary, &mut failures);
-    }
-    if failures.is_empty() {
-        Ok(summary)
-    } else {
-        Err(CheckError { failures, summary })
-    }
-}
-
-/// [`check`] for one typed family (what [`crate::DynWorkload::check_variants`] calls).
+/// [`check`](crate::check()) for one typed family (what [`crate::DynWorkload::check_variants`]
+/// calls).
 pub(crate) fn check_family<W: Workload>(
     family: &Family<W>,
     plan: &CheckPlan,
@@ -313,8 +297,8 @@ fn compare<W: Workload>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::VariantKind;
     use crate::fixture::{self, Behaviour, NAIVE, Variant, sum as naive};
+    use crate::{Registry, VariantKind, check};
 
     fn registry(fast: fn(&[u8]) -> u64) -> Registry {
         fixture::registry([

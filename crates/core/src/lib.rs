@@ -24,6 +24,7 @@
 
 mod byte_workload;
 mod check;
+mod family;
 #[cfg(any(test, feature = "fixture"))]
 #[doc(hidden)]
 pub mod fixture;
@@ -39,14 +40,12 @@ mod verify;
 mod workload;
 
 pub use byte_workload::ByteWorkload;
-pub use check::{CheckError, CheckFailure, CheckInput, CheckPlan, CheckSummary, check};
+pub use check::{CheckError, CheckFailure, CheckInput, CheckPlan, CheckSummary};
+pub use family::{Family, RegistryError, VariantInfo};
 pub use fn_kernel::{FnKernel, bytes_kernel, kernel};
 pub use input::{ByteInput, DEFAULT_SEED, InputError, InputSource, PAGE, Placement};
 pub use kind::{UnknownKind, VariantKind};
-pub use registry::{
-    Disagreement, DynWorkload, Family, PreparedInput, Registry, RegistryError, UnknownWorkload,
-    VariantInfo,
-};
+pub use registry::{Disagreement, DynWorkload, PreparedInput, Registry, UnknownWorkload, check};
 pub use rng::Rng;
 pub use scope::SCOPES_COMPILED;
 pub use size::{DEFAULT_SIZES, SizeError, format_size, parse_size};
