@@ -98,7 +98,6 @@ pub fn build(
     opts: &RenderOptions,
 ) -> Result<Page, ReportError> {
     let benches = &results.benchmarks;
-    let workloads = distinct(benches.iter().map(|b| b.name.workload.as_str()));
     let allocators = page_allocators(results);
     let winners = summary::winners(results);
     let changes = changes_against(results, baseline);
@@ -117,23 +116,7 @@ pub fn build(
             .collect(),
         index: results.index(),
     };
-    let mut by_workload: HashMap<&str, Vec<_>> = HashMap::new();
-    for b in benches {
-        by_workload
-            .entry(b.name.workload.as_str())
-            .or_default()
-            .push(b);
-    }
-    let mut headlines = Vec::new();
-    let mut sections = Vec::new();
-    for (nth, w) in workloads.iter().enumerate() {
-        let cells = by_workload.remove(w.as_str()).unwrap_or_default();
-        let (section, headline) = workload::section(&page, nth, w, cells);
-        headlines.extend(headline);
-        sections.push(section);
-    }
-    headline::scale_bars(&mut headlines);
-
+    let (headlines, sections) = sections(&page);
     let (alloc_others, alloc_rows, alloc_note) = allocators::allocator_view(results, &allocators);
     let alloc_summary = allocators::summarise(&alloc_others, &alloc_rows, &allocators);
     let count = |s: CellStatus| benches.iter().filter(|b| b.status == s).count();
@@ -173,6 +156,30 @@ pub fn build(
         environment: meta::environment(results),
         config: meta::config(results),
     })
+}
+
+/// One section per workload, in the order the results first name them, and the headlines of
+/// those that have one (their bars scaled against each other).
+fn sections(page: &workload::PageContext) -> (Vec<Headline>, Vec<Workload>) {
+    let benches = &page.results.benchmarks;
+    let workloads = distinct(benches.iter().map(|b| b.name.workload.as_str()));
+    let mut by_workload: HashMap<&str, Vec<_>> = HashMap::new();
+    for b in benches {
+        by_workload
+            .entry(b.name.workload.as_str())
+            .or_default()
+            .push(b);
+    }
+    let mut headlines = Vec::new();
+    let mut sections = Vec::new();
+    for (nth, w) in workloads.iter().enumerate() {
+        let cells = by_workload.remove(w.as_str()).unwrap_or_default();
+        let (section, headline) = workload::section(page, nth, w, cells);
+        headlines.extend(headline);
+        sections.push(section);
+    }
+    headline::scale_bars(&mut headlines);
+    (headlines, sections)
 }
 
 /// The allocators of the page, in the order the run configured them, then any others the cells
