@@ -9,7 +9,7 @@
 //! criterion output and merged into `<criterion dir>/perflab-allocs.json` (keyed by benchmark id,
 //! so running one target or a filtered subset updates only its own entries).
 
-use perflab_core::{Ctx, PreparedInput};
+use perflab_harness::subject::{Phase, Subject, SubjectError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -112,27 +112,24 @@ impl AllocEntry {
     }
 }
 
-/// Counts what `COUNT_ITERS` iterations of variant `index` allocate, with the counters switched
-/// on for exactly that region (and restored after).
+/// Counts what `COUNT_ITERS` iterations of variant `slot` allocate: the harness's counting pass
+/// ([`Subject::count`]), with the counters switched on for exactly that region.
 ///
 /// One uncounted iteration runs first, as the harness's counting pass follows its warm-up: an
 /// arena variant's first call grows the arena, a one-off cost the steady state does not pay.
-pub fn count(input: &dyn PreparedInput, index: usize, ctx: &mut Ctx) -> CountedPass {
-    let warm = input.run_iters(index, 1, ctx);
-    let (counted, tally) =
-        perflab_harness::probe::counted(&perflab_alloc::HarnessProbe, COUNT_ITERS, ctx, |ctx| {
-            input.run_iters(index, COUNT_ITERS, ctx)
-        });
-    if let Err(d) = warm.and(counted) {
-        panic!("while counting allocations, {d} (it agreed when verified)");
-    }
-    CountedPass {
+///
+/// # Errors
+/// The variant panicked or its output no longer agrees with naive's.
+pub fn count(subject: &mut Subject, slot: usize) -> Result<CountedPass, SubjectError> {
+    subject.run(slot, 1, Phase::CountingAllocations)?;
+    let tally = subject.count(slot, COUNT_ITERS, &perflab_alloc::HarnessProbe)?;
+    Ok(CountedPass {
         iters: tally.iters,
         allocs_per_iter: tally.per_iter(tally.allocs),
         reallocs_per_iter: tally.per_iter(tally.reallocs),
         bytes_allocated_per_iter: tally.per_iter(tally.bytes),
         peak_bytes: tally.peak,
-    }
+    })
 }
 
 /// The figures of one counting pass, before they are labelled with a benchmark id.

@@ -8,7 +8,7 @@
 //! ([`describe`]) and for the summary test alike.
 
 use crate::{Register, registry_or_exit};
-use perflab_core::{Ctx, InputSource, PreparedInput, format_size};
+use perflab_core::{Ctx, InputSource, PreparedInput, Status, format_size};
 use std::fmt;
 
 /// The one size instruction counts are taken at: big enough to reach every kernel's steady
@@ -90,13 +90,20 @@ pub fn setup(case: Case) -> Ready {
     let input = workload
         .prepare(&InputSource::generated(INSTRUCTIONS_SIZE))
         .unwrap_or_else(|e| panic!("perflab-benches: {case}: cannot generate input: {e}"));
+    // The one verification (`perflab verify`'s and the measuring processes'), here rather than
+    // through a `Subject`: the counted function must hold nothing but the variant's loop, and a
+    // subject's slot look-up would add its instructions to every count.
     let mut ctx = Ctx::new();
-    let (naive, _) = input.check(0, &mut ctx);
-    let (got, ok) = input.check(case.index, &mut ctx);
-    assert!(
-        ok,
-        "perflab-benches: {case}: output differs from naive, refusing to count it\n  got:   {got}\n  naive: {naive}"
-    );
+    let info = &workload.variants()[case.index];
+    let verification = perflab_core::verify_variant(input.as_ref(), case.index, info, &mut ctx);
+    if verification.status != Status::Ok {
+        // A variant that panicked says how; one that disagreed shows what it returned.
+        let why = verification.error.unwrap_or_else(|| {
+            let got = verification.output.unwrap_or_default();
+            format!("output differs from naive (got {got})")
+        });
+        panic!("perflab-benches: {case}: {why}, refusing to count it");
+    }
     Ready {
         input,
         index: case.index,

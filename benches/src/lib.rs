@@ -24,9 +24,10 @@
 //! Benchmark ids are `<allocator>/<workload>/<size>/<variant>`: one criterion group per
 //! allocator, workload and size (throughput in input bytes), one function per variant this CPU
 //! supports. Every variant's output is checked against naive's before anything is timed, and a
-//! mismatch aborts the run: a fast wrong answer must never become a number. Timing uses the
-//! registry's statically dispatched loop (`PreparedInput::run_iters`) in `iter_custom`, the same
-//! loop `perflab run` times.
+//! mismatch aborts the run: a fast wrong answer must never become a number. Each group is a
+//! [`Subject`], as in `perflab run`'s measuring processes: the same look-up, verification and
+//! counting pass, and the same statically dispatched loop (`PreparedInput::run_iters`), which
+//! criterion times in `iter_custom`.
 
 pub mod allocs;
 #[cfg(unix)]
@@ -38,7 +39,9 @@ pub mod mode;
 use criterion::Criterion;
 use criterion::Throughput;
 use perflab_alloc::Allocator;
-use perflab_core::{Ctx, DynWorkload, InputSource, PreparedInput, Registry, Status, format_size};
+use perflab_core::{DynWorkload, InputSource, Registry, format_size};
+use perflab_harness::results::CellStatus;
+use perflab_harness::subject::{Phase, Readiness, Subject};
 use std::time::Instant;
 
 pub use mode::{BENCH_SIZES, Mode, SIZES_ENV};
@@ -211,7 +214,15 @@ pub fn bench_registry(
     let mut counted = Vec::new();
     for workload in registry.workloads() {
         for &size in sizes {
-            bench_group(c, allocator, workload.as_ref(), size, mode, &mut counted);
+            bench_group(
+                c,
+                allocator,
+                registry,
+                workload.as_ref(),
+                size,
+                mode,
+                &mut counted,
+            );
         }
     }
     counted
@@ -220,6 +231,7 @@ pub fn bench_registry(
 fn bench_group(
     c: &mut Criterion,
     allocator: Allocator,
+    registry: &Registry,
     workload: &dyn DynWorkload,
     size: usize,
     mode: Mode,
@@ -227,30 +239,36 @@ fn bench_group(
 ) {
     let size_name = format_size(size);
     let group_name = format!("{}/{}/{size_name}", allocator.name(), workload.name());
-    let input = workload
-        .prepare(&InputSource::generated(size))
-        .unwrap_or_else(|e| panic!("perflab-benches: {group_name}: cannot generate input: {e}"));
     let variants = workload.variants();
+    let names: Vec<String> = variants.iter().map(|v| v.name.to_owned()).collect();
+    let mut subject = Subject::prepare(
+        registry,
+        workload.name(),
+        &InputSource::generated(size),
+        &names,
+    )
+    .unwrap_or_else(|e| panic!("perflab-benches: {group_name}: {e}"));
     if mode != Mode::List {
         // Verification is cheap (each variant once) and done for every group, filtered or not,
         // so no timed benchmark can skip it.
-        verify_all(&group_name, workload, input.as_ref());
+        verify_all(&group_name, &mut subject);
     }
 
     let mut g = c.benchmark_group(&group_name);
-    g.throughput(Throughput::Bytes(input.bytes()));
+    g.throughput(Throughput::Bytes(subject.bytes()));
     if size >= LARGE {
         g.sample_size(30);
     }
-    for (index, v) in variants.iter().enumerate().filter(|(_, v)| v.supported) {
-        let mut ctx = Ctx::new();
+    for (slot, v) in variants.iter().enumerate().filter(|(_, v)| v.supported) {
         let mut counted_once = false;
+        let id = format!("{group_name}/{}", v.name);
         g.bench_function(v.name, |b| {
             // criterion calls this closure only for benchmarks that pass the filter: count their
             // allocations once, untimed, before the first timed batch.
             if !counted_once && matches!(mode, Mode::Bench | Mode::Test) {
                 counted_once = true;
-                let pass = allocs::count(input.as_ref(), index, &mut ctx);
+                let pass = allocs::count(&mut subject, slot)
+                    .unwrap_or_else(|e| panic!("perflab-benches: {id}: {e}"));
                 let entry = allocs::AllocEntry {
                     allocator: allocator.name().to_owned(),
                     workload: workload.name().to_owned(),
@@ -269,14 +287,11 @@ fn bench_group(
             }
             b.iter_custom(|iters| {
                 let t = Instant::now();
-                let agreed = input.run_iters(index, iters, &mut ctx);
+                let agreed = subject.run(slot, iters, Phase::Measured);
                 let elapsed = t.elapsed();
                 // A kernel that goes wrong after many calls stops the bench: no number of it.
-                if let Err(d) = agreed {
-                    panic!(
-                        "{group_name}/{}: in a timed sample, {d} (it agreed when verified)",
-                        v.name
-                    );
+                if let Err(e) = agreed {
+                    panic!("{id}: {e}");
                 }
                 elapsed
             });
@@ -285,27 +300,27 @@ fn bench_group(
     g.finish();
 }
 
-/// Checks every supported variant against naive on `input`.
+/// Verifies every variant of `subject` against naive, as `perflab run` does before timing.
 ///
 /// # Panics
-/// On the first variant whose output differs from naive's, naming it, both outputs and the input.
-pub fn verify_all(group: &str, workload: &dyn DynWorkload, input: &dyn PreparedInput) {
-    let mut ctx = Ctx::new();
-    for (index, v) in workload.variants().iter().enumerate().skip(1) {
-        let verdict = perflab_core::verify_variant(input, index, v, &mut ctx);
-        let why = match verdict.status {
-            Status::Ok | Status::Unsupported => continue,
-            Status::Mismatch => format!(
-                "output differs from naive, refusing to time it\n  got:   {}\n  naive: {}",
-                verdict.output.unwrap_or_default(),
-                input.check(0, &mut Ctx::new()).0
-            ),
-            Status::Failed => format!("panicked: {}", verdict.error.unwrap_or_default()),
-        };
+/// On the first variant that disagrees with naive or panics (or on naive panicking), naming it,
+/// what went wrong and the input.
+pub fn verify_all(group: &str, subject: &mut Subject) {
+    let readiness = subject.verify(&mut |_| {});
+    let failed = subject
+        .names()
+        .zip(readiness)
+        .find_map(|(name, r)| match r {
+            Readiness::Unavailable {
+                status: CellStatus::Failed,
+                error,
+            } => Some((name.to_owned(), error)),
+            _ => None,
+        });
+    if let Some((name, why)) = failed {
         panic!(
-            "perflab-benches: {group}/{}: {why}\n  input: {}",
-            v.name,
-            input.describe()
+            "perflab-benches: {group}/{name}: {why}, refusing to time it\n  input: {}",
+            subject.describe()
         );
     }
 }
@@ -318,9 +333,10 @@ mod tests {
 
     fn check(fast: Behaviour) {
         let r = fixture::registry([NAIVE, Variant::new("fast", VariantKind::Optimized, fast)]);
-        let w = r.get("sum").unwrap();
-        let input = w.prepare(&InputSource::generated(100)).unwrap();
-        verify_all("system/sum/100B", w.as_ref(), input.as_ref());
+        let names = ["naive".to_owned(), "fast".to_owned()];
+        let mut subject =
+            Subject::prepare(&r, "sum", &InputSource::generated(100), &names).unwrap();
+        verify_all("system/sum/100B", &mut subject);
     }
 
     #[test]

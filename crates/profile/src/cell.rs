@@ -8,7 +8,7 @@
 use crate::ProfileError;
 use perflab_core::{InputSource, Registry, VariantInfo, format_size};
 use perflab_harness::crew::Crew;
-use perflab_harness::subject::{Readiness, Subject};
+use perflab_harness::subject::{Phase, Readiness, Subject};
 use std::time::{Duration, Instant};
 
 /// A variant with its input built and verified, ready to run.
@@ -206,7 +206,10 @@ impl Cell {
                 crew.run(&mut self.subject, 0, iters, threads, false)
                     .map(|_| ())
             }
-            None => self.subject.run(0, iters).map_err(String::from),
+            None => self
+                .subject
+                .run(0, iters, Phase::Profiled)
+                .map_err(String::from),
         }
     }
 

@@ -2,8 +2,9 @@
 //!
 //! A [`Subject`] is one workload's input, prepared in this process, with the variants a caller
 //! asked for. Every way perflab runs a kernel goes through it: the measuring peers of
-//! `perflab run` (time, allocations, instructions) and the profiles of `perflab flame` and
-//! `perflab live`. So the promises are kept in one place: nothing is timed before its output
+//! `perflab run` (time, allocations, instructions), the profiles of `perflab flame` and
+//! `perflab live`, and `cargo bench`'s criterion targets. (The gungraun target verifies with
+//! [`perflab_core::verify_variant`] and counts the bare loop: a slot look-up would be counted.) So the promises are kept in one place: nothing is timed before its output
 //! has been compared with naive's on the same input; a variant that panics or disagrees becomes
 //! an unavailable slot with its reason, never a number; every timed output goes through
 //! `black_box` (inside [`PreparedInput::run_iters`]); and the layout the kernel sees (where its
@@ -435,14 +436,16 @@ impl Subject {
         self.input.relocate(place)
     }
 
-    /// Runs variant `slot` `iters` times in the timed loop, untimed (profiles). Panics of the
-    /// kernel propagate: a profile of a variant that panics has nothing to show.
-    pub fn run(&mut self, slot: usize, iters: u64) -> Result<(), SubjectError> {
+    /// Runs variant `slot` `iters` times in the timed loop, for a caller that times or samples
+    /// the call itself (criterion's `iter_custom`, a profiler); `phase` names what the call was
+    /// for in the error of an output that no longer agrees with naive. Panics of the kernel
+    /// propagate: a benchmark or profile of a variant that panics has nothing to show.
+    pub fn run(&mut self, slot: usize, iters: u64, phase: Phase) -> Result<(), SubjectError> {
         let index = self.ready_index(slot)?;
         self.input
             .run_iters(index, iters, &mut self.ctx)
             .map_err(|disagreement| SubjectError::Disagreed {
-                phase: Phase::Profiled,
+                phase,
                 disagreement,
             })
     }
