@@ -1,5 +1,6 @@
-//! The cases of the gungraun bench (`cargo bench --bench instructions`): every supported variant
-//! of every workload at one size, as a list computed at run time from a registry.
+//! The cases of the gungraun bench (`cargo bench --bench instructions`): every variant of every
+//! workload that this CPU and callgrind's emulated one both run, at one size, as a list computed
+//! at run time from a registry.
 //!
 //! Instruction counts under callgrind are deterministic, so they catch a regression of a few
 //! percent that wall-clock noise on a shared machine hides. gungraun generates one benchmark per
@@ -8,7 +9,8 @@
 //! ([`describe`]) and for the summary test alike.
 
 use crate::{Register, registry_or_exit};
-use perflab_core::{Ctx, InputSource, PreparedInput, Status, format_size};
+use perflab_core::isa::{self, Level};
+use perflab_core::{Ctx, InputSource, PreparedInput, Registry, Status, format_size};
 use std::fmt;
 
 /// The one size instruction counts are taken at: big enough to reach every kernel's steady
@@ -41,11 +43,26 @@ impl fmt::Display for Case {
     }
 }
 
-/// Every supported variant of every workload `register` adds, in registry order.
+/// The widest SIMD level callgrind runs: valgrind (3.19 here) emulates x86-64 up to AVX2 and
+/// hides AVX-512 from `cpuid`.
+pub const CALLGRIND_LEVEL: Level = Level::Avx2;
+
+/// The registry as callgrind's CPU sees it. gungraun lists [`cases`] in a native process and
+/// counts case `n` in a process under callgrind that computes the list again and takes its
+/// `n`-th element: on a CPU with AVX-512 the native list had variants the emulated one lacked,
+/// so positions disagreed and the bench stopped ("iterator index should be within bounds").
+/// Capping the levels on both sides makes the two lists the same.
+fn countable_registry(register: Register) -> Registry {
+    isa::cap(CALLGRIND_LEVEL);
+    registry_or_exit(register)
+}
+
+/// Every variant of every workload `register` adds that is supported here and under callgrind
+/// (no SIMD level wider than [`CALLGRIND_LEVEL`]), in registry order.
 ///
 /// A registry with a mistake (see [`perflab_core::Registry::check`]) exits 2 with one line.
 pub fn cases(register: Register) -> Vec<Case> {
-    let registry = registry_or_exit(register);
+    let registry = countable_registry(register);
     let mut out = Vec::new();
     for w in registry.workloads() {
         for (index, v) in w.variants().into_iter().enumerate() {
@@ -83,7 +100,7 @@ pub struct Ready {
 /// # Panics
 /// If the input cannot be generated or the variant disagrees with naive.
 pub fn setup(case: Case) -> Ready {
-    let registry = registry_or_exit(case.register);
+    let registry = countable_registry(case.register);
     let workload = registry
         .get(case.workload)
         .unwrap_or_else(|| panic!("perflab-benches: no workload `{}`", case.workload));

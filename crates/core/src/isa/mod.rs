@@ -21,6 +21,7 @@ mod emulated;
 
 pub use emulated::{Emulated, every_byte_blocks, first_mask_mismatch};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// An instruction-set level a SIMD kernel can run at, narrowest first.
 ///
@@ -78,11 +79,11 @@ impl Level {
         }
     }
 
-    /// Whether this CPU has every feature the level uses. Detected once per process (all
-    /// levels together), then a load and a bit test.
+    /// Whether this CPU has every feature the level uses and the level is within the process's
+    /// [`cap`]. Detected once per process (all levels together), then two loads and a compare.
     #[inline]
     pub fn is_supported(self) -> bool {
-        detected() & self.bit() != 0
+        self as u8 <= CAP.load(Ordering::Relaxed) && detected() & self.bit() != 0
     }
 
     /// The widest of `levels` this CPU supports, if any. `levels` is a family's own list; the
@@ -127,6 +128,23 @@ impl Level {
             self == Level::Scalar
         }
     }
+}
+
+/// The widest level [`Level::is_supported`] may report; `u8::MAX` until [`cap`] lowers it.
+static CAP: AtomicU8 = AtomicU8::new(u8::MAX);
+
+/// From now on, this process reports every level wider than `max` as unsupported, whatever the
+/// CPU has.
+///
+/// For code that runs on an emulated CPU narrower than the real one, and must agree with a
+/// process on the real one about which variants exist. Callgrind (valgrind 3.19, which
+/// `scripts/install-valgrind.sh` installs) emulates x86-64 up to AVX2 and hides AVX-512 from
+/// `cpuid`; the gungraun target lists its cases natively and counts each by position under
+/// callgrind, so both sides cap at [`Level::Avx2`] to list the same variants. Kernels built
+/// before the call keep the function they resolved; build them after it. A kernel that detects
+/// features itself (`supported_if(|| is_x86_feature_detected!(..))`) does not see the cap.
+pub fn cap(max: Level) {
+    CAP.store(max as u8, Ordering::Relaxed);
 }
 
 /// One bit per supported level, probed on first use and cached for the process.
