@@ -9,8 +9,13 @@
 #
 #   scripts/ci-compare.sh BASE_REF [HEAD_REF]        # HEAD_REF defaults to HEAD
 #
+# Both commits are built with every function and loop aligned to 64 bytes, so that a kernel
+# neither commit touched does not run faster or slower because the change moved its code: on the
+# 'one house' refactor (METHODOLOGY.md §8) that took the cells flagged at 2% from 23 of 684 to 1.
+#
 # Environment: OUT (default target/ci-compare), PERFLAB_ARGS (extra `perflab run` filters, e.g.
-# "-w search -w wordfreq"), PERFLAB_GATE_TIME=0 to report wall time without gating on it.
+# "-w search -w wordfreq"), PERFLAB_GATE_TIME=0 to report wall time without gating on it,
+# PERFLAB_ALIGN_CODE=0 to build with cargo's own code layout (RUSTFLAGS is kept either way).
 set -euo pipefail
 
 base_ref=${1:?usage: scripts/ci-compare.sh BASE_REF [HEAD_REF]}
@@ -23,6 +28,13 @@ work=$(mktemp -d)
 trap 'git -C "$root" worktree remove --force "$work/base" 2>/dev/null || true;
       git -C "$root" worktree remove --force "$work/head" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+rustflags=${RUSTFLAGS:-}
+layout="cargo's code layout"
+if [ "${PERFLAB_ALIGN_CODE:-1}" = 1 ]; then
+  rustflags="$rustflags -C llvm-args=-align-all-functions=6 -C llvm-args=-align-loops=64"
+  layout="functions and loops aligned to 64 bytes"
+fi
+
 build() { # ref name → $out/name/perflab
   local ref=$1 name=$2
   git -C "$root" worktree add --detach --quiet "$work/$name" "$ref"
@@ -31,8 +43,8 @@ build() { # ref name → $out/name/perflab
   local package=perflab-cli
   [ -f "$work/$name/crates/perflab/Cargo.toml" ] || package=perflab
   # One target directory for both builds: dependencies compile once.
-  CARGO_TARGET_DIR="$root/target/ci-compare-build" cargo build --release --quiet -p "$package" \
-    --manifest-path "$work/$name/Cargo.toml"
+  RUSTFLAGS="$rustflags" CARGO_TARGET_DIR="$root/target/ci-compare-build" \
+    cargo build --release --quiet -p "$package" --manifest-path "$work/$name/Cargo.toml"
   mkdir -p "$out/$name"
   cp "$root/target/ci-compare-build/release/perflab" "$out/$name/perflab"
   echo "built $name ($ref = $(git -C "$root" rev-parse --short "$ref"))" >&2
@@ -67,6 +79,8 @@ if [ "${PERFLAB_GATE_TIME:-1}" = 1 ] && [ $time_status = 1 ]; then status=1; fi
 
 {
   echo "## perflab: $base_ref → $head_ref"
+  echo
+  echo "Both builds: $layout."
   echo
   echo "#### Instruction counts (callgrind; the gate)"
   cat "$out/instructions.md"
