@@ -12,8 +12,8 @@
 //! shows too.
 //!
 //! [`render`] turns results (and optionally a baseline) into the page; [`write_report_of`] writes
-//! it atomically beside the run's profiles, and [`write_report`] does so from the files. [`change::classify`] is the rule that calls a
-//! baseline change a regression or an improvement.
+//! it atomically beside the run's profiles, and [`write_report`] does so from the files.
+//! [`change::classify`] is the rule that calls a baseline change a regression or an improvement.
 #![forbid(unsafe_code)]
 
 pub mod change;

@@ -4,12 +4,13 @@
 //! asked for. Every way perflab runs a kernel goes through it: the measuring peers of
 //! `perflab run` (time, allocations, instructions), the profiles of `perflab flame` and
 //! `perflab live`, and `cargo bench`'s criterion targets. (The gungraun target verifies with
-//! [`perflab_core::verify_variant`] and counts the bare loop: a slot look-up would be counted.) So the promises are kept in one place: nothing is timed before its output
-//! has been compared with naive's on the same input; a variant that panics or disagrees becomes
-//! an unavailable slot with its reason, never a number; every timed output goes through
-//! `black_box` (inside [`PreparedInput::run_iters`]); and the layout the kernel sees (where its
-//! input sits in a page, how deep the stack is, which memory the arena holds) can be drawn
-//! afresh between rounds ([`Subject::relocate`]).
+//! [`perflab_core::verify_variant`] and counts the bare loop: a slot look-up would be counted.)
+//! So the promises are kept in one place: nothing is timed before its output has been compared
+//! with naive's on the same input; a variant that panics or disagrees becomes an unavailable
+//! slot with its reason, never a number; every timed output goes through `black_box` (inside
+//! [`PreparedInput::run_iters`]); and the layout the kernel sees (where its input sits in a page,
+//! how deep the stack is, which memory the arena holds) can be drawn afresh between rounds
+//! ([`Subject::relocate`]).
 
 mod error;
 

@@ -3,9 +3,9 @@
 //! sent over a bounded `crossbeam-channel`; the consumer hashes a batch, empties it and sends it
 //! back on a return channel to its producer, which fills it again.
 //!
-//! Each pipe owns [`BATCHES`](super::BATCHES) batches for good, made on its first call, so at steady state a call
-//! allocates nothing per record and frees nothing on the consumer's thread: the memory never
-//! changes hands for good. One message carries up to 64 records, so the channel's
+//! Each pipe owns [`BATCHES`](super::BATCHES) batches for good, made on its first call, so at
+//! steady state a call allocates nothing per record and frees nothing on the consumer's thread:
+//! the memory never changes hands for good. One message carries up to 64 records, so the channel's
 //! synchronisation (and the consumer's wake-ups) are paid per batch, not per record.
 
 use super::pipe::{self, Pipes};

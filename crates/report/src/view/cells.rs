@@ -1,5 +1,5 @@
 //! The cell table of a workload's section: one row per cell of the matrix, every figure the
-//! results hold for it, formatted for reading and kept raw (`*_v`) for the table's sorting.
+//! results hold for it, each a [`Sortable`]: formatted for reading, kept raw for sorting.
 
 use super::baseline::{self, ChangeCell};
 use super::sortable::Sortable;
