@@ -22,6 +22,11 @@ pub const EXTRA_ENV: &str = "PERFLAB_SELFTEST_EXTRA_PCT";
 /// that (a parser stuck in a loop on large inputs).
 pub const HANG_ENV: &str = "PERFLAB_SELFTEST_HANG_OVER";
 
+/// Set this to a file path to have a `hangs` variant that starts hanging write its process id
+/// there first: a test then knows, without waiting a while, which process is stuck in a kernel
+/// (and so cannot notice anything but a signal).
+pub const HANG_MARK_ENV: &str = "PERFLAB_SELFTEST_HANG_MARK";
+
 /// Set this to a number of calls to make the `drifts` variant give a wrong answer from the call
 /// after it on, in each process (a kernel whose cache, counter or seed goes wrong with use).
 pub const DRIFT_ENV: &str = "PERFLAB_SELFTEST_DRIFT_AFTER";
@@ -116,6 +121,12 @@ impl Kernel<Selftest> for K {
             Mode::Hangs => {
                 static OVER: OnceLock<Option<usize>> = OnceLock::new();
                 if env_number(HANG_ENV, &OVER).is_some_and(|over| input.len() > over) {
+                    if let Some(mark) = std::env::var_os(HANG_MARK_ENV) {
+                        // Written whole, then renamed: a reader never sees half a pid.
+                        let part = std::path::PathBuf::from(&mark).with_extension("part");
+                        let _ = std::fs::write(&part, std::process::id().to_string())
+                            .and_then(|()| std::fs::rename(&part, &mark));
+                    }
                     // Stuck, but asleep: a hung kernel in a test should not take a core too.
                     loop {
                         std::thread::sleep(Duration::from_millis(50));

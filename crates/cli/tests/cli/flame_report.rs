@@ -3,7 +3,7 @@
 //! elsewhere and opened in a browser, needs nothing but itself — no link outside it, no
 //! request to the network.
 
-use crate::common::{run, run_ok, stderr, tmp};
+use crate::common::{assert_one_line_error, run, run_ok, stderr, tmp};
 use serde_json::Value;
 use std::path::Path;
 
@@ -187,14 +187,10 @@ fn flame_profiles_a_users_file_and_names_the_cell_file() {
     assert!(svg.is_file());
     let folded = std::fs::read_to_string(work.join("out.folded")).unwrap();
     assert!(folded.contains("wordfreq/naive"), "{folded}");
-    // A missing file is one line and exit 2, and --input with --size is refused.
+    // A missing file is one line and exit 2, and --input with --size is refused alike.
     let o = flame_on(&work.join("missing.txt"), &[]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
-    assert!(
-        err.contains("missing.txt") && err.trim().lines().count() == 1,
-        "{err}"
-    );
-    assert_eq!(flame_on(&input, &["--size", "4KiB"]).status.code(), Some(2));
+    assert_one_line_error(&o, 2, "flame on a missing file", "missing.txt");
+    let o = flame_on(&input, &["--size", "4KiB"]);
+    assert_one_line_error(&o, 2, "flame --input with --size", "--size");
     std::fs::remove_dir_all(&work).unwrap();
 }

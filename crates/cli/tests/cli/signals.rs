@@ -127,26 +127,42 @@ fn children_of(parent: u32) -> Vec<u32> {
         .collect()
 }
 
+/// A peer stuck in a kernel that never returns reads no command, so it cannot notice that its
+/// parent is gone by its input closing: only the death signal the peer asked for ends it. So the
+/// run is killed while a peer is stuck in `selftest/hangs` (which says so in a file), under a
+/// time limit too long to end it within the test; without the signal that peer would live on.
 #[cfg(target_os = "linux")]
 #[test]
 fn measuring_peers_die_with_a_killed_parent() {
     let dir = tmp("orphans");
+    let mark = dir.join("hung");
     let mut child = perflab()
+        .env("PERFLAB_SELFTEST_HANG_OVER", "1000")
+        .env("PERFLAB_SELFTEST_HANG_MARK", &mark)
         .args([
-            "run", "-w", "search", "--kind", "naive", "--size", "64KiB", "--size", "1MiB",
+            "run",
+            "-w",
+            "selftest",
+            "--variant",
+            "hangs",
+            "--size",
+            "4KiB",
         ])
-        .args(["--budget", "60", "--out", dir.to_str().unwrap()])
+        .args(["--allocator", "system", "--timeout", "3600"])
+        .args(["--out", dir.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let peers = wait_for("a peer", HANG_GUARD, || {
+    let hung: u32 = wait_for("a peer stuck in `hangs`", HANG_GUARD, || {
         assert!(child.try_wait().unwrap().is_none(), "the run ended early");
-        Some(children_of(child.id())).filter(|p| !p.is_empty())
+        std::fs::read_to_string(&mark).ok()?.parse().ok()
     });
+    let peers = children_of(child.id());
+    assert!(peers.contains(&hung), "{hung} is not among {peers:?}");
     child.kill().unwrap(); // SIGKILL
     let _ = child.wait();
-    let what = format!("peers {peers:?} end with their killed parent");
+    let what = format!("peers {peers:?} (stuck: {hung}) end with their killed parent");
     wait_for(&what, HANG_GUARD, || {
         (!peers.iter().any(|&p| alive(p))).then_some(())
     });

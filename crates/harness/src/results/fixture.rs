@@ -52,7 +52,7 @@ pub fn empty() -> Results {
 
 /// An environment that looks measured (its CPU is called synthetic), as files from before
 /// threads recorded it: no CPU set, allocator versions or allocator variables.
-pub fn environment() -> Environment {
+fn environment() -> Environment {
     Environment {
         cpu_model: "Synthetic CPU @ 3.0GHz".into(),
         simd_features: vec!["sse2".into(), "avx2".into()],
@@ -108,7 +108,7 @@ fn specs(workload: &str) -> Vec<Spec> {
 
 /// Makes `b` an `ok` cell of `samples`: their median, deviation, bootstrap interval, throughput
 /// and outliers, as a run computes them.
-pub fn measure(b: &mut Benchmark, samples: Vec<f64>) {
+fn measure(b: &mut Benchmark, samples: Vec<f64>) {
     b.status = CellStatus::Ok;
     let t = &mut b.time;
     t.median_ns = stats::median(&samples);
